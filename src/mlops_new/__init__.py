@@ -1,0 +1,3 @@
+"""mlops-new: start, and keep current, a machine-learning repository."""
+
+__version__ = "0.1.0"

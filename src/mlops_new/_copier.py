@@ -1,0 +1,88 @@
+"""The only module that imports copier, and only its public API.
+
+Importing this module costs about a third of a second, so callers import it
+inside the functions that render, never at module level: ``mlops-new --help``
+must stay fast.  Copier's exceptions are translated into ours here.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import copier
+from copier import errors as copier_errors
+
+from mlops_new.errors import (
+    AbortedError,
+    InvalidAnswerError,
+    MlopsNewError,
+    TemplateSourceError,
+)
+
+ANSWERS_FILE = ".copier-answers.yml"
+
+_ANSWER_ERRORS = ("Validation error for question", "Invalid choice for", "Question ")
+
+
+def copy(
+    src: str,
+    dst: Path,
+    *,
+    ref: str | None,
+    data: Mapping[str, Any],
+    user_defaults: Mapping[str, Any],
+    defaults: bool,
+    trust: bool = False,
+) -> None:
+    """Render ``src`` at ``ref`` into the (new, empty) folder ``dst``.
+
+    The user's own copier settings file is ignored: only what mlops-new passes
+    decides the answers, so a project renders the same on every machine.
+    """
+    settings = copier.Settings(defaults={}, trust=[])
+    with _translated(src), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        copier.run_copy(
+            src,
+            dst,
+            data=dict(data),
+            vcs_ref=ref,
+            settings=settings,
+            defaults=defaults,
+            user_defaults=dict(user_defaults),
+            quiet=True,
+            unsafe=trust,
+            cleanup_on_error=False,
+        )
+
+
+@contextmanager
+def _translated(src: str) -> Iterator[None]:
+    try:
+        yield
+    except copier_errors.CopierAnswersInterrupt as exc:
+        raise AbortedError("Aborted: no project was created.") from exc
+    except copier_errors.UnsafeTemplateError as exc:
+        raise TemplateSourceError(
+            f"The template {src} runs tasks or loads Jinja extensions: {exc}",
+            "Review it, then pass --trust if you trust it.",
+        ) from exc
+    except copier_errors.InteractiveSessionError as exc:
+        raise InvalidAnswerError(
+            f"A question needs an answer but this is not an interactive terminal: {exc}",
+            "Pass --defaults, or answer it with -d KEY=VALUE.",
+        ) from exc
+    except (copier_errors.ConfigFileError, copier_errors.UnsupportedVersionError) as exc:
+        raise TemplateSourceError(f"The template {src} cannot be used: {exc}") from exc
+    except copier_errors.UserMessageError as exc:
+        raise MlopsNewError(str(exc)) from exc
+    except ValueError as exc:
+        if str(exc).startswith(_ANSWER_ERRORS):
+            raise InvalidAnswerError(
+                f"{exc}.", "Fix the value given with -d/--data-file, or leave it to its default."
+            ) from exc
+        raise

@@ -1,0 +1,59 @@
+"""The ``mlops-new`` command line: thin typer commands over the core."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from mlops_new import __version__
+from mlops_new.cli.create import EXAMPLES, create
+
+app = typer.Typer(
+    name="mlops-new",
+    help="Start, and keep current, a machine-learning repository.\n\n"
+    "`mlops-new NAME` is short for `mlops-new create NAME`.",
+    epilog=EXAMPLES,
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("create", epilog=EXAMPLES)(create)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from mlops_new.template_store import latest  # noqa: PLC0415
+
+        sys.stdout.write(f"mlops-new {__version__} (bundled template {latest().version})\n")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        Optional[bool],  # noqa: UP045  (typer needs Optional on 3.10)
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version."),
+    ] = None,
+) -> None:
+    """Start, and keep current, a machine-learning repository."""
+
+
+_GLOBAL_FLAGS = {"--help", "-h", "--version", "-V"}
+
+
+def route(args: list[str]) -> list[str]:
+    """``mlops-new NAME ...`` -> ``mlops-new create NAME ...``."""
+    if not args or args[0] in _GLOBAL_FLAGS:
+        return args
+    commands = {command.name for command in app.registered_commands}
+    if args[0] in commands:
+        return args
+    return ["create", *args]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    app(args=route(sys.argv[1:] if argv is None else argv), prog_name="mlops-new")

@@ -1,0 +1,211 @@
+"""``create_project``: render a template into a new git repository, all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlops_new import __version__, template_store, versions
+from mlops_new.answers import read_answers
+from mlops_new.errors import DestinationExistsError, InvalidNameError, UnknownVersionError
+from mlops_new.git import identity, init_and_commit, require_git
+from mlops_new.results import CreateResult
+
+_NAME = re.compile(r"^[A-Za-z](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$")
+SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+
+
+@dataclass(frozen=True)
+class CreateOptions:
+    """How to create a project (everything but the target)."""
+
+    template: str | None = None
+    ref: str | None = None
+    data: Mapping[str, Any] | None = None
+    defaults: bool = False
+    trust: bool = False
+    lock: bool = True
+
+
+def create_project(target: Path, options: CreateOptions) -> CreateResult:
+    """Render the template into ``target``, lock it, commit it, and move it in place.
+
+    Nothing is left at ``target`` (or beside it) if anything fails or the user
+    interrupts: the project is rendered into a temporary folder in the same
+    parent and moved only once complete.
+    """
+    require_git()
+    target = target.expanduser().absolute()
+    name = validate_target(target)
+    src, ref = resolve_template(options.template, options.ref)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _staging(target.parent, name) as staging:
+        _render(src, ref, staging, name, options)
+        answers = read_answers(staging)
+        warnings = [] if not options.lock else _uv_lock(staging)
+        version = str(answers.get("_commit", ref or "unversioned"))
+        commit, fallback = init_and_commit(
+            staging, f"Create project from mlops-new {__version__} (template {version})"
+        )
+        _move_into_place(staging, target)
+    if fallback:
+        warnings.append(
+            "git has no user.name/user.email: the first commit uses a fallback identity; "
+            "set yours with `git config --global user.name ...` and `user.email ...`."
+        )
+    return CreateResult(
+        path=target,
+        template_src=str(answers.get("_src_path", src)),
+        template_version=version.removeprefix("v"),
+        answers={k: v for k, v in answers.items() if not k.startswith("_")},
+        git_commit=commit,
+        locked=options.lock and not any(w.startswith("uv lock") for w in warnings),
+        fallback_identity=fallback,
+        warnings=tuple(warnings),
+    )
+
+
+def validate_target(target: Path) -> str:
+    """Check that ``target`` can become a project and return the project's name."""
+    name = target.name
+    if not _NAME.match(name):
+        suggestion = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "my-project"
+        if not suggestion[0].isalpha():
+            suggestion = f"project-{suggestion}"
+        raise InvalidNameError(
+            f"'{name}' is not a valid project name: use letters, digits, '-' and '_', "
+            f"starting with a letter and ending with a letter or digit (try '{suggestion}')."
+        )
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise DestinationExistsError(
+            f"'{target}' already exists and is not empty; mlops-new never overwrites files.",
+            "Choose another NAME, or remove that folder first.",
+        )
+    return name
+
+
+def resolve_template(template: str | None, ref: str | None) -> tuple[str, str | None]:
+    """The copier source and git ref to render (bundled store by default)."""
+    if template is None:
+        entry = template_store.latest() if ref is None else template_store.find(ref)
+        template_store.ensure_store()
+        return template_store.STORE_SRC, entry.tag
+    if ref is None:
+        return template, None
+    return template, _match_remote_tag(template, ref)
+
+
+def _match_remote_tag(template: str, ref: str) -> str:
+    """Accept ``0.1.0`` for a tag ``v0.1.0`` (and the reverse) in another template."""
+    proc = subprocess.run(
+        [require_git(), "ls-remote", "--tags", "--refs", str(Path(template).expanduser())
+         if Path(template).expanduser().exists() else template],
+        capture_output=True, text=True, check=False,
+    )
+    tags = [line.rsplit("refs/tags/", 1)[-1] for line in proc.stdout.splitlines()]
+    for candidate in (ref, f"v{ref}", ref.removeprefix("v")):
+        if candidate in tags:
+            return candidate
+    if proc.returncode != 0:
+        # Not a tag list we can read (a branch, a commit id, an unreachable URL):
+        # let copier resolve it and report.
+        return ref
+    known = ", ".join(sorted(tags, reverse=True)) or "none"
+    raise UnknownVersionError(
+        f"Template version '{ref}' does not exist in {template}.",
+        f"Its tagged versions: {known}.",
+    )
+
+
+def _user_defaults(name: str) -> dict[str, Any]:
+    defaults: dict[str, Any] = {
+        "project_name": name,
+        "copyright_year": str(dt.datetime.now(dt.timezone.utc).year),
+    }
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if python in SUPPORTED_PYTHONS:
+        defaults["python_version"] = python
+    who = identity(Path.cwd())
+    if who is not None:
+        defaults["author_name"], defaults["author_email"] = who
+    return defaults
+
+
+def _render(src: str, ref: str | None, dst: Path, name: str, options: CreateOptions) -> None:
+    from mlops_new import _copier  # noqa: PLC0415  (lazy: importing copier is slow)
+
+    _copier.copy(
+        src,
+        dst,
+        ref=ref,
+        data=options.data or {},
+        user_defaults=_user_defaults(name),
+        defaults=options.defaults,
+        trust=options.trust,
+    )
+
+
+def _uv_lock(project: Path) -> list[str]:
+    """Write ``uv.lock`` (network: the package index); a warning if it cannot."""
+    if not (project / "pyproject.toml").is_file():
+        return []
+    uv = _find_uv()
+    if uv is None:
+        return ["uv lock skipped: uv is not installed; run `uv lock` and commit uv.lock."]
+    proc = subprocess.run(
+        [uv, "lock", "--quiet", "--no-progress"],
+        cwd=project, capture_output=True, text=True, check=False,
+    )
+    if proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
+        return [f"uv lock failed ({reason}); run `uv lock` in the project and commit uv.lock."]
+    return []
+
+
+def _find_uv() -> str | None:
+    found = shutil.which("uv")
+    if found:
+        return found
+    try:
+        import uv  # noqa: PLC0415  (optional: the uv wheel ships its binary)
+    except ImportError:
+        return None
+    return str(uv.find_uv_bin())
+
+
+@contextmanager
+def _staging(parent: Path, name: str) -> Iterator[Path]:
+    """A temporary folder beside the target, removed whatever happens."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.mlops-new-", dir=parent))
+    try:
+        yield tmp / name
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    if not target.exists():
+        staging.rename(target)
+        return
+    moved: list[Path] = []
+    try:
+        for entry in sorted(staging.iterdir()):
+            moved.append(target / entry.name)
+            entry.rename(target / entry.name)
+    except BaseException:
+        for path in moved:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        raise
+

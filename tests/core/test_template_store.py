@@ -1,0 +1,140 @@
+"""The per-user store materialised from the bundle."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mlops_new import template_store
+from mlops_new.errors import StoreError, UnknownVersionError
+from tests.helpers import fake_checkout, git
+
+
+@pytest.mark.usefixtures("tiny_bundle")
+def test_store_gets_every_bundled_version(isolated_env: Path) -> None:
+    path = template_store.ensure_store()
+    assert path == isolated_env / ".mlops-new" / "template"
+    tags = git(path, "tag", "--list").split()
+    assert tags == ["v0.1.0", "v0.2.0"]
+    for entry in template_store.manifest():
+        assert git(path, "rev-parse", entry.tag) == entry.commit
+
+
+@pytest.mark.usefixtures("tiny_bundle")
+def test_store_is_written_as_an_unexpanded_home_path() -> None:
+    assert template_store.STORE_SRC == "~/.mlops-new/template"
+    assert template_store.store_path() == Path.home() / ".mlops-new" / "template"
+
+
+def test_an_older_release_keeps_the_newer_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    newer = fake_checkout(tmp_path / "newer", [("0.1.0", "a"), ("0.2.0", "b")])
+    older = fake_checkout(tmp_path / "older", [("0.1.0", "a")])
+    for checkout in (newer, older):
+        bundle = checkout / "src/mlops_new/_template"
+        monkeypatch.setattr(template_store, "bundle_dir", lambda bundle=bundle: bundle)
+        template_store.ensure_store()
+    assert git(template_store.store_path(), "tag", "--list").split() == ["v0.1.0", "v0.2.0"]
+
+
+@pytest.mark.usefixtures("tiny_bundle")
+def test_a_tag_moved_by_hand_is_reported_not_rewritten() -> None:
+    path = template_store.ensure_store()
+    git(path, "tag", "--force", "v0.1.0", "v0.2.0")
+    with pytest.raises(StoreError, match="move ~/.mlops-new/template aside|Move"):
+        template_store.ensure_store()
+    assert git(path, "rev-parse", "v0.1.0") == git(path, "rev-parse", "v0.2.0")
+
+
+@pytest.mark.usefixtures("tiny_bundle")
+def test_find_accepts_both_spellings_and_names_the_available_ones() -> None:
+    assert template_store.find("v0.1.0").version == "0.1.0"
+    assert template_store.find("0.2.0").version == "0.2.0"
+    with pytest.raises(UnknownVersionError, match=r"Available versions: 0\.2\.0, 0\.1\.0"):
+        template_store.find("9.9.9")
+
+
+def test_the_shipped_manifest_matches_the_shipped_bundle(tmp_path: Path) -> None:
+    """Published versions are immutable: every recorded commit is in the bundle."""
+    released = template_store.manifest()
+    assert released, "the package must ship at least one template version"
+    clone = tmp_path / "clone"
+    git(tmp_path, "init", "--quiet", str(clone))
+    git(clone, "fetch", "--quiet", str(template_store.bundle_dir() / "template.bundle"),
+        "refs/tags/*:refs/tags/*")
+    previous = None
+    for entry in released:
+        assert git(clone, "rev-parse", entry.tag) == entry.commit
+        assert git(clone, "rev-parse", f"{entry.tag}^{{tree}}") == entry.tree
+        parents = git(clone, "rev-list", "--parents", "-n1", entry.commit).split()[1:]
+        assert parents == ([previous] if previous else [])
+        previous = entry.commit
+
+
+def test_the_shipped_commits_are_reproducible(tmp_path: Path) -> None:
+    """Rebuilding each commit from its tree, parent and date gives the same id."""
+    from mlops_new import _release  # noqa: PLC0415
+
+    clone = tmp_path / "clone"
+    git(tmp_path, "init", "--quiet", str(clone))
+    git(clone, "fetch", "--quiet", str(template_store.bundle_dir() / "template.bundle"),
+        "refs/tags/*:refs/tags/*")
+    previous = None
+    for entry in template_store.manifest():
+        args = ["commit-tree", entry.tree, "-m", _release.commit_message(entry.version, entry.summary)]
+        args += ["-p", previous] if previous else []
+        rebuilt = _git_env(clone, args, _release.commit_env(entry.date))
+        assert rebuilt == entry.commit
+        previous = entry.commit
+
+
+def test_the_working_tree_template_is_released() -> None:
+    """template/ must equal the newest bundled version: release it with _release."""
+    from mlops_new import _release  # noqa: PLC0415
+
+    checkout = Path(__file__).resolve().parents[2]
+    if not (checkout / "template" / "copier.yml").is_file():
+        pytest.skip("not a source checkout")
+    files = _release.template_files(checkout)
+    tree = _tree_of(checkout, files)
+    latest = template_store.latest()
+    assert tree == latest.tree, (
+        f"template/ differs from v{latest.version}: release it with "
+        "`python -m mlops_new._release X.Y.Z --summary ...`"
+    )
+
+
+def _tree_of(checkout: Path, files: list[str]) -> str:
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        for name in files:
+            blob = subprocess.run(["git", "hash-object", "-w", name], cwd=checkout, env=env,
+                                  capture_output=True, text=True, check=True).stdout.strip()
+            mode = "100755" if os.access(checkout / name, os.X_OK) else "100644"
+            subprocess.run(["git", "update-index", "--add", "--cacheinfo",
+                            f"{mode},{blob},{Path(name).relative_to('template').as_posix()}"],
+                           cwd=checkout, env=env, check=True)
+        return subprocess.run(["git", "write-tree"], cwd=checkout, env=env,
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _git_env(cwd: Path, args: list[str], env: dict[str, str]) -> str:
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+
+    return subprocess.run(["git", *args], cwd=cwd, env={**os.environ, **env},
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_manifest_is_valid_json_with_one_entry_per_version() -> None:
+    data = json.loads((template_store.bundle_dir() / "manifest.json").read_text())
+    names = [entry["version"] for entry in data["versions"]]
+    assert len(names) == len(set(names))
+    assert data["format"] == 1

@@ -1,0 +1,71 @@
+"""Builders for hermetic test inputs: template trees, released bundles, git repos."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from mlops_new import _release
+
+TINY_COPIER_YML = """\
+_subdirectory: project
+_answers_file: .copier-answers.yml
+project_name:
+  type: str
+  help: Name of the project.
+  default: my-project
+  validator: "{% if not (project_name | regex_search('^[A-Za-z][A-Za-z0-9_. -]*$')) %}'{{ project_name }}' is not a valid project name{% endif %}"
+license:
+  type: str
+  help: Licence.
+  choices: [MIT, Apache-2.0]
+  default: MIT
+python_version:
+  type: str
+  default: "3.11"
+author_name:
+  type: str
+  default: Nobody
+author_email:
+  type: str
+  default: nobody@example.com
+copyright_year:
+  type: str
+  default: "2000"
+"""
+
+
+def build_tree(root: Path, files: dict[str, str]) -> Path:
+    """Write ``files`` (relative path -> text) under ``root``."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def git(cwd: Path, *args: str) -> str:
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return proc.stdout.strip()
+
+
+def tiny_template_files(marker: str) -> dict[str, str]:
+    """A small copier template; ``marker`` changes README between versions."""
+    return {
+        "template/copier.yml": TINY_COPIER_YML,
+        "template/project/{{ _copier_conf.answers_file }}.jinja":
+            "# Changes here will be overwritten by Copier\n{{ _copier_answers|to_nice_yaml -}}\n",
+        "template/project/README.md.jinja": f"# {{{{ project_name }}}}\n\n{marker}\n",
+        "template/project/LICENSE.jinja": "{{ license }} {{ copyright_year }} {{ author_name }}\n",
+        "template/project/python.txt.jinja": "{{ python_version }}\n",
+    }
+
+
+def fake_checkout(root: Path, releases: list[tuple[str, str]]) -> Path:
+    """A source checkout whose bundle holds ``releases`` ((version, marker) pairs)."""
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "--quiet")
+    for number, (version, marker) in enumerate(releases):
+        build_tree(root, tiny_template_files(marker))
+        _release.release(root, version, f"Release {version}", f"2026-01-{number + 1:02d}T00:00:00+00:00")
+    return root
