@@ -14,7 +14,10 @@ project_name:
   type: str
   help: Name of the project.
   default: my-project
-  validator: "{% if not (project_name | regex_search('^[A-Za-z][A-Za-z0-9_. -]*$')) %}'{{ project_name }}' is not a valid project name{% endif %}"
+  validator: >-
+    {% if not (project_name | regex_search('^[A-Za-z][A-Za-z0-9_. -]*$')) %}
+    '{{ project_name }}' is not a valid project name
+    {% endif %}
 license:
   type: str
   help: Licence.
@@ -32,6 +35,12 @@ author_email:
 copyright_year:
   type: str
   default: "2000"
+"""
+
+
+ANSWERS_TEMPLATE = """\
+# Changes here will be overwritten by Copier
+{{ _copier_answers|to_nice_yaml -}}
 """
 
 
@@ -53,8 +62,7 @@ def tiny_template_files(marker: str) -> dict[str, str]:
     """A small copier template; ``marker`` changes README between versions."""
     return {
         "template/copier.yml": TINY_COPIER_YML,
-        "template/project/{{ _copier_conf.answers_file }}.jinja":
-            "# Changes here will be overwritten by Copier\n{{ _copier_answers|to_nice_yaml -}}\n",
+        "template/project/{{ _copier_conf.answers_file }}.jinja": ANSWERS_TEMPLATE,
         "template/project/README.md.jinja": f"# {{{{ project_name }}}}\n\n{marker}\n",
         "template/project/LICENSE.jinja": "{{ license }} {{ copyright_year }} {{ author_name }}\n",
         "template/project/python.txt.jinja": "{{ python_version }}\n",
@@ -67,5 +75,7 @@ def fake_checkout(root: Path, releases: list[tuple[str, str]]) -> Path:
     git(root, "init", "--quiet")
     for number, (version, marker) in enumerate(releases):
         build_tree(root, tiny_template_files(marker))
-        _release.release(root, version, f"Release {version}", f"2026-01-{number + 1:02d}T00:00:00+00:00")
+        _release.release(
+            root, version, f"Release {version}", f"2026-01-{number + 1:02d}T00:00:00+00:00"
+        )
     return root

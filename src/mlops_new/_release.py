@@ -41,14 +41,15 @@ def commit_message(version: str, summary: str) -> str:
 
 def template_files(checkout: Path) -> list[str]:
     """Files of ``template/`` that git tracks or would track (ignored ones excluded)."""
-    out = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", "template/",
-              cwd=checkout)
-    return sorted(
-        name for name in out.split("\0") if name and (checkout / name).is_file()
+    out = git(
+        "ls-files", "-z", "--cached", "--others", "--exclude-standard", "template/", cwd=checkout
     )
+    return sorted(name for name in out.split("\0") if name and (checkout / name).is_file())
 
 
-def release(checkout: Path, version: str, summary: str, date: str) -> template_store.ReleasedVersion:
+def release(
+    checkout: Path, version: str, summary: str, date: str
+) -> template_store.ReleasedVersion:
     """Append ``version`` to the bundle in ``checkout``'s package folder."""
     manifest_file = _manifest_path(checkout)
     released = template_store.load_manifest(manifest_file) if manifest_file.exists() else []
@@ -59,8 +60,14 @@ def release(checkout: Path, version: str, summary: str, date: str) -> template_s
         git("init", "--quiet", str(repo), cwd=Path(tmp))
         parent = None
         if released:
-            git("fetch", "--quiet", "--no-tags", str(_bundle_path(checkout)),
-                "refs/tags/*:refs/tags/*", cwd=repo)
+            git(
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                str(_bundle_path(checkout)),
+                "refs/tags/*:refs/tags/*",
+                cwd=repo,
+            )
             parent = released[-1].commit
         for name in template_files(checkout):
             target = repo / Path(name).relative_to("template")
@@ -92,9 +99,7 @@ def _refuse_rewrites(released: list[template_store.ReleasedVersion], version: st
     if any(entry.version == version for entry in released):
         raise MlopsNewError(f"Template v{version} is already released; versions are immutable.")
     if released and versions.parse(version) <= versions.parse(released[-1].version):
-        raise MlopsNewError(
-            f"Template v{version} is not newer than v{released[-1].version}."
-        )
+        raise MlopsNewError(f"Template v{version} is not newer than v{released[-1].version}.")
 
 
 def _bundle_path(checkout: Path) -> Path:

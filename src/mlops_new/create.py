@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlops_new import __version__, template_store, versions
+from mlops_new import __version__, template_store
 from mlops_new.answers import read_answers
 from mlops_new.errors import DestinationExistsError, InvalidNameError, UnknownVersionError
 from mlops_new.git import identity, init_and_commit, require_git
@@ -107,9 +107,16 @@ def resolve_template(template: str | None, ref: str | None) -> tuple[str, str | 
 def _match_remote_tag(template: str, ref: str) -> str:
     """Accept ``0.1.0`` for a tag ``v0.1.0`` (and the reverse) in another template."""
     proc = subprocess.run(
-        [require_git(), "ls-remote", "--tags", "--refs", str(Path(template).expanduser())
-         if Path(template).expanduser().exists() else template],
-        capture_output=True, text=True, check=False,
+        [
+            require_git(),
+            "ls-remote",
+            "--tags",
+            "--refs",
+            str(Path(template).expanduser()) if Path(template).expanduser().exists() else template,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     tags = [line.rsplit("refs/tags/", 1)[-1] for line in proc.stdout.splitlines()]
     for candidate in (ref, f"v{ref}", ref.removeprefix("v")):
@@ -163,7 +170,10 @@ def _uv_lock(project: Path) -> list[str]:
         return ["uv lock skipped: uv is not installed; run `uv lock` and commit uv.lock."]
     proc = subprocess.run(
         [uv, "lock", "--quiet", "--no-progress"],
-        cwd=project, capture_output=True, text=True, check=False,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         reason = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
@@ -208,4 +218,3 @@ def _move_into_place(staging: Path, target: Path) -> None:
             else:
                 path.unlink(missing_ok=True)
         raise
-

@@ -103,7 +103,10 @@ def _sync(path: Path, released: list[ReleasedVersion]) -> None:
             path.mkdir(parents=True, exist_ok=True)
             git("init", "--quiet", str(path), cwd=path.parent)
         git(
-            "fetch", "--quiet", "--no-tags", str(bundle_dir() / "template.bundle"),
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            str(bundle_dir() / "template.bundle"),
             "refs/tags/*:refs/tags/*",
             cwd=path,
         )

@@ -16,7 +16,7 @@ def invoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     """Run the CLI as `mlops-new ARGS` would, in ``tmp_path``."""
     monkeypatch.chdir(tmp_path)
 
-    def run(*args: str, input: str | None = None) -> Result:  # noqa: A002
+    def run(*args: str, input: str | None = None) -> Result:
         return CliRunner().invoke(app, route(list(args)), input=input)
 
     return run

@@ -27,7 +27,7 @@ def _answers(project: Path) -> dict[str, object]:
 
 
 def _nothing_written(where: Path) -> bool:
-    return not [p for p in where.iterdir()]
+    return not list(where.iterdir())
 
 
 def test_name_creates_a_committed_project_from_the_newest_version(
@@ -207,11 +207,14 @@ def test_ctrl_c_during_render_leaves_nothing(
 
 def test_another_template_in_git_by_path(invoke: Invoke, tmp_path: Path) -> None:
     org = tmp_path.parent / "org-template"
-    build_tree(org, {
-        "copier.yml": "team:\n  type: str\n  default: platform\n",
-        "{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
-        "TEAM.md.jinja": "{{ team }}\n",
-    })
+    build_tree(
+        org,
+        {
+            "copier.yml": "team:\n  type: str\n  default: platform\n",
+            "{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
+            "TEAM.md.jinja": "{{ team }}\n",
+        },
+    )
     git(org, "init", "--quiet")
     git(org, "add", "-A")
     git(org, "commit", "--quiet", "-m", "org")
@@ -249,14 +252,20 @@ def test_help_does_not_import_copier() -> None:
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "print('copier' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env=_python_env())
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=_python_env()
+    )
     assert out.stdout.strip().splitlines()[-1] == "False"
 
 
 def test_python_dash_m_works() -> None:
-    out = subprocess.run([sys.executable, "-m", "mlops_new", "--help"], capture_output=True,
-                         text=True, check=True, env=_python_env())
+    out = subprocess.run(
+        [sys.executable, "-m", "mlops_new", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_python_env(),
+    )
     assert "Usage: mlops-new" in out.stdout
 
 

@@ -20,8 +20,13 @@ def test_each_release_is_a_tagged_commit_on_top_of_the_previous(tmp_path: Path) 
     first, second = _manifest(checkout)
     clone = tmp_path / "clone"
     git(tmp_path, "init", "--quiet", str(clone))
-    git(clone, "fetch", "--quiet", str(checkout / "src/mlops_new/_template/template.bundle"),
-        "refs/tags/*:refs/tags/*")
+    git(
+        clone,
+        "fetch",
+        "--quiet",
+        str(checkout / "src/mlops_new/_template/template.bundle"),
+        "refs/tags/*:refs/tags/*",
+    )
     assert git(clone, "rev-parse", "v0.1.0") == first.commit
     assert git(clone, "rev-parse", "v0.2.0") == second.commit
     assert git(clone, "rev-parse", "v0.2.0^") == first.commit

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import handled
 
-EXAMPLES = """
+EXAMPLES = """\b
 Examples:
   mlops-new churn-model                      # answer the questions
   mlops-new churn-model --defaults           # no questions: defaults everywhere
@@ -21,17 +21,61 @@ Examples:
 """
 
 
-def create(  # noqa: PLR0913  (one parameter per documented option)
-    name: Annotated[str, typer.Argument(metavar="NAME", help="Folder to create; its last component names the project.", show_default=False)],
-    defaults: Annotated[bool, typer.Option("--defaults", help="Never prompt: unanswered questions take their defaults.")] = False,
-    data: Annotated[Optional[list[str]], typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable).")] = None,  # noqa: UP045  (typer needs Optional on 3.10)
-    data_file: Annotated[Optional[Path], typer.Option("--data-file", metavar="FILE.yml", help="Answers from a YAML mapping.")] = None,  # noqa: UP045
-    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", metavar="DIR", help="Parent folder of the project (default: current folder).")] = None,  # noqa: UP045
-    template: Annotated[Optional[str], typer.Option("--template", metavar="SRC", help="Another copier template in git (path or URL).")] = None,  # noqa: UP045
-    ref: Annotated[Optional[str], typer.Option("--ref", metavar="VERSION", help="Template version, e.g. 0.1.0 (default: the newest).")] = None,  # noqa: UP045
-    trust: Annotated[bool, typer.Option("--trust", help="Allow --template's tasks and Jinja extensions.")] = False,
-    lock: Annotated[bool, typer.Option("--lock/--no-lock", help="Run `uv lock` so the first commit holds uv.lock (needs the package index).")] = True,
-    fmt: Annotated[_output.Format, typer.Option("--format", help="Output format.")] = _output.Format.rich,
+def create(  # noqa: PLR0913, PLR0917  (typer: one parameter per documented option)
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME",
+            help="Folder to create; its last component names the project.",
+            show_default=False,
+        ),
+    ],
+    defaults: Annotated[
+        bool,
+        typer.Option("--defaults", help="Never prompt: unanswered questions take their defaults."),
+    ] = False,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."),
+    ] = None,
+    data_file: Annotated[
+        Path | None,
+        typer.Option("--data-file", metavar="FILE.yml", help="Answers from a YAML mapping."),
+    ] = None,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            "-o",
+            metavar="DIR",
+            help="Parent folder of the project (default: current folder).",
+        ),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template", metavar="SRC", help="Another copier template in git (path or URL)."
+        ),
+    ] = None,
+    ref: Annotated[
+        str | None,
+        typer.Option(
+            "--ref", metavar="VERSION", help="Template version, e.g. 0.1.0 (default: the newest)."
+        ),
+    ] = None,
+    trust: Annotated[
+        bool, typer.Option("--trust", help="Allow --template's tasks and Jinja extensions.")
+    ] = False,
+    lock: Annotated[
+        bool,
+        typer.Option(
+            "--lock/--no-lock",
+            help="Run `uv lock` so the first commit holds uv.lock (needs the package index).",
+        ),
+    ] = True,
+    fmt: Annotated[
+        _output.Format, typer.Option("--format", help="Output format.")
+    ] = _output.Format.rich,
 ) -> None:
     """Create a new ML project NAME from the bundled template (or --template)."""
     from mlops_new.answers import load_data_file, parse_pairs  # noqa: PLC0415
@@ -45,8 +89,12 @@ def create(  # noqa: PLR0913  (one parameter per documented option)
         interactive = sys.stdin.isatty() and not defaults
         target = (output_dir or Path.cwd()) / name
         options = CreateOptions(
-            template=template, ref=ref, data=answers, defaults=not interactive,
-            trust=trust, lock=lock,
+            template=template,
+            ref=ref,
+            data=answers,
+            defaults=not interactive,
+            trust=trust,
+            lock=lock,
         )
         result = create_project(target, options)
         _output.created(result, fmt)
