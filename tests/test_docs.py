@@ -1,0 +1,49 @@
+"""The user guide builds strictly and documents every option of every command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+
+from mlops_new.cli import app
+from mlops_new.cli._errors import ExitCode
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_mkdocs_builds_strictly(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "cli" / "index.html").is_file()
+
+
+def _commands() -> dict[str, Any]:
+    group = typer.main.get_command(app)
+    return dict(group.commands)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", sorted(_commands()))
+def test_cli_reference_lists_every_option(name: str) -> None:
+    reference = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert f"## `mlops-new {name}" in reference
+    for param in _commands()[name].params:
+        for opt in getattr(param, "opts", []):
+            if opt.startswith("-") and opt not in {"--help", "-h"}:
+                assert f"`{opt}" in reference, f"docs/cli.md does not document {name} {opt}"
+
+
+def test_exit_codes_are_documented() -> None:
+    reference = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    for code in ExitCode:
+        assert f"| {int(code)} | `{code.name}` |" in reference
