@@ -276,10 +276,13 @@ def test_console_script_is_installed() -> None:
 def test_a_plain_template_folder_renders_unversioned_for_template_development(
     invoke: Invoke, tmp_path: Path
 ) -> None:
-    draft = build_tree(tmp_path.parent / "draft", {
-        "copier.yml": "team:\n  type: str\n  default: ml\n",
-        "TEAM.md.jinja": "{{ team }}\n",
-    })
+    draft = build_tree(
+        tmp_path.parent / "draft",
+        {
+            "copier.yml": "team:\n  type: str\n  default: ml\n",
+            "TEAM.md.jinja": "{{ team }}\n",
+        },
+    )
     result = invoke("p", "--template", str(draft), "--defaults", "--no-lock", "--format", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["result"]["template_version"] == "unversioned"
