@@ -102,25 +102,29 @@ def _sync(path: Path, released: list[ReleasedVersion]) -> None:
         if not (path / ".git").is_dir():
             path.mkdir(parents=True, exist_ok=True)
             git("init", "--quiet", str(path), cwd=path.parent)
-        git(
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            str(bundle_dir() / "template.bundle"),
-            "refs/tags/*:refs/tags/*",
-            cwd=path,
-        )
+        bundle = str(bundle_dir() / "template.bundle")
+        git("fetch", "--quiet", "--no-tags", bundle, "refs/tags/*:refs/tags/*", cwd=path)
     except GitError as exc:
+        _check_tags(path, released)  # a moved tag is the usual cause: name it
         raise StoreError(
             f"Cannot update the template store {STORE_SRC}: {exc.message}",
-            f"Its tags may have been edited by hand; move {STORE_SRC} aside and retry.",
+            f"Move {STORE_SRC} aside and retry; it is rebuilt from the package.",
         ) from exc
+    _check_tags(path, released)
+
+
+def _check_tags(path: Path, released: list[ReleasedVersion]) -> None:
     tags = _read_tags(path)
     for entry in released:
-        if tags.get(entry.tag) != entry.commit:
+        if entry.tag in tags and tags[entry.tag] != entry.commit:
             raise StoreError(
                 f"The template store {STORE_SRC} has tag {entry.tag} at "
-                f"{tags.get(entry.tag)}, but this mlops-new release made it {entry.commit}.",
+                f"{tags[entry.tag][:12]}, but this mlops-new release made it {entry.commit[:12]}.",
+                f"Move {STORE_SRC} aside and retry; it is rebuilt from the package.",
+            )
+        if entry.tag not in tags:
+            raise StoreError(
+                f"The template store {STORE_SRC} is missing tag {entry.tag} after syncing.",
                 f"Move {STORE_SRC} aside and retry; it is rebuilt from the package.",
             )
 
