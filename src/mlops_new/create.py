@@ -47,8 +47,7 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
     target = target.expanduser().absolute()
     name = validate_target(target)
     src, ref = resolve_template(options.template, options.ref)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with _staging(target.parent, name) as staging:
+    with _parent_folders(target.parent), _staging(target.parent, name) as staging:
         _render(src, ref, staging, name, options)
         answers = read_answers(staging)
         warnings = [] if not options.lock else _uv_lock(staging)
@@ -190,6 +189,23 @@ def _find_uv() -> str | None:
     except ImportError:
         return None
     return str(uv.find_uv_bin())
+
+
+@contextmanager
+def _parent_folders(parent: Path) -> Iterator[None]:
+    """Create ``parent`` (and its missing ancestors); remove them again on failure."""
+    first_missing = None
+    for folder in (parent, *parent.parents):
+        if folder.exists():
+            break
+        first_missing = folder
+    parent.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    except BaseException:
+        if first_missing is not None:
+            shutil.rmtree(first_missing, ignore_errors=True)
+        raise
 
 
 @contextmanager

@@ -139,6 +139,12 @@ def test_user_errors_exit_4_with_the_value_and_write_nothing(
     assert _nothing_written(tmp_path)
 
 
+def test_a_failure_removes_the_parent_folders_it_made(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("deep/er/p", "-d", "license=GPL", "--defaults", "--no-lock")
+    assert result.exit_code == ExitCode.USER_ERROR
+    assert _nothing_written(tmp_path)
+
+
 def test_bad_data_file_yaml(invoke: Invoke, tmp_path: Path) -> None:
     (tmp_path / "bad.yml").write_text("- a list\n")
     result = invoke("p", "--data-file", "bad.yml", "--no-lock")
