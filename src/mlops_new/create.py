@@ -47,13 +47,16 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
     target = target.expanduser().absolute()
     name = validate_target(target)
     src, ref = resolve_template(options.template, options.ref)
+    who = identity(Path.cwd())
     with _parent_folders(target.parent), _staging(target.parent, name) as staging:
-        _render(src, ref, staging, name, options)
+        _render(src, ref, staging, _user_defaults(name, who), options)
         answers = read_answers(staging)
         warnings = [] if not options.lock else _uv_lock(staging)
         version = str(answers.get("_commit", ref or "unversioned"))
         commit, fallback = init_and_commit(
-            staging, f"Create project from mlops-new {__version__} (template {version})"
+            staging,
+            f"Create project from mlops-new {__version__} (template {version})",
+            who,
         )
         _move_into_place(staging, target)
     if fallback:
@@ -132,7 +135,7 @@ def _match_remote_tag(template: str, ref: str) -> str:
     )
 
 
-def _user_defaults(name: str) -> dict[str, Any]:
+def _user_defaults(name: str, who: tuple[str, str] | None) -> dict[str, Any]:
     defaults: dict[str, Any] = {
         "project_name": name,
         "copyright_year": str(dt.datetime.now(dt.timezone.utc).year),
@@ -140,13 +143,14 @@ def _user_defaults(name: str) -> dict[str, Any]:
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
     if python in SUPPORTED_PYTHONS:
         defaults["python_version"] = python
-    who = identity(Path.cwd())
     if who is not None:
         defaults["author_name"], defaults["author_email"] = who
     return defaults
 
 
-def _render(src: str, ref: str | None, dst: Path, name: str, options: CreateOptions) -> None:
+def _render(
+    src: str, ref: str | None, dst: Path, user_defaults: dict[str, Any], options: CreateOptions
+) -> None:
     from mlops_new import _copier  # noqa: PLC0415  (lazy: importing copier is slow)
 
     _copier.copy(
@@ -154,7 +158,7 @@ def _render(src: str, ref: str | None, dst: Path, name: str, options: CreateOpti
         dst,
         ref=ref,
         data=options.data or {},
-        user_defaults=_user_defaults(name),
+        user_defaults=user_defaults,
         defaults=options.defaults,
         trust=options.trust,
     )

@@ -46,29 +46,28 @@ def git(*args: str, cwd: Path, env: dict[str, str] | None = None, check: bool = 
 
 def identity(cwd: Path) -> tuple[str, str] | None:
     """The configured ``user.name`` and ``user.email``, or ``None`` if either is missing."""
-    name = git("config", "user.name", cwd=cwd, check=False)
-    email = git("config", "user.email", cwd=cwd, check=False)
+    out = git("config", "--get-regexp", r"^user\.(name|email)$", cwd=cwd, check=False)
+    found = dict(line.partition(" ")[::2] for line in out.splitlines())
+    name, email = found.get("user.name", "").strip(), found.get("user.email", "").strip()
     if name and email:
         return name, email
     return None
 
 
-def init_and_commit(path: Path, message: str) -> tuple[str, bool]:
-    """``git init`` ``path`` on branch main and commit everything in it.
+def init_and_commit(path: Path, message: str, who: tuple[str, str] | None) -> tuple[str, bool]:
+    """``git init`` ``path`` on branch main and commit everything in it as ``who``.
 
-    Returns the commit id and whether a fallback identity had to be used
-    (no ``user.name``/``user.email`` configured).
+    ``who`` is the user's git identity (see :func:`identity`); without one, a
+    fallback identity is used. Returns the commit id and whether it was.
     """
     git("init", "--quiet", "--initial-branch=main", str(path), cwd=path.parent)
     git("add", "--all", cwd=path)
-    env: dict[str, str] = {}
-    fallback = identity(path) is None
-    if fallback:
-        env = {
-            "GIT_AUTHOR_NAME": FALLBACK_NAME,
-            "GIT_AUTHOR_EMAIL": FALLBACK_EMAIL,
-            "GIT_COMMITTER_NAME": FALLBACK_NAME,
-            "GIT_COMMITTER_EMAIL": FALLBACK_EMAIL,
-        }
+    name, email = who or (FALLBACK_NAME, FALLBACK_EMAIL)
+    env = {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+    }
     git("commit", "--quiet", "--no-verify", "--no-gpg-sign", "-m", message, cwd=path, env=env)
-    return git("rev-parse", "HEAD", cwd=path), fallback
+    return git("rev-parse", "HEAD", cwd=path), who is None
