@@ -79,3 +79,26 @@ def fake_checkout(root: Path, releases: list[tuple[str, str]]) -> Path:
             root, version, f"Release {version}", f"2026-01-{number + 1:02d}T00:00:00+00:00"
         )
     return root
+
+
+def release_trees(root: Path, releases: list[tuple[str, dict[str, str]]]) -> Path:
+    """A source checkout whose bundle holds each (version, template files) in order.
+
+    Each tree replaces ``template/`` entirely, so files can disappear between
+    versions. A name ending in ``*`` is written executable (the ``*`` dropped).
+    """
+    import shutil  # noqa: PLC0415
+
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "--quiet")
+    for number, (version, files) in enumerate(releases):
+        shutil.rmtree(root / "template", ignore_errors=True)
+        for name, text in files.items():
+            path = root / "template" / name.rstrip("*")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            if name.endswith("*"):
+                path.chmod(0o755)
+        date = f"2026-02-{number + 1:02d}T00:00:00+00:00"
+        _release.release(root, version, f"Release {version}", date)
+    return root

@@ -7,6 +7,7 @@ must stay fast.  Copier's exceptions are translated into ours here.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -60,6 +61,39 @@ def copy(
         )
 
 
+def update(
+    dst: Path,
+    *,
+    src: str,
+    ref: str | None,
+    data: Mapping[str, Any],
+    defaults: bool,
+    trust: bool = False,
+) -> None:
+    """Update the project at ``dst`` to ``ref`` with a 3-way merge.
+
+    Conflicts are written inline and left unmerged in git's index (copier's
+    ``conflict="inline"``; ``"rej"`` files can swallow non-conflicting edits).
+    Template tasks never run again on update: they are for creation.
+    """
+    settings = copier.Settings(defaults={}, trust=[])
+    with _translated(src), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        copier.run_update(
+            dst,
+            data=dict(data),
+            vcs_ref=ref,
+            settings=settings,
+            defaults=defaults,
+            overwrite=True,
+            conflict="inline",
+            skip_answered=True,
+            skip_tasks=True,
+            quiet=True,
+            unsafe=trust,
+        )
+
+
 @contextmanager
 def _translated(src: str) -> Iterator[None]:
     try:
@@ -81,6 +115,13 @@ def _translated(src: str) -> Iterator[None]:
     except copier_errors.UserMessageError as exc:
         raise MlopsNewError(str(exc)) from exc
     except ValueError as exc:
+        required = re.match(r'Question "(\w+)" is required', str(exc))
+        if required:
+            name = required.group(1)
+            raise InvalidAnswerError(
+                f"The question '{name}' has no default and no answer.",
+                f"Answer it with -d {name}=VALUE.",
+            ) from exc
         if str(exc).startswith(_ANSWER_ERRORS):
             raise InvalidAnswerError(
                 f"{exc}.", "Fix the value given with -d/--data-file, or leave it to its default."

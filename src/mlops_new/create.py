@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlops_new import __version__, template_store
+from mlops_new import __version__, catalog, template_store
 from mlops_new.answers import read_answers
-from mlops_new.errors import DestinationExistsError, InvalidNameError, UnknownVersionError
+from mlops_new.errors import DestinationExistsError, InvalidNameError
 from mlops_new.git import identity, init_and_commit, require_git
 from mlops_new.results import CreateResult
 
@@ -49,7 +49,7 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
     src, ref = resolve_template(options.template, options.ref)
     who = identity(Path.cwd())
     with _parent_folders(target.parent), _staging(target.parent, name) as staging:
-        _render(src, ref, staging, _user_defaults(name, who), options)
+        _render(src, ref, staging, user_defaults(name, who), options)
         answers = read_answers(staging)
         warnings = [] if not options.lock else _uv_lock(staging)
         version = str(answers.get("_commit", ref or "unversioned"))
@@ -103,39 +103,11 @@ def resolve_template(template: str | None, ref: str | None) -> tuple[str, str | 
         return template_store.STORE_SRC, entry.tag
     if ref is None:
         return template, None
-    return template, _match_remote_tag(template, ref)
+    return template, catalog.match_tag(template, ref)
 
 
-def _match_remote_tag(template: str, ref: str) -> str:
-    """Accept ``0.1.0`` for a tag ``v0.1.0`` (and the reverse) in another template."""
-    proc = subprocess.run(
-        [
-            require_git(),
-            "ls-remote",
-            "--tags",
-            "--refs",
-            str(Path(template).expanduser()) if Path(template).expanduser().exists() else template,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    tags = [line.rsplit("refs/tags/", 1)[-1] for line in proc.stdout.splitlines()]
-    for candidate in (ref, f"v{ref}", ref.removeprefix("v")):
-        if candidate in tags:
-            return candidate
-    if proc.returncode != 0:
-        # Not a tag list we can read (a branch, a commit id, an unreachable URL):
-        # let copier resolve it and report.
-        return ref
-    known = ", ".join(sorted(tags, reverse=True)) or "none"
-    raise UnknownVersionError(
-        f"Template version '{ref}' does not exist in {template}.",
-        f"Its tagged versions: {known}.",
-    )
-
-
-def _user_defaults(name: str, who: tuple[str, str] | None) -> dict[str, Any]:
+def user_defaults(name: str, who: tuple[str, str] | None) -> dict[str, Any]:
+    """Answers' defaults from this machine: name, year, Python, git identity."""
     defaults: dict[str, Any] = {
         "project_name": name,
         "copyright_year": str(dt.datetime.now(dt.timezone.utc).year),

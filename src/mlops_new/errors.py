@@ -54,3 +54,19 @@ class StoreError(MlopsNewError):
 
 class AbortedError(MlopsNewError):
     """The user interrupted the command (Ctrl-C); nothing was left behind."""
+
+
+class NotAProjectError(UserError):
+    """The folder is not a git repository, or has no (valid) answers file."""
+
+
+class DirtyProjectError(UserError):
+    """The project has uncommitted changes; updating could mix them with the template's."""
+
+
+class DowngradeError(UserError):
+    """The requested version is older than the project's."""
+
+
+class ConflictsError(MlopsNewError):
+    """An update left conflicts to resolve (raised by the CLI after reporting them)."""

@@ -9,6 +9,11 @@ import typer
 
 from mlops_new import __version__
 from mlops_new.cli.create import EXAMPLES, create
+from mlops_new.cli.diff import diff
+from mlops_new.cli.link import link
+from mlops_new.cli.restore import restore
+from mlops_new.cli.update import update
+from mlops_new.cli.versions import versions
 
 app = typer.Typer(
     name="mlops-new",
@@ -21,6 +26,11 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("create", epilog=EXAMPLES)(create)
+app.command("update")(update)
+app.command("versions")(versions)
+app.command("diff")(diff)
+app.command("restore")(restore)
+app.command("link")(link)
 
 
 def _version(value: bool) -> None:

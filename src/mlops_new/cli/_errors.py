@@ -18,10 +18,14 @@ class ExitCode(enum.IntEnum):
     """Unexpected failure (a bug: please report it with the traceback)."""
     USAGE = 2
     """Bad command line (typer/click's own code)."""
+    CONFLICTS = 3
+    """``update`` left conflicts to resolve (inline markers, unmerged in git)."""
     USER_ERROR = 4
     """Bad input: name, answer, version, existing folder, missing tool."""
     STORE_ERROR = 5
     """The per-user template store is damaged."""
+    DRIFT = 6
+    """``diff --exit-code`` found template files the team changed or deleted."""
     ABORTED = 130
     """Interrupted with Ctrl-C; nothing was left behind."""
 

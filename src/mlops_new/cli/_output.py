@@ -12,7 +12,14 @@ from mlops_new import __version__
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from mlops_new.results import CreateResult
+    from mlops_new.results import (
+        CreateResult,
+        DiffResult,
+        LinkResult,
+        RestoreResult,
+        UpdateResult,
+        VersionsResult,
+    )
 
 JSON_SCHEMA_VERSION = 1
 
@@ -90,3 +97,106 @@ def created(result: CreateResult, fmt: Format) -> None:
     steps += ["make test     # pytest", "make repro    # dvc repro: prepare -> train -> evaluate"]
     for step in steps:
         out.print(f"  {escape(step)}")
+
+
+def _print_json(command: str, payload: dict[str, Any]) -> None:
+    sys.stdout.write(envelope(command, payload) + "\n")
+
+
+def _list(out: Console, title: str, names: tuple[str, ...], style: str) -> None:
+    if names:
+        out.print(f"[bold]{title}[/] ({len(names)}):")
+        for name in names:
+            out.print(f"  [{style}]{escape(name)}[/]", soft_wrap=True)
+
+
+def updated(result: UpdateResult, fmt: Format) -> None:
+    """Report an update (or a dry run)."""
+    if fmt is Format.json:
+        _print_json("update", result.to_json())
+        return
+    out = _stdout()
+    verb = "Would update" if result.dry_run else "Updated"
+    if result.up_to_date:
+        out.print(
+            f"[green]Up to date:[/] {escape(str(result.path))} is on template "
+            f"v{escape(result.to_version)}.",
+            soft_wrap=True,
+        )
+        return
+    out.print(
+        f"[green]{verb}[/] {escape(str(result.path))} from template "
+        f"v{escape(result.from_version)} to v{escape(result.to_version)}.",
+        soft_wrap=True,
+    )
+    _list(out, "Changed", result.changed, "yellow")
+    _list(out, "Added", result.added, "green")
+    _list(out, "Removed", result.removed, "red")
+    _list(out, "Conflicts", result.conflicts, "bold red")
+    for note in result.changelog:
+        out.print(f"  v{escape(note.version)}: {escape(note.summary)}", soft_wrap=True)
+    for step in result.migrations:
+        out.print(f"  migration {escape(step)}", soft_wrap=True)
+    err = _stderr()
+    for name in result.removed_modified:
+        err.print(
+            f"[yellow]warning:[/] the template removed {escape(name)}, which your team had "
+            "modified; its content is still in git (`git show HEAD:" + escape(name) + "`).",
+            soft_wrap=True,
+        )
+    if result.conflicts and not result.dry_run:
+        err.print("Resolve the conflict markers, `git add` the files, then commit.")
+    elif not result.dry_run:
+        out.print("Review with `git diff`, run the tests, then commit.")
+
+
+def listed_versions(result: VersionsResult, fmt: Format) -> None:
+    """Report the versions a template offers."""
+    if fmt is Format.json:
+        _print_json("versions", result.to_json())
+        return
+    out = _stdout()
+    out.print(f"Template versions of {escape(result.template_src)} (newest first):")
+    for note in result.versions:
+        mark = "  [bold cyan]<- this project[/]" if note.version == result.project_version else ""
+        summary = f"  {escape(note.summary)}" if note.summary else ""
+        out.print(f"  v{escape(note.version)}{summary}{mark}", soft_wrap=True)
+
+
+def diffed(result: DiffResult, fmt: Format) -> None:
+    """Report drift from the pristine template."""
+    if fmt is Format.json:
+        _print_json("diff", result.to_json())
+        return
+    out = _stdout()
+    if not result.drifted:
+        out.print(f"No drift: every template file matches template v{result.template_version}.")
+    else:
+        sys.stdout.write(result.patch)
+        _list(out, "Deleted template files", result.deleted, "red")
+    if result.added:
+        out.print(f"[dim]{len(result.added)} files are not from the template.[/]")
+
+
+def restored(result: RestoreResult, fmt: Format) -> None:
+    """Report restored files."""
+    if fmt is Format.json:
+        _print_json("restore", result.to_json())
+        return
+    out = _stdout()
+    _list(
+        out, f"Restored from template v{escape(result.template_version)}", result.restored, "green"
+    )
+    out.print("Review with `git diff`, then commit.")
+
+
+def linked(result: LinkResult, fmt: Format) -> None:
+    """Report a linked repository."""
+    if fmt is Format.json:
+        _print_json("link", result.to_json())
+        return
+    _stdout().print(
+        f"[green]Linked[/] {escape(str(result.path))} to template v{escape(result.template_version)}"
+        f" ({escape(result.template_src)}); `mlops-new update` now merges template changes.",
+        soft_wrap=True,
+    )

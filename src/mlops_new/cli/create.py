@@ -21,7 +21,7 @@ Examples:
 """
 
 
-def create(  # noqa: PLR0913, PLR0917  (typer: one parameter per documented option)
+def create(
     name: Annotated[
         str,
         typer.Argument(

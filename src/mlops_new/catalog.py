@@ -1,0 +1,96 @@
+"""The versions a template source offers (bundled manifest, or another template's tags)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from mlops_new import template_store, versions
+from mlops_new.errors import TemplateSourceError, UnknownVersionError
+from mlops_new.git import require_git
+from mlops_new.results import VersionNote, VersionsResult
+
+
+def available(src: str | None) -> list[VersionNote]:
+    """Versions of ``src`` (``None`` or the store: the bundled template), newest first."""
+    if src is None or src == template_store.STORE_SRC:
+        return [
+            VersionNote(entry.version, entry.summary)
+            for entry in reversed(template_store.manifest())
+        ]
+    tags = remote_tags(src)
+    semver = [tag for tag in tags if _is_semver(tag)]
+    return [VersionNote(tag, "") for tag in sorted(semver, key=versions.parse, reverse=True)]
+
+
+def crossed(src: str | None, old: str, new: str) -> list[VersionNote]:
+    """Versions after ``old`` up to and including ``new``, oldest first."""
+    if not (_is_semver(old) and _is_semver(new)):
+        return []
+    low, high = versions.parse(old), versions.parse(new)
+    notes = [note for note in available(src) if low < versions.parse(note.version) <= high]
+    return list(reversed(notes))
+
+
+def remote_tags(src: str) -> list[str]:
+    """Tag names of the git repository ``src`` (path or URL)."""
+    return _remote_refs(src, "--tags")
+
+
+def _remote_refs(src: str, kind: str) -> list[str]:
+    location = str(Path(src).expanduser()) if Path(src).expanduser().exists() else src
+    proc = subprocess.run(
+        [require_git(), "ls-remote", kind, "--refs", location],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
+        raise TemplateSourceError(
+            f"Cannot read the template {src}: {reason}",
+            "Check the path or URL and your network, then retry.",
+        )
+    prefix = "refs/tags/" if kind == "--tags" else "refs/heads/"
+    return [line.rsplit(prefix, 1)[-1] for line in proc.stdout.splitlines()]
+
+
+def match_tag(src: str, ref: str) -> str:
+    """Accept ``0.1.0`` for a tag ``v0.1.0`` (and the reverse) in another template.
+
+    A branch name or a commit id is passed through for copier to check out.
+    """
+    tags = remote_tags(src)
+    for candidate in (ref, f"v{ref}", ref.removeprefix("v")):
+        if candidate in tags:
+            return candidate
+    if re.fullmatch(r"[0-9a-f]{7,40}", ref) or ref in _remote_refs(src, "--heads"):
+        return ref
+    known = ", ".join(sorted(tags, reverse=True)) or "none"
+    raise UnknownVersionError(
+        f"Template version '{ref}' does not exist in {src}.",
+        f"Its tagged versions: {known}.",
+    )
+
+
+def _is_semver(tag: str) -> bool:
+    try:
+        versions.parse(tag)
+    except UnknownVersionError:
+        return False
+    return True
+
+
+def list_versions(template: str | None, path: Path) -> VersionsResult:
+    """The versions of ``template`` (else the project's at ``path``, else the bundled one)."""
+    from mlops_new.answers import read_answers  # noqa: PLC0415
+
+    answers = read_answers(path) if path.is_dir() else {}
+    src = template or answers.get("_src_path") or template_store.STORE_SRC
+    commit = answers.get("_commit") if answers.get("_src_path") == src else None
+    return VersionsResult(
+        template_src=str(src),
+        versions=tuple(available(str(src))),
+        project_version=str(commit).removeprefix("v") if commit else None,
+    )

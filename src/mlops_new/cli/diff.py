@@ -1,0 +1,32 @@
+"""``mlops-new diff [PATH]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mlops_new.cli import _output
+from mlops_new.cli._errors import ExitCode, handled
+
+
+def diff(
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help="The project (default: here).")
+    ] = Path(),
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit with 6 when there is drift.")
+    ] = False,
+    fmt: Annotated[
+        _output.Format, typer.Option("--format", help="Output format.")
+    ] = _output.Format.rich,
+) -> None:
+    """Show what the team changed relative to the project's own template version."""
+    from mlops_new.drift import diff_project  # noqa: PLC0415
+
+    with handled():
+        result = diff_project(path)
+        _output.diffed(result, fmt)
+    if exit_code and result.drifted:
+        raise typer.Exit(int(ExitCode.DRIFT))

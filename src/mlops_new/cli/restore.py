@@ -1,0 +1,30 @@
+"""``mlops-new restore [PATH] FILE...``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mlops_new.cli import _output
+from mlops_new.cli._errors import handled
+
+
+def restore(
+    files: Annotated[
+        list[str],
+        typer.Argument(metavar="FILE...", help="Files to bring back, relative to the project."),
+    ],
+    path: Annotated[
+        Path, typer.Option("--path", metavar="PATH", help="The project (default: here).")
+    ] = Path(),
+    fmt: Annotated[
+        _output.Format, typer.Option("--format", help="Output format.")
+    ] = _output.Format.rich,
+) -> None:
+    """Bring FILEs back exactly as the project's template version renders them."""
+    from mlops_new.drift import restore_files  # noqa: PLC0415
+
+    with handled():
+        _output.restored(restore_files(path, files), fmt)

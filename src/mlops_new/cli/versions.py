@@ -1,0 +1,35 @@
+"""``mlops-new versions``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mlops_new.cli import _output
+from mlops_new.cli._errors import handled
+
+
+def versions(
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            metavar="SRC",
+            help="Another copier template in git (default: the bundled one, or this project's).",
+        ),
+    ] = None,
+    path: Annotated[
+        Path,
+        typer.Option("--path", metavar="PATH", help="Mark this project's version (default: here)."),
+    ] = Path(),
+    fmt: Annotated[
+        _output.Format, typer.Option("--format", help="Output format.")
+    ] = _output.Format.rich,
+) -> None:
+    """List the template versions, newest first, marking the project's own."""
+    from mlops_new.catalog import list_versions  # noqa: PLC0415
+
+    with handled():
+        _output.listed_versions(list_versions(template, path), fmt)
