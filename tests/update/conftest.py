@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -97,7 +98,7 @@ def commit_all(project: Path, message: str = "team edit") -> None:
     git(project, "commit", "--quiet", "-m", message)
 
 
-def report(result: Result) -> dict[str, object]:
+def report(result: Result) -> dict[str, Any]:
     document = json.loads(result.stdout)
     payload = document["result"]
     assert isinstance(payload, dict)

@@ -53,8 +53,8 @@ def test_unedited_project_becomes_a_fresh_copy_of_the_new_version(
     assert payload["conflicts"] == []
     assert payload["removed"] == ["legacy.txt"]
     assert payload["removed_modified"] == []
-    assert sorted(payload["added"]) == ["LICENSE", "NEWS.md"]  # type: ignore[arg-type]
-    assert [note["version"] for note in payload["changelog"]] == ["0.2.0"]  # type: ignore[union-attr]
+    assert sorted(payload["added"]) == ["LICENSE", "NEWS.md"]
+    assert [note["version"] for note in payload["changelog"]] == ["0.2.0"]
     fresh = make_project("0.2.0", "fresh", "-d", "project_name=proj")
     ours, theirs = _tree(project), _tree(fresh)
     ours.pop(".copier-answers.yml"), theirs.pop(".copier-answers.yml")
