@@ -21,7 +21,8 @@ def available(src: str | None) -> list[VersionNote]:
         ]
     tags = remote_tags(src)
     semver = [tag for tag in tags if _is_semver(tag)]
-    return [VersionNote(tag, "") for tag in sorted(semver, key=versions.parse, reverse=True)]
+    ordered = sorted(semver, key=versions.parse, reverse=True)
+    return [VersionNote(tag.removeprefix("v"), "") for tag in ordered]
 
 
 def crossed(src: str | None, old: str, new: str) -> list[VersionNote]:

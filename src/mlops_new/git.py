@@ -28,8 +28,10 @@ def require_git() -> str:
     return path
 
 
-def git(*args: str, cwd: Path, env: dict[str, str] | None = None, check: bool = True) -> str:
-    """Run ``git *args`` in ``cwd`` and return its stdout (stripped)."""
+def git(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, check: bool = True, strip: bool = True
+) -> str:
+    """Run ``git *args`` in ``cwd`` and return its stdout (stripped unless ``strip=False``)."""
     full_env = None if env is None else {**os.environ, **env}
     proc = subprocess.run(
         [require_git(), *args],
@@ -41,7 +43,7 @@ def git(*args: str, cwd: Path, env: dict[str, str] | None = None, check: bool = 
     )
     if check and proc.returncode != 0:
         raise GitError(f"git {' '.join(args)} failed in {cwd}: {proc.stderr.strip()}")
-    return proc.stdout.strip()
+    return proc.stdout.strip() if strip else proc.stdout
 
 
 def identity(cwd: Path) -> tuple[str, str] | None:

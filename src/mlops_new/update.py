@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -14,11 +15,12 @@ from mlops_new import catalog, migrations, template_store, versions
 from mlops_new.answers import read_answers
 from mlops_new.drift import pristine
 from mlops_new.errors import AbortedError, DowngradeError, UnknownVersionError
-from mlops_new.git import git
+from mlops_new.git import git, require_git
 from mlops_new.project import Project, known_version, load, relpath_in_repo, require_clean
 from mlops_new.results import UpdateResult
 
 _CONFLICT_CODES = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
+_SAVE_LIMIT = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ def _merge(project: Project, ref: str | None, options: UpdateOptions) -> UpdateR
     from mlops_new import _copier  # noqa: PLC0415  (lazy: importing copier is slow)
 
     old = project.version
+    saved = _ignored_files(project)
     try:
         _copier.update(
             project.path,
@@ -100,6 +103,7 @@ def _merge(project: Project, ref: str | None, options: UpdateOptions) -> UpdateR
             defaults=options.defaults,
             trust=options.trust,
         )
+        ignored_conflicts = _merge_ignored(project, saved)
         new = str(read_answers(project.path).get("_commit", old)).removeprefix("v")
         done = (
             migrations.run(options.steps, project.path, old, new)
@@ -107,12 +111,13 @@ def _merge(project: Project, ref: str | None, options: UpdateOptions) -> UpdateR
             else []
         )
     except KeyboardInterrupt as exc:
-        _reset(project)
+        _reset(project, saved)
         raise AbortedError("Aborted: the project was restored to its last commit.") from exc
     except BaseException:
-        _reset(project)
+        _reset(project, saved)
         raise
     status = _status(project)
+    status["conflicts"] = sorted({*status["conflicts"], *ignored_conflicts})
     removed_modified = _removed_modified(project, status["removed"]) if status["removed"] else ()
     return UpdateResult(
         path=project.path,
@@ -133,7 +138,14 @@ def _merge(project: Project, ref: str | None, options: UpdateOptions) -> UpdateR
 def _status(project: Project) -> dict[str, list[str]]:
     """Changed, added, removed and conflicted files (relative to the project)."""
     out = git(
-        "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", cwd=project.path
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=all",
+        "--",
+        ".",
+        cwd=project.path,
+        strip=False,
     )
     prefix = "" if relpath_in_repo(project) == "." else relpath_in_repo(project) + "/"
     groups: dict[str, list[str]] = {"changed": [], "added": [], "removed": [], "conflicts": []}
@@ -168,11 +180,91 @@ def _removed_modified(project: Project, removed: list[str]) -> list[str]:
         return modified
 
 
-def _reset(project: Project) -> None:
-    """Put the project back exactly at HEAD (it was clean before the update)."""
+def _reset(project: Project, saved: dict[str, bytes]) -> None:
+    """Put the project back exactly as it was (clean at HEAD, ignored files as saved)."""
     git("reset", "--quiet", "--", ".", cwd=project.path, check=False)
     git("checkout", "--quiet", "HEAD", "--", ".", cwd=project.path, check=False)
     git("clean", "-fdq", "--", ".", cwd=project.path, check=False)
+    for name, data in saved.items():
+        (project.path / name).parent.mkdir(parents=True, exist_ok=True)
+        (project.path / name).write_bytes(data)
+
+
+def _ignored_files(project: Project) -> dict[str, bytes]:
+    """Contents of the small git-ignored files (outside ignored folders).
+
+    Git cannot give these back, so the update must not lose a team's version
+    of an ignored file the template also manages (a local config, say).
+    """
+    out = git(
+        "ls-files",
+        "-z",
+        "--others",
+        "--ignored",
+        "--exclude-standard",
+        "--directory",
+        "--",
+        ".",
+        cwd=project.path,
+    )
+    saved = {}
+    for name in filter(None, out.split("\0")):
+        path = project.path / name
+        if not name.endswith("/") and path.is_file() and path.stat().st_size <= _SAVE_LIMIT:
+            saved[name] = path.read_bytes()
+    return saved
+
+
+def _merge_ignored(project: Project, saved: dict[str, bytes]) -> list[str]:
+    """3-way merge the ignored files the update changed; return those in conflict."""
+    touched = {
+        name: data
+        for name, data in saved.items()
+        if not (project.path / name).is_file() or (project.path / name).read_bytes() != data
+    }
+    if not touched:
+        return []
+    conflicts = []
+    with (
+        pristine(project.src, project.commit, project.user_answers) as base_tree,
+        tempfile.TemporaryDirectory(prefix="mlops-new-merge-") as tmp,
+    ):
+        for name, ours in touched.items():
+            path = project.path / name
+            base = base_tree / name
+            if not path.is_file() or not base.is_file():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(ours)  # removed by the template, or never its file: keep
+                continue
+            mine = Path(tmp) / "ours"
+            mine.write_bytes(ours)
+            code = _merge_file(mine, base, path)
+            path.write_bytes(mine.read_bytes())
+            if code:
+                conflicts.append(name)
+    return conflicts
+
+
+def _merge_file(ours: Path, base: Path, theirs: Path) -> int:
+    """``git merge-file`` into ``ours``; the number of conflicts (0: clean)."""
+    proc = subprocess.run(
+        [
+            require_git(),
+            "merge-file",
+            "-L",
+            "before updating",
+            "-L",
+            "template base",
+            "-L",
+            "after updating",
+            str(ours),
+            str(base),
+            str(theirs),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    return proc.returncode
 
 
 @contextmanager

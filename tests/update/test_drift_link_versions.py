@@ -121,7 +121,7 @@ def test_an_organisation_template_is_created_edited_and_updated(cli: Cli, tmp_pa
     (project / "policy.txt").write_text("rule=1\nkeep=yes\nours=1\n")
     commit_all(project)
     listed = report(cli("versions", "--path", str(project), "--format", "json"))
-    assert [v["version"] for v in listed["versions"]] == ["v1.1.0", "v1.0.0"]
+    assert [v["version"] for v in listed["versions"]] == ["1.1.0", "1.0.0"]
     result = cli("update", str(project), "--defaults", "--format", "json")
     assert result.exit_code == 0, result.output
     assert report(result)["to_version"] == "1.1.0"

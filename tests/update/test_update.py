@@ -309,3 +309,31 @@ def test_unedited_project_equals_fresh_render_at_each_step(
     fresh = make_project("0.3.0", "fresh", "-d", "team=ml")
     assert filecmp.cmp(project / "TEAM", fresh / "TEAM", shallow=False)
     assert _answers(project)["_commit"] == "v0.3.0"
+
+
+def test_git_ignored_files_the_template_manages(cli: Cli, tmp_path: Path) -> None:
+    org = build_tree(
+        tmp_path.parent / "ignored-org",
+        {
+            "copier.yml": "x:\n  type: str\n  default: a\n",
+            "{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
+            ".gitignore": "local.env\n",
+            "local.env": "TOKEN=\n#\n#\nLEVEL=1\n",
+        },
+    )
+    git(org, "init", "--quiet")
+    for tag in ("v1.0.0", "v2.0.0"):
+        if tag == "v2.0.0":
+            (org / "local.env").write_text("TOKEN=\n#\n#\nLEVEL=2\n")
+        git(org, "add", "--all")
+        git(org, "add", "--force", "local.env")  # ignored in projects, not in the template
+        git(org, "commit", "--quiet", "-m", tag)
+        git(org, "tag", tag)
+    made = cli("p", "--template", str(org), "--ref", "1.0.0", "--defaults", "--no-lock")
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "p"
+    assert "local.env" not in git(project, "ls-files")
+    (project / "local.env").write_text("TOKEN=secret\n#\n#\nLEVEL=1\n")
+    result = cli("update", str(project), "--defaults")
+    assert result.exit_code == 0, result.output
+    assert (project / "local.env").read_text() == "TOKEN=secret\n#\n#\nLEVEL=2\n"

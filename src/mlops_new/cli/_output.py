@@ -134,7 +134,8 @@ def updated(result: UpdateResult, fmt: Format) -> None:
     _list(out, "Removed", result.removed, "red")
     _list(out, "Conflicts", result.conflicts, "bold red")
     for note in result.changelog:
-        out.print(f"  v{escape(note.version)}: {escape(note.summary)}", soft_wrap=True)
+        summary = f": {escape(note.summary)}" if note.summary else ""
+        out.print(f"  v{escape(note.version)}{summary}", soft_wrap=True)
     for step in result.migrations:
         out.print(f"  migration {escape(step)}", soft_wrap=True)
     err = _stderr()
