@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_create import ROOT, hyperfine, make_venv, sh  # noqa: E402
+from bench_create import ROOT, hyperfine, make_venv, sh
 
 
 def main() -> None:
