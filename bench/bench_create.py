@@ -46,10 +46,38 @@ def make_venv(where: Path) -> Path:
     return where / "bin"
 
 
-def hyperfine(commands: dict[str, str], env: dict[str, str], runs: int, prepare: str,
-              export: Path) -> dict[str, float]:
-    args = ["hyperfine", "--runs", str(runs), "--warmup", "2", "--style", "none",
-            "--export-json", str(export), "--prepare", prepare]
+def isolated_env(tmp: Path) -> dict[str, str]:
+    """A fresh venv with mlops-new installed and compiled, and a HOME with a git identity."""
+    bin_dir = make_venv(tmp / "venv")
+    home = tmp / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text("[user]\n\tname = Bench\n\temail = b@example.com\n")
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def hyperfine(
+    commands: dict[str, str], env: dict[str, str], runs: int, prepare: str, export: Path
+) -> dict[str, float]:
+    args = [
+        "hyperfine",
+        "--runs",
+        str(runs),
+        "--warmup",
+        "2",
+        "--style",
+        "none",
+        "--export-json",
+        str(export),
+        "--prepare",
+        prepare,
+    ]
     for name, command in commands.items():
         args += ["--command-name", name, command]
     subprocess.run(args, check=True, env=env, stdout=subprocess.DEVNULL)
@@ -67,13 +95,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="mlops-new-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        bin_dir = make_venv(tmp / "venv")
-        home = tmp / "home"
-        home.mkdir()
-        (home / ".gitconfig").write_text("[user]\n\tname = Bench\n\temail = b@example.com\n")
-        env = {**os.environ, "HOME": str(home), "PATH": f"{bin_dir}:{os.environ['PATH']}",
-               "GIT_CONFIG_NOSYSTEM": "1"}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env = isolated_env(tmp)
         work = tmp / "work"
         work.mkdir()
         # Materialise the store once, and learn the newest version.
@@ -81,7 +103,10 @@ def main() -> None:
         version = sh("mlops-new", "--version", env=env).split("template ")[-1].rstrip(")")
         help_times = hyperfine(
             {"mlops-new --help": "mlops-new --help", "copier --version": "copier --version"},
-            env, args.runs, "true", tmp / "help.json",
+            env,
+            args.runs,
+            "true",
+            tmp / "help.json",
         )
         create_times = hyperfine(
             {
@@ -91,11 +116,17 @@ def main() -> None:
                     f"~/.mlops-new/template {work}/p"
                 ),
             },
-            env, args.runs, f"rm -rf {work}/p", tmp / "create.json",
+            env,
+            args.runs,
+            f"rm -rf {work}/p",
+            tmp / "create.json",
         )
         lock_times = hyperfine(
             {"mlops-new NAME --defaults (with uv lock)": f"mlops-new {work}/p --defaults"},
-            env, max(3, args.runs // 5), f"rm -rf {work}/p", tmp / "lock.json",
+            env,
+            max(3, args.runs // 5),
+            f"rm -rf {work}/p",
+            tmp / "lock.json",
         )
     summary = {
         "template_version": version,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_create import ROOT, hyperfine, make_venv, sh
+from bench_create import ROOT, hyperfine, isolated_env, sh
 
 
 def main() -> None:
@@ -43,13 +42,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="mlops-new-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        bin_dir = make_venv(tmp / "venv")
-        home = tmp / "home"
-        home.mkdir()
-        (home / ".gitconfig").write_text("[user]\n\tname = Bench\n\temail = b@example.com\n")
-        env = {**os.environ, "HOME": str(home), "PATH": f"{bin_dir}:{os.environ['PATH']}",
-               "GIT_CONFIG_NOSYSTEM": "1"}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env = isolated_env(tmp)
         project = tmp / "p"
         sh("mlops-new", str(project), "--ref", old, "--defaults", "--no-lock", env=env)
         reset = f"git -C {project} reset -q --hard && git -C {project} clean -fdq"
@@ -57,14 +50,16 @@ def main() -> None:
             {
                 "mlops-new update": f"mlops-new update {project} --to {new} --defaults",
                 "copier update": (
-                    f"copier update --quiet --defaults --vcs-ref v{new} --conflict inline "
-                    f"{project}"
+                    f"copier update --quiet --defaults --vcs-ref v{new} --conflict inline {project}"
                 ),
                 "mlops-new update --dry-run": (
                     f"mlops-new update {project} --to {new} --defaults --dry-run"
                 ),
             },
-            env, args.runs, reset, tmp / "update.json",
+            env,
+            args.runs,
+            reset,
+            tmp / "update.json",
         )
     summary = {
         "from": old,

@@ -20,14 +20,14 @@ def available(src: str | None) -> list[VersionNote]:
             for entry in reversed(template_store.manifest())
         ]
     tags = remote_tags(src)
-    semver = [tag for tag in tags if _is_semver(tag)]
+    semver = [tag for tag in tags if versions.is_version(tag)]
     ordered = sorted(semver, key=versions.parse, reverse=True)
     return [VersionNote(tag.removeprefix("v"), "") for tag in ordered]
 
 
 def crossed(src: str | None, old: str, new: str) -> list[VersionNote]:
     """Versions after ``old`` up to and including ``new``, oldest first."""
-    if not (_is_semver(old) and _is_semver(new)):
+    if not (versions.is_version(old) and versions.is_version(new)):
         return []
     low, high = versions.parse(old), versions.parse(new)
     notes = [note for note in available(src) if low < versions.parse(note.version) <= high]
@@ -73,14 +73,6 @@ def match_tag(src: str, ref: str) -> str:
         f"Template version '{ref}' does not exist in {src}.",
         f"Its tagged versions: {known}.",
     )
-
-
-def _is_semver(tag: str) -> bool:
-    try:
-        versions.parse(tag)
-    except UnknownVersionError:
-        return False
-    return True
 
 
 def list_versions(template: str | None, path: Path) -> VersionsResult:

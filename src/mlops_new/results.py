@@ -7,8 +7,23 @@ from pathlib import Path
 from typing import Any
 
 
+class JsonResult:
+    """Mixin: ``to_json`` of a result dataclass (paths as strings, plus derived fields)."""
+
+    _derived: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = asdict(self)  # type: ignore[call-overload]
+        for key, value in data.items():
+            if isinstance(value, Path):
+                data[key] = str(value)
+        for name in self._derived:
+            data[name] = getattr(self, name)
+        return data
+
+
 @dataclass(frozen=True)
-class CreateResult:
+class CreateResult(JsonResult):
     """What ``create_project`` made."""
 
     path: Path
@@ -20,12 +35,6 @@ class CreateResult:
     fallback_identity: bool
     warnings: tuple[str, ...] = field(default=())
 
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["path"] = str(self.path)
-        data["warnings"] = list(self.warnings)
-        return data
-
 
 @dataclass(frozen=True)
 class VersionNote:
@@ -36,7 +45,7 @@ class VersionNote:
 
 
 @dataclass(frozen=True)
-class UpdateResult:
+class UpdateResult(JsonResult):
     """What ``update_project`` changed (or, with ``dry_run``, would change)."""
 
     path: Path
@@ -53,31 +62,24 @@ class UpdateResult:
     changelog: tuple[VersionNote, ...] = ()
     migrations: tuple[str, ...] = ()
 
+    _derived = ("up_to_date",)
+
     @property
     def up_to_date(self) -> bool:
         return not (self.changed or self.added or self.removed or self.conflicts)
 
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["path"] = str(self.path)
-        data["up_to_date"] = self.up_to_date
-        return data
-
 
 @dataclass(frozen=True)
-class VersionsResult:
+class VersionsResult(JsonResult):
     """The versions a template source offers, newest first."""
 
     template_src: str
     versions: tuple[VersionNote, ...]
     project_version: str | None
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class DiffResult:
+class DiffResult(JsonResult):
     """Drift between a project and a pristine render of its own template version."""
 
     path: Path
@@ -87,33 +89,25 @@ class DiffResult:
     deleted: tuple[str, ...]
     patch: str
 
+    _derived = ("drifted",)
+
     @property
     def drifted(self) -> bool:
-        return bool(self.modified or self.added or self.deleted)
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["path"] = str(self.path)
-        data["drifted"] = self.drifted
-        return data
+        """Template files were modified or deleted (added files are the team's own)."""
+        return bool(self.modified or self.deleted)
 
 
 @dataclass(frozen=True)
-class RestoreResult:
+class RestoreResult(JsonResult):
     """Files brought back exactly as the project's template version renders them."""
 
     path: Path
     template_version: str
     restored: tuple[str, ...]
 
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["path"] = str(self.path)
-        return data
-
 
 @dataclass(frozen=True)
-class LinkResult:
+class LinkResult(JsonResult):
     """An existing repository adopted at a template version."""
 
     path: Path
@@ -121,8 +115,3 @@ class LinkResult:
     template_version: str
     answers: dict[str, Any]
     git_commit: str
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["path"] = str(self.path)
-        return data

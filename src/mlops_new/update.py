@@ -14,7 +14,7 @@ from typing import Any
 from mlops_new import catalog, migrations, template_store, versions
 from mlops_new.answers import read_answers
 from mlops_new.drift import pristine
-from mlops_new.errors import AbortedError, DowngradeError, UnknownVersionError
+from mlops_new.errors import AbortedError, DowngradeError
 from mlops_new.git import git, require_git
 from mlops_new.project import Project, known_version, load, relpath_in_repo, require_clean
 from mlops_new.results import UpdateResult
@@ -73,12 +73,12 @@ def _target(project: Project, to: str | None) -> tuple[str | None, str]:
     else:
         tags = catalog.remote_tags(project.src)  # also proves the source is reachable
         ref = None if to is None else catalog.match_tag(project.src, to)
-        semver = [tag for tag in tags if _semver(tag)]
+        semver = [tag for tag in tags if versions.is_version(tag)]
         newest = max(semver, key=versions.parse) if semver else None
         target = (ref or newest or "latest").removeprefix("v")
     if (
-        _semver(target)
-        and _semver(project.version)
+        versions.is_version(target)
+        and versions.is_version(project.version)
         and (versions.parse(target) < versions.parse(project.version))
     ):
         raise DowngradeError(
@@ -107,7 +107,7 @@ def _merge(project: Project, ref: str | None, options: UpdateOptions) -> UpdateR
         new = str(read_answers(project.path).get("_commit", old)).removeprefix("v")
         done = (
             migrations.run(options.steps, project.path, old, new)
-            if project.bundled and _semver(old) and _semver(new)
+            if project.bundled and versions.is_version(old) and versions.is_version(new)
             else []
         )
     except KeyboardInterrupt as exc:
@@ -280,11 +280,3 @@ def _worktree(project: Project) -> Iterator[Project]:
         git("worktree", "remove", "--force", str(tree), cwd=project.repo_root, check=False)
         git("worktree", "prune", cwd=project.repo_root, check=False)
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _semver(text: str) -> bool:
-    try:
-        versions.parse(text)
-    except UnknownVersionError:
-        return False
-    return True

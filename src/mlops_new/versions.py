@@ -21,6 +21,11 @@ def parse(version: str) -> tuple[int, int, int]:
     return major, minor, patch
 
 
+def is_version(text: str) -> bool:
+    """Whether ``text`` is a MAJOR.MINOR.PATCH version (with or without ``v``)."""
+    return _SEMVER.match(text.strip()) is not None
+
+
 def bare(version: str) -> str:
     """``"v0.1.0"`` -> ``"0.1.0"`` (validated)."""
     return ".".join(str(part) for part in parse(version))

@@ -39,6 +39,9 @@ def test_diff_shows_team_changes_only(cli: Cli, make_project: MakeProject) -> No
     clean = cli("diff", str(project), "--exit-code")
     assert clean.exit_code == 0, clean.output
     assert "No drift" in clean.stdout
+    (project / "notes.md").write_text("our own file\n")
+    commit_all(project, "a file of our own is not drift")
+    assert cli("diff", str(project), "--exit-code").exit_code == 0
     (project / "config.txt").write_text("alpha=1\n")
     (project / "legacy.txt").unlink()
     (project / "mine.py").write_text("x = 1\n")
@@ -48,7 +51,7 @@ def test_diff_shows_team_changes_only(cli: Cli, make_project: MakeProject) -> No
     payload = report(result)
     assert payload["modified"] == ["config.txt"]
     assert payload["deleted"] == ["legacy.txt"]
-    assert payload["added"] == ["mine.py"]
+    assert payload["added"] == ["mine.py", "notes.md"]
     assert "-beta=2" in payload["patch"]
     assert cli("diff", str(project)).exit_code == 0
 

@@ -10,6 +10,7 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import handled
+from mlops_new.cli._options import DataOption, FormatOption
 
 EXAMPLES = """\b
 Examples:
@@ -34,10 +35,7 @@ def create(
         bool,
         typer.Option("--defaults", help="Never prompt: unanswered questions take their defaults."),
     ] = False,
-    data: Annotated[
-        list[str] | None,
-        typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."),
-    ] = None,
+    data: DataOption = None,
     data_file: Annotated[
         Path | None,
         typer.Option("--data-file", metavar="FILE.yml", help="Answers from a YAML mapping."),
@@ -73,9 +71,7 @@ def create(
             help="Run `uv lock` so the first commit holds uv.lock (needs the package index).",
         ),
     ] = True,
-    fmt: Annotated[
-        _output.Format, typer.Option("--format", help="Output format.")
-    ] = _output.Format.rich,
+    fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """Create a new ML project NAME from the bundled template (or --template)."""
     from mlops_new.answers import load_data_file, parse_pairs  # noqa: PLC0415

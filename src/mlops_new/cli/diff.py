@@ -9,18 +9,15 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import ExitCode, handled
+from mlops_new.cli._options import FormatOption, ProjectArgument
 
 
 def diff(
-    path: Annotated[
-        Path, typer.Argument(metavar="PATH", help="The project (default: here).")
-    ] = Path(),
+    path: ProjectArgument = Path(),
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit with 6 when there is drift.")
     ] = False,
-    fmt: Annotated[
-        _output.Format, typer.Option("--format", help="Output format.")
-    ] = _output.Format.rich,
+    fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """Show what the team changed relative to the project's own template version."""
     from mlops_new.drift import diff_project  # noqa: PLC0415

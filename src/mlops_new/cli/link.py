@@ -9,6 +9,7 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import handled
+from mlops_new.cli._options import DataOption, FormatOption
 
 
 def link(
@@ -25,13 +26,8 @@ def link(
         str | None,
         typer.Option("--template", metavar="SRC", help="Another copier template in git."),
     ] = None,
-    data: Annotated[
-        list[str] | None,
-        typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."),
-    ] = None,
-    fmt: Annotated[
-        _output.Format, typer.Option("--format", help="Output format.")
-    ] = _output.Format.rich,
+    data: DataOption = None,
+    fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """Adopt an existing repository: record answers and a base version, rewrite nothing."""
     from mlops_new.answers import parse_pairs  # noqa: PLC0415

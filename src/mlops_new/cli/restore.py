@@ -9,6 +9,7 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import handled
+from mlops_new.cli._options import FormatOption, ProjectOption
 
 
 def restore(
@@ -16,12 +17,8 @@ def restore(
         list[str],
         typer.Argument(metavar="FILE...", help="Files to bring back, relative to the project."),
     ],
-    path: Annotated[
-        Path, typer.Option("--path", metavar="PATH", help="The project (default: here).")
-    ] = Path(),
-    fmt: Annotated[
-        _output.Format, typer.Option("--format", help="Output format.")
-    ] = _output.Format.rich,
+    path: ProjectOption = Path(),
+    fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """Bring FILEs back exactly as the project's template version renders them."""
     from mlops_new.drift import restore_files  # noqa: PLC0415

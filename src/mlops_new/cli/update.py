@@ -10,12 +10,11 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import ExitCode, handled
+from mlops_new.cli._options import FormatOption, ProjectArgument
 
 
 def update(
-    path: Annotated[
-        Path, typer.Argument(metavar="PATH", help="The project (default: here).")
-    ] = Path(),
+    path: ProjectArgument = Path(),
     to: Annotated[
         str | None,
         typer.Option(
@@ -35,9 +34,7 @@ def update(
     trust: Annotated[
         bool, typer.Option("--trust", help="Allow the template's Jinja extensions.")
     ] = False,
-    fmt: Annotated[
-        _output.Format, typer.Option("--format", help="Output format.")
-    ] = _output.Format.rich,
+    fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """Update the project to a newer template version with a 3-way merge."""
     from mlops_new.answers import parse_pairs  # noqa: PLC0415

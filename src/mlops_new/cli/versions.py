@@ -9,6 +9,7 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import handled
+from mlops_new.cli._options import FormatOption, ProjectOption
 
 
 def versions(
@@ -20,13 +21,8 @@ def versions(
             help="Another copier template in git (default: the bundled one, or this project's).",
         ),
     ] = None,
-    path: Annotated[
-        Path,
-        typer.Option("--path", metavar="PATH", help="Mark this project's version (default: here)."),
-    ] = Path(),
-    fmt: Annotated[
-        _output.Format, typer.Option("--format", help="Output format.")
-    ] = _output.Format.rich,
+    path: ProjectOption = Path(),
+    fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """List the template versions, newest first, marking the project's own."""
     from mlops_new.catalog import list_versions  # noqa: PLC0415

@@ -1,0 +1,22 @@
+"""Options shared by several commands, declared once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mlops_new.cli._output import Format
+
+FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
+DataOption = Annotated[
+    list[str] | None,
+    typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."),
+]
+ProjectArgument = Annotated[
+    Path, typer.Argument(metavar="PATH", help="The project (default: here).")
+]
+ProjectOption = Annotated[
+    Path, typer.Option("--path", metavar="PATH", help="The project (default: here).")
+]
