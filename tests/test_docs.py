@@ -29,8 +29,18 @@ def test_mkdocs_builds_strictly(tmp_path: Path) -> None:
 
 
 def _commands() -> dict[str, Any]:
-    group = typer.main.get_command(app)
-    return dict(group.commands)  # type: ignore[attr-defined]
+    """Every command by its full name (``fleet update``), groups flattened."""
+    found: dict[str, Any] = {}
+    pending: list[tuple[str, Any]] = [("", typer.main.get_command(app))]
+    while pending:
+        prefix, group = pending.pop()
+        for name, command in group.commands.items():
+            full = f"{prefix}{name}"
+            if hasattr(command, "commands"):
+                pending.append((f"{full} ", command))
+            else:
+                found[full] = command
+    return found
 
 
 @pytest.mark.parametrize("name", sorted(_commands()))

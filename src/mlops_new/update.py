@@ -47,7 +47,7 @@ def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
     project = load(path)
     require_clean(project)
     known_version(project)
-    ref, target = _target(project, options.to)
+    ref, target = resolve_target(project, options.to)
     if target == project.version and not options.data:
         return UpdateResult(
             path=project.path,
@@ -63,7 +63,7 @@ def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
     return replace(result, path=project.path)
 
 
-def _target(project: Project, to: str | None) -> tuple[str | None, str]:
+def resolve_target(project: Project, to: str | None) -> tuple[str | None, str]:
     """The git ref to update to and its version (``latest`` when copier decides)."""
     ref: str | None
     if project.bundled:

@@ -10,6 +10,7 @@ import typer
 from mlops_new import __version__
 from mlops_new.cli.create import EXAMPLES, create
 from mlops_new.cli.diff import diff
+from mlops_new.cli.fleet import fleet_app
 from mlops_new.cli.link import link
 from mlops_new.cli.restore import restore
 from mlops_new.cli.update import update
@@ -31,6 +32,7 @@ app.command("versions")(versions)
 app.command("diff")(diff)
 app.command("restore")(restore)
 app.command("link")(link)
+app.add_typer(fleet_app, name="fleet")
 
 
 def _version(value: bool) -> None:
@@ -59,6 +61,7 @@ def route(args: list[str]) -> list[str]:
     if not args or args[0] in _GLOBAL_FLAGS:
         return args
     commands = {command.name for command in app.registered_commands}
+    commands |= {group.name for group in app.registered_groups if group.name}
     if args[0] in commands:
         return args
     return ["create", *args]

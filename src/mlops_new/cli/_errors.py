@@ -26,6 +26,8 @@ class ExitCode(enum.IntEnum):
     """The per-user template store is damaged."""
     DRIFT = 6
     """``diff --exit-code`` found template files the team changed or deleted."""
+    FLEET_FAILURES = 9
+    """``fleet``: at least one repository failed (the others were still processed)."""
     ABORTED = 130
     """Interrupted with Ctrl-C; nothing was left behind."""
 

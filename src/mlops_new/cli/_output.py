@@ -12,6 +12,7 @@ from mlops_new import __version__
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from mlops_new.fleet import FleetUpdateResult
     from mlops_new.results import (
         CreateResult,
         DiffResult,
@@ -201,3 +202,32 @@ def linked(result: LinkResult, fmt: Format) -> None:
         f" ({escape(result.template_src)}); `mlops-new update` now merges template changes.",
         soft_wrap=True,
     )
+
+
+def fleet_updated(result: FleetUpdateResult, fmt: Format) -> None:
+    """Report a fleet update: one row a repository, then totals."""
+    if fmt is Format.json:
+        _print_json("fleet update", result.to_json())
+        return
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table("repository", "outcome", "versions", "branch", "details")
+    colours = {"updated": "green", "conflicted": "red", "failed": "bold red", "skipped": "yellow"}
+    for repo in result.repos:
+        versions = f"{repo.from_version} -> {repo.to_version}" if repo.to_version else ""
+        details = ", ".join(repo.conflicts) or repo.reason
+        colour = colours.get(repo.status, "dim")
+        table.add_row(
+            escape(str(repo.path)),
+            f"[{colour}]{repo.status}[/]",
+            versions,
+            escape(repo.branch),
+            escape(details),
+        )
+    out = _stdout()
+    out.print(table)
+    totals = ", ".join(
+        f"{result.count(status)} {status}"
+        for status in ("updated", "conflicted", "up_to_date", "skipped", "failed")
+    )
+    out.print(f"{len(result.repos)} repositories: {totals}.")

@@ -1,0 +1,64 @@
+"""``mlops-new fleet ...``: many repositories at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mlops_new.cli import _output
+from mlops_new.cli._errors import ExitCode, handled
+from mlops_new.cli._options import DataOption, FormatOption
+
+fleet_app = typer.Typer(
+    name="fleet",
+    help="See and move all of an organisation's ML repositories at once.",
+    no_args_is_help=True,
+)
+
+RootsArgument = Annotated[
+    list[Path] | None,
+    typer.Argument(metavar="ROOT...", help="Folders to search for projects (default: here)."),
+]
+ListOption = Annotated[
+    Path | None,
+    typer.Option("--list", metavar="FILE", help="A file listing repository paths, one a line."),
+]
+
+
+@fleet_app.command("update")
+def update(
+    roots: RootsArgument = None,
+    list_file: ListOption = None,
+    to: Annotated[
+        str | None, typer.Option("--to", metavar="VERSION", help="Target template version.")
+    ] = None,
+    data: DataOption = None,
+    branch: Annotated[
+        str | None,
+        typer.Option(
+            "--branch", metavar="NAME", help="Branch name (default: mlops-new/update-vX)."
+        ),
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="Repositories updated in parallel.")
+    ] = 1,
+    push: Annotated[bool, typer.Option("--push", help="Push each branch to origin.")] = False,
+    fmt: FormatOption = _output.Format.rich,
+) -> None:
+    """Prepare each repository's update on its own branch; never touch default branches."""
+    from mlops_new.answers import parse_pairs  # noqa: PLC0415
+    from mlops_new.fleet import FleetUpdateOptions, discover, update_fleet  # noqa: PLC0415
+
+    with handled():
+        repos = discover(roots or [Path()], list_file)
+        options = FleetUpdateOptions(
+            to=to, data=parse_pairs(data or []), branch=branch, jobs=jobs, push=push
+        )
+        result = update_fleet(repos, options)
+        _output.fleet_updated(result, fmt)
+    if result.count("failed"):
+        raise typer.Exit(int(ExitCode.FLEET_FAILURES))
+    if result.count("conflicted"):
+        raise typer.Exit(int(ExitCode.CONFLICTS))

@@ -1,0 +1,226 @@
+"""Many repositories at once: find them, and prepare each one's update on its own branch.
+
+``fleet update`` never touches a team's default branch or checked-out working
+tree: each update runs in a temporary ``git worktree`` on a new branch made
+from the default branch, is committed there with its report as the message,
+and the worktree is removed. Conflicts are committed with their markers on
+that branch (never elsewhere): the branch is what a reviewer opens, and the
+markers are what they resolve; uncommitted conflicts in a throw-away worktree
+would be lost.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from mlops_new.answers import ANSWERS_FILE
+from mlops_new.errors import DowngradeError, MlopsNewError, UserError
+from mlops_new.git import git
+from mlops_new.project import Project, load, relpath_in_repo
+from mlops_new.results import JsonResult, UpdateResult
+
+_SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".dvc", ".tox", ".nox"}
+
+
+@dataclass(frozen=True)
+class RepoOutcome(JsonResult):
+    """What happened to one repository."""
+
+    path: Path
+    status: str
+    """``updated``, ``conflicted``, ``up_to_date``, ``skipped`` or ``failed``."""
+    reason: str = ""
+    branch: str = ""
+    from_version: str = ""
+    to_version: str = ""
+    conflicts: tuple[str, ...] = ()
+    pushed: bool = False
+
+
+@dataclass(frozen=True)
+class FleetUpdateResult(JsonResult):
+    """Every repository's outcome, in the order they were found."""
+
+    repos: tuple[RepoOutcome, ...]
+
+    def count(self, status: str) -> int:
+        return sum(1 for repo in self.repos if repo.status == status)
+
+
+@dataclass(frozen=True)
+class FleetUpdateOptions:
+    """How to update a fleet."""
+
+    to: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    branch: str | None = None
+    jobs: int = 1
+    push: bool = False
+
+
+def discover(roots: Iterable[Path], list_file: Path | None = None) -> list[Path]:
+    """Projects (folders holding an answers file) under ``roots`` or listed in ``list_file``."""
+    if list_file is not None:
+        try:
+            lines = list_file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise UserError(
+                f"Cannot read the list of repositories '{list_file}': {exc.strerror}.",
+                "Give a text file with one repository path per line.",
+            ) from exc
+        base = list_file.parent
+        return [(base / line.strip()).resolve() for line in lines if line.strip()]
+    found: list[Path] = []
+    for root in roots:
+        found.extend(_walk(root.expanduser().resolve()))
+    return sorted(dict.fromkeys(found))
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    if (folder / ANSWERS_FILE).is_file():
+        yield folder
+        return
+    try:
+        children = sorted(p for p in folder.iterdir() if p.is_dir() and p.name not in _SKIP_DIRS)
+    except OSError:
+        return
+    for child in children:
+        yield from _walk(child)
+
+
+def update_fleet(repos: list[Path], options: FleetUpdateOptions) -> FleetUpdateResult:
+    """Update every repository on its own branch; continue past failures."""
+    if options.jobs <= 1 or len(repos) <= 1:
+        outcomes = [update_one(repo, options) for repo in repos]
+    else:
+        with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+            outcomes = list(pool.map(update_one, repos, [options] * len(repos)))
+    return FleetUpdateResult(repos=tuple(outcomes))
+
+
+def update_one(path: Path, options: FleetUpdateOptions) -> RepoOutcome:
+    """One repository's update on a new branch (never raises for a repository's fault)."""
+    try:
+        return _update_on_branch(load(path), options)
+    except MlopsNewError as exc:
+        return RepoOutcome(path=path, status="failed", reason=exc.message)
+
+
+def _update_on_branch(project: Project, options: FleetUpdateOptions) -> RepoOutcome:
+    from mlops_new.update import UpdateOptions, resolve_target, update_project  # noqa: PLC0415
+
+    outcome = RepoOutcome(path=project.path, status="skipped", from_version=project.version)
+    if git("status", "--porcelain", cwd=project.repo_root):
+        return replace(outcome, reason="uncommitted changes in the working tree")
+    base = default_branch(project.repo_root)
+    try:
+        _, target = resolve_target(project, options.to)
+    except DowngradeError:
+        return replace(outcome, reason=f"already on v{project.version}, newer than v{options.to}")
+    if target == project.version:
+        return replace(outcome, status="up_to_date", to_version=target)
+    branch = options.branch or f"mlops-new/update-v{target}"
+    if git(
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        f"refs/heads/{branch}",
+        cwd=project.repo_root,
+        check=False,
+    ):
+        return replace(outcome, reason=f"branch {branch} already exists")
+    with _branch_worktree(project, branch, base) as copy:
+        result = update_project(
+            copy.path, UpdateOptions(to=options.to, data=options.data, defaults=True)
+        )
+        if not result.up_to_date:
+            git("add", "--all", "--", ".", cwd=copy.path)
+            git("commit", "--quiet", "--no-verify", "-m", commit_message(result), cwd=copy.path)
+    if result.up_to_date:
+        git("branch", "--quiet", "-D", branch, cwd=project.repo_root)
+        return replace(outcome, status="up_to_date", to_version=result.to_version)
+    pushed = options.push and _push(project.repo_root, branch)
+    return replace(
+        outcome,
+        status="conflicted" if result.conflicts else "updated",
+        branch=branch,
+        to_version=result.to_version,
+        conflicts=result.conflicts,
+        pushed=pushed,
+        reason="conflict markers committed on the branch" if result.conflicts else "",
+    )
+
+
+def default_branch(repo: Path) -> str:
+    """The remote's default branch if known, else main/master, else the current branch."""
+    remote_head = git(
+        "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD", cwd=repo, check=False
+    )
+    if remote_head:
+        return remote_head.removeprefix("origin/")
+    for name in ("main", "master"):
+        if git("rev-parse", "--verify", "--quiet", f"refs/heads/{name}", cwd=repo, check=False):
+            return name
+    return git("symbolic-ref", "--short", "HEAD", cwd=repo)
+
+
+def commit_message(result: UpdateResult) -> str:
+    """The update report as a commit message (subject, then the lists)."""
+    lines = [f"Update template v{result.from_version} -> v{result.to_version}", ""]
+    for title, names in (
+        ("Conflicts (resolve the markers)", result.conflicts),
+        ("Changed", result.changed),
+        ("Added", result.added),
+        ("Removed", result.removed),
+        ("Removed by the template although edited here", result.removed_modified),
+    ):
+        if names:
+            lines += [f"{title}:", *[f"- {name}" for name in names], ""]
+    lines += [f"- v{note.version}: {note.summary}".rstrip(": ") for note in result.changelog]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _push(repo: Path, branch: str) -> bool:
+    return bool(
+        git("remote", cwd=repo, check=False)
+        and git("push", "--quiet", "--set-upstream", "origin", branch, cwd=repo, check=False) == ""
+        and git(
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            f"refs/remotes/origin/{branch}",
+            cwd=repo,
+            check=False,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class _Worktree:
+    path: Path
+
+
+@contextmanager
+def _branch_worktree(project: Project, branch: str, base: str) -> Iterator[_Worktree]:
+    tmp = Path(tempfile.mkdtemp(prefix="mlops-new-fleet-"))
+    tree = tmp / "worktree"
+    git("worktree", "add", "--quiet", "-b", branch, str(tree), base, cwd=project.repo_root)
+    try:
+        rel = relpath_in_repo(project)
+        yield _Worktree(path=tree if rel == "." else tree / rel)
+    finally:
+        git("worktree", "remove", "--force", str(tree), cwd=project.repo_root, check=False)
+        git("worktree", "prune", cwd=project.repo_root, check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def default_jobs() -> int:
+    return max(1, min(8, os.cpu_count() or 1))

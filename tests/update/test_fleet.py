@@ -1,0 +1,137 @@
+"""`mlops-new fleet update` over a folder of repositories at mixed versions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mlops_new.cli._errors import ExitCode
+from tests.helpers import git
+from tests.update.conftest import Cli, commit_all, report
+
+MakeProject = Callable[..., Path]
+
+
+def _state(repo: Path) -> tuple[str, str, str, str]:
+    """What a team sees: current branch, its commit, working tree status, files."""
+    files = "".join(
+        sorted(
+            f"{p.relative_to(repo)}:{p.read_bytes()!r}"
+            for p in repo.rglob("*")
+            if p.is_file() and ".git" not in p.relative_to(repo).parts
+        )
+    )
+    return (
+        git(repo, "branch", "--show-current"),
+        git(repo, "rev-parse", "HEAD"),
+        git(repo, "status", "--porcelain"),
+        files,
+    )
+
+
+@pytest.fixture
+def fleet(make_project: MakeProject, tmp_path: Path) -> dict[str, Path]:
+    """Five repositories: old clean, old with a team edit, old conflicting, dirty, corrupt."""
+    repos = {
+        "clean": make_project("0.2.0", "fleet/clean"),
+        "edited": make_project("0.1.0", "fleet/edited"),
+        "conflicting": make_project("0.1.0", "fleet/conflicting"),
+        "dirty": make_project("0.1.0", "fleet/dirty"),
+        "corrupt": make_project("0.1.0", "fleet/corrupt"),
+        "current": make_project("0.3.0", "fleet/current", "-d", "team=ml"),
+    }
+    config = repos["edited"] / "config.txt"
+    config.write_text(config.read_text().replace("epsilon=5", "epsilon=50"))
+    commit_all(repos["edited"])
+    config = repos["conflicting"] / "config.txt"
+    config.write_text(config.read_text().replace("alpha=1", "alpha=5"))
+    commit_all(repos["conflicting"])
+    (repos["dirty"] / "config.txt").write_text("wip\n")
+    (repos["corrupt"] / ".copier-answers.yml").write_text("not: [valid\n")
+    commit_all(repos["corrupt"])
+    del tmp_path
+    return repos
+
+
+def test_fleet_update_branches_each_repo_and_leaves_teams_untouched(
+    cli: Cli, fleet: dict[str, Path], tmp_path: Path
+) -> None:
+    before = {name: _state(repo) for name, repo in fleet.items()}
+    result = cli("fleet", "update", str(tmp_path / "fleet"), "--to", "0.2.0", "--format", "json")
+    assert result.exit_code == ExitCode.FLEET_FAILURES, result.output
+    outcomes = {Path(r["path"]).name: r for r in report(result)["repos"]}
+    assert outcomes["clean"]["status"] == "up_to_date"
+    assert outcomes["edited"]["status"] == "updated"
+    assert outcomes["conflicting"]["status"] == "conflicted"
+    assert outcomes["conflicting"]["conflicts"] == ["config.txt"]
+    assert outcomes["dirty"]["status"] == "skipped"
+    assert "uncommitted changes" in outcomes["dirty"]["reason"]
+    assert outcomes["corrupt"]["status"] == "failed"
+    assert "not valid YAML" in outcomes["corrupt"]["reason"]
+    assert outcomes["current"]["status"] == "skipped"  # 0.3.0 > 0.2.0: never downgraded
+    for name, repo in fleet.items():
+        assert _state(repo) == before[name], f"{name} was touched"
+    edited = fleet["edited"]
+    branch = "mlops-new/update-v0.2.0"
+    assert outcomes["edited"]["branch"] == branch
+    assert "epsilon=50" in git(edited, "show", f"{branch}:config.txt")
+    assert "alpha=10" in git(edited, "show", f"{branch}:config.txt")
+    assert git(edited, "log", "-1", "--format=%s", branch) == "Update template v0.1.0 -> v0.2.0"
+    assert git(edited, "rev-parse", f"{branch}~1") == before["edited"][1]
+    assert "<<<<<<<" in git(fleet["conflicting"], "show", f"{branch}:config.txt")
+    assert not git(fleet["clean"], "branch", "--list", "mlops-new/*")
+    assert git(edited, "worktree", "list").count("\n") == 0
+
+
+def test_fleet_update_pushes_branches_to_origin(
+    cli: Cli, make_project: MakeProject, tmp_path: Path
+) -> None:
+    repo = make_project("0.1.0", "pushy")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "--quiet", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "push", "--quiet", "origin", "main")
+    result = cli(
+        "fleet",
+        "update",
+        str(repo),
+        "--push",
+        "--branch",
+        "chore/template",
+        "-d",
+        "team=ml",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    outcome = report(result)["repos"][0]
+    assert outcome["pushed"] is True
+    assert git(remote, "rev-parse", "chore/template") == git(repo, "rev-parse", "chore/template")
+    again = cli(
+        "fleet",
+        "update",
+        str(repo),
+        "--branch",
+        "chore/template",
+        "-d",
+        "team=ml",
+        "--format",
+        "json",
+    )
+    assert report(again)["repos"][0]["reason"] == "branch chore/template already exists"
+
+
+def test_fleet_update_in_parallel_and_from_a_list(
+    cli: Cli, make_project: MakeProject, tmp_path: Path
+) -> None:
+    first = make_project("0.1.0", "many/a")
+    second = make_project("0.1.0", "many/b")
+    listing = tmp_path / "repos.txt"
+    listing.write_text("many/a\nmany/b\n")
+    result = cli("fleet", "update", "--list", str(listing), "--jobs", "2", "--to", "0.2.0")
+    assert result.exit_code == 0, result.output
+    assert "2 repositories: 2 updated" in result.stdout
+    for repo in (first, second):
+        assert git(repo, "branch", "--list", "mlops-new/update-v0.2.0")
