@@ -10,12 +10,13 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from mlops_new import __version__, catalog, template_store
 from mlops_new.answers import read_answers
+from mlops_new.config import Settings, load_policy_file
 from mlops_new.errors import DestinationExistsError, InvalidNameError
 from mlops_new.git import identity, init_and_commit, require_git
 from mlops_new.results import CreateResult
@@ -34,6 +35,8 @@ class CreateOptions:
     defaults: bool = False
     trust: bool = False
     lock: bool = True
+    settings: Settings = field(default_factory=Settings)
+    """Organisation/user settings: default template, preset answers, policy."""
 
 
 def create_project(target: Path, options: CreateOptions) -> CreateResult:
@@ -46,11 +49,14 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
     require_git()
     target = target.expanduser().absolute()
     name = validate_target(target)
+    options = _with_settings(options)
     src, ref = resolve_template(options.template, options.ref)
     who = identity(Path.cwd())
     with _parent_folders(target.parent), _staging(target.parent, name) as staging:
         _render(src, ref, staging, user_defaults(name, who), options)
         answers = read_answers(staging)
+        # A policy shipped inside the template applies from the first render.
+        options.settings.policy.merged(load_policy_file(staging)).refuse_locked(answers)
         warnings = [] if not options.lock else _uv_lock(staging)
         version = str(answers.get("_commit", ref or "unversioned"))
         commit, fallback = init_and_commit(
@@ -74,6 +80,15 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
         fallback_identity=fallback,
         warnings=tuple(warnings),
     )
+
+
+def _with_settings(options: CreateOptions) -> CreateOptions:
+    """Apply the settings: default template, preset answers, locked answers."""
+    settings = options.settings
+    data = {**settings.answers, **(options.data or {})}
+    settings.policy.refuse_locked(data)
+    data.update(settings.policy.locked)
+    return replace(options, template=options.template or settings.template, data=data)
 
 
 def validate_target(target: Path) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from mlops_new import catalog, migrations, template_store, versions
 from mlops_new.answers import read_answers
+from mlops_new.config import Policy, load_policy_file
 from mlops_new.drift import pristine
 from mlops_new.errors import AbortedError, DowngradeError
 from mlops_new.git import git, require_git
@@ -33,6 +34,8 @@ class UpdateOptions:
     dry_run: bool = False
     trust: bool = False
     steps: Sequence[migrations.Migration] = migrations.MIGRATIONS
+    policy: Policy = field(default_factory=Policy)
+    """The settings' policy; the project's own ``.mlops-new-policy.toml`` is added to it."""
 
 
 def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
@@ -47,6 +50,7 @@ def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
     project = load(path)
     require_clean(project)
     known_version(project)
+    options.policy.merged(load_policy_file(project.path)).refuse_locked(options.data)
     ref, target = resolve_target(project, options.to)
     if target == project.version and not options.data:
         return UpdateResult(

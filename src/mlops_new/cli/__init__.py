@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from mlops_new import __version__
+from mlops_new.cli.check import check
 from mlops_new.cli.create import EXAMPLES, create
 from mlops_new.cli.diff import diff
 from mlops_new.cli.fleet import fleet_app
@@ -32,6 +33,7 @@ app.command("versions")(versions)
 app.command("diff")(diff)
 app.command("restore")(restore)
 app.command("link")(link)
+app.command("check")(check)
 app.add_typer(fleet_app, name="fleet")
 
 

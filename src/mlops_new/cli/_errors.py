@@ -26,6 +26,10 @@ class ExitCode(enum.IntEnum):
     """The per-user template store is damaged."""
     DRIFT = 6
     """``diff --exit-code`` found template files the team changed or deleted."""
+    FAILED_CHECKS = 7
+    """``check``: a required check failed."""
+    OUTDATED = 8
+    """``check``: the template version is behind the policy's ``min_version``/``max_behind``."""
     FLEET_FAILURES = 9
     """``fleet``: at least one repository failed (the others were still processed)."""
     ABORTED = 130

@@ -20,3 +20,11 @@ ProjectArgument = Annotated[
 ProjectOption = Annotated[
     Path, typer.Option("--path", metavar="PATH", help="The project (default: here).")
 ]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="Settings file (default: $MLOPS_NEW_CONFIG, else ~/.config/mlops-new/config.toml).",
+    ),
+]

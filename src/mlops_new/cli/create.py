@@ -10,7 +10,7 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import handled
-from mlops_new.cli._options import DataOption, FormatOption
+from mlops_new.cli._options import ConfigOption, DataOption, FormatOption
 
 EXAMPLES = """\b
 Examples:
@@ -71,10 +71,12 @@ def create(
             help="Run `uv lock` so the first commit holds uv.lock (needs the package index).",
         ),
     ] = True,
+    config: ConfigOption = None,
     fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """Create a new ML project NAME from the bundled template (or --template)."""
     from mlops_new.answers import load_data_file, parse_pairs  # noqa: PLC0415
+    from mlops_new.config import load_settings  # noqa: PLC0415
     from mlops_new.create import CreateOptions, create_project  # noqa: PLC0415
 
     with handled():
@@ -91,6 +93,7 @@ def create(
             defaults=not interactive,
             trust=trust,
             lock=lock,
+            settings=load_settings(config),
         )
         result = create_project(target, options)
         _output.created(result, fmt)

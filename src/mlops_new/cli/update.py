@@ -10,7 +10,7 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import ExitCode, handled
-from mlops_new.cli._options import FormatOption, ProjectArgument
+from mlops_new.cli._options import ConfigOption, FormatOption, ProjectArgument
 
 
 def update(
@@ -34,10 +34,12 @@ def update(
     trust: Annotated[
         bool, typer.Option("--trust", help="Allow the template's Jinja extensions.")
     ] = False,
+    config: ConfigOption = None,
     fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """Update the project to a newer template version with a 3-way merge."""
     from mlops_new.answers import parse_pairs  # noqa: PLC0415
+    from mlops_new.config import load_settings  # noqa: PLC0415
     from mlops_new.update import UpdateOptions, update_project  # noqa: PLC0415
 
     with handled():
@@ -47,6 +49,7 @@ def update(
             defaults=defaults or not sys.stdin.isatty(),
             dry_run=dry_run,
             trust=trust,
+            policy=load_settings(config).policy,
         )
         result = update_project(path, options)
         _output.updated(result, fmt)

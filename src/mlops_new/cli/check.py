@@ -1,0 +1,75 @@
+"""``mlops-new check [PATH]``."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from mlops_new.cli._errors import ExitCode, handled
+
+FAILED_CHECKS = ExitCode.FAILED_CHECKS
+OUTDATED = ExitCode.OUTDATED
+
+
+class CheckFormat(str, enum.Enum):
+    """``--format`` of ``check``."""
+
+    rich = "rich"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+def check(
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help="The repository to check (default: here).")
+    ] = Path(),
+    fmt: Annotated[
+        CheckFormat,
+        typer.Option(
+            "--format",
+            help="rich table, json envelope, sarif (code scanning) or github (workflow annotations).",
+        ),
+    ] = CheckFormat.rich,
+    select: Annotated[
+        Optional[list[str]],  # noqa: UP045  (typer needs Optional on 3.10)
+        typer.Option(
+            "--select",
+            metavar="IDS",
+            help="Run only these checks: ids or families, comma-separated (e.g. CI,DVC001).",
+        ),
+    ] = None,
+    ignore: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--ignore", metavar="IDS", help="Skip these checks: ids or families, comma-separated."
+        ),
+    ] = None,
+    config: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--config",
+            metavar="FILE",
+            help="Settings file with the policy (default: $MLOPS_NEW_CONFIG, else ~/.config/mlops-new/config.toml).",
+        ),
+    ] = None,
+) -> None:
+    """Check a repository against the ML standards and the organisation's policy.
+
+    Exit codes: 0 all required checks pass, 7 a required check failed,
+    8 the template version is behind the policy's minimum.
+    """
+    from mlops_new.cli import _check_output  # noqa: PLC0415
+    from mlops_new.config import load_settings  # noqa: PLC0415
+    from mlops_new.standards.runner import run_checks  # noqa: PLC0415
+
+    with handled():
+        report = run_checks(path, load_settings(config), select or (), ignore or ())
+        _check_output.checked(report, fmt.value)
+    if report.outdated:
+        raise typer.Exit(int(OUTDATED))
+    if not report.ok:
+        raise typer.Exit(int(FAILED_CHECKS))

@@ -1,0 +1,122 @@
+"""DVC: a pipeline with stages, a default remote, params tracked, outputs out of git."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlops_new.standards.general import restore_hint
+from mlops_new.standards.inputs import Repo, mapping
+from mlops_new.standards.model import Check, NotApplicable, Outcome
+
+
+def _no_dvc(repo: Repo) -> NotApplicable | None:
+    if not (repo.has("dvc.yaml", ".dvc/config") or "dvc" in repo.dependencies):
+        return NotApplicable("the repository does not use DVC")
+    return None
+
+
+class DVC(Check):
+    family = "dvc"
+
+
+class DVC001(DVC):
+    id = "DVC001"
+    title = "Has a DVC pipeline with stages"
+    path = "dvc.yaml"
+    fix = (
+        "Describe the pipeline in `dvc.yaml` (`stages:` prepare, train, evaluate), see `dvc "
+        "stage add`."
+    )
+
+    def check(self, repo: Repo) -> Outcome:
+        if (skip := _no_dvc(repo)) is not None:
+            return skip
+        if "dvc.yaml" in repo.parse_errors:
+            return f"`dvc.yaml` is not valid YAML: {repo.parse_errors['dvc.yaml']}."
+        return bool(mapping((repo.dvc_yaml or {}).get("stages")))
+
+    def fix_for(self, repo: Repo) -> str:
+        return restore_hint(repo, "dvc.yaml", self.fix)
+
+
+class DVC002(DVC):
+    id = "DVC002"
+    title = "A default DVC remote is configured"
+    path = ".dvc/config"
+    fix = "Configure one with `dvc remote add --default NAME URL` and commit `.dvc/config`."
+
+    def check(self, repo: Repo) -> Outcome:
+        if (skip := _no_dvc(repo)) is not None:
+            return skip
+        if repo.answer("dvc_remote") == "none":
+            return NotApplicable(
+                "the project was generated without a DVC remote (dvc_remote: none)"
+            )
+        if not repo.has(".dvc/config"):
+            return "There is no `.dvc/config` (run `dvc init`)."
+        default = repo.dvc_config.get("core", {}).get("remote")
+        if not default:
+            return "`.dvc/config` names no default remote (`[core] remote = ...`)."
+        if f"remote {default}" not in repo.dvc_config:
+            return f"The default remote `{default}` is not defined in `.dvc/config`."
+        return True
+
+
+class DVC003(DVC):
+    id = "DVC003"
+    title = "Parameters are tracked by the pipeline"
+    path = "params.yaml"
+    requires = ("DVC001",)
+    fix = (
+        "List the parameters each stage reads under its `params:` in `dvc.yaml`, and commit "
+        "`params.yaml`."
+    )
+
+    def check(self, repo: Repo) -> Outcome:
+        if not repo.has("params.yaml"):
+            return NotApplicable("no params.yaml")
+        if repo.is_git and "params.yaml" not in repo.tracked:
+            return "`params.yaml` is not committed to git."
+        stages = mapping((repo.dvc_yaml or {}).get("stages")).values()
+        return any(isinstance(s, dict) and s.get("params") for s in stages) or (
+            "No stage of `dvc.yaml` lists `params:`."
+        )
+
+
+class DVC004(DVC):
+    id = "DVC004"
+    title = "Pipeline outputs are not committed to git"
+    path = "dvc.yaml"
+    requires = ("DVC001",)
+    fix = (
+        "Remove them from git (`git rm -r --cached PATH`) and git-ignore them; DVC versions "
+        "them (`dvc push`)."
+    )
+
+    def check(self, repo: Repo) -> Outcome:
+        if not repo.is_git:
+            return NotApplicable("not a git repository")
+        outs = _cached_outs(repo.dvc_yaml or {})
+        in_git = sorted(
+            {
+                f
+                for f in repo.tracked
+                for out in outs
+                if f == out or f.startswith(out.rstrip("/") + "/")
+            }
+        )
+        return f"Tracked by git: {', '.join(f'`{f}`' for f in in_git[:5])}." if in_git else True
+
+
+def _cached_outs(dvc_yaml: dict[str, Any]) -> list[str]:
+    outs: list[str] = []
+    for stage in mapping(dvc_yaml.get("stages")).values():
+        for out in stage.get("outs", []) if isinstance(stage, dict) else []:
+            if isinstance(out, str):
+                outs.append(out)
+            elif isinstance(out, dict):
+                outs += [k for k, v in out.items() if mapping(v).get("cache", True) is not False]
+    return outs
+
+
+CHECKS: tuple[type[Check], ...] = (DVC001, DVC002, DVC003, DVC004)

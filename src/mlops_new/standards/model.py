@@ -1,0 +1,115 @@
+"""Checks as tiny declarative classes, and the results they produce."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
+
+if TYPE_CHECKING:
+    from mlops_new.standards.inputs import Repo
+
+DOCS_URL = "https://github.com/mlops-new/mlops-new/blob/main/docs/checks.md"
+
+
+class Status(str, enum.Enum):
+    """The outcome of one check."""
+
+    passed = "pass"
+    failed = "fail"
+    skipped = "skip"
+    waived = "waived"
+
+
+@dataclass(frozen=True)
+class NotApplicable:
+    """Returned by a check that does not apply to this repository (reported as skipped)."""
+
+    reason: str
+
+
+Outcome: TypeAlias = bool | str | NotApplicable
+(
+    """``True``: pass. ``False``: fail. A string: fail, with this Markdown detail. "
+    "``NotApplicable``: skip."""
+)
+
+
+class Check:
+    """One standard. Subclasses set the class attributes and implement :meth:`check`.
+
+    ``fix`` is Markdown that tells how to fix a failure; ``path`` names the file a
+    failure is about (for annotations); ``requires`` lists checks that must pass
+    first (otherwise this one is skipped).
+    """
+
+    id: ClassVar[str]
+    family: ClassVar[str]
+    title: ClassVar[str]
+    fix: ClassVar[str]
+    path: ClassVar[str] = ""
+    requires: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def url(self) -> str:
+        return f"{DOCS_URL}#{self.id.lower()}"
+
+    def check(self, repo: Repo) -> Outcome:  # pragma: no cover  (every subclass overrides)
+        raise NotImplementedError
+
+    def fix_for(self, repo: Repo) -> str:
+        """The fix, tailored to the repository (e.g. naming ``mlops-new restore``)."""
+        return self.fix
+
+    def path_for(self, repo: Repo) -> str:
+        """The file a failure points at."""
+        return self.path
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's outcome, ready to print or serialise."""
+
+    id: str
+    family: str
+    title: str
+    status: Status
+    message: str
+    """Markdown: the failure and its fix, the skip reason, or the waiver's reason."""
+    url: str
+    path: str = ""
+    required: bool = True
+    """Whether a failure fails ``check`` (the policy's ``required``)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "family": self.family,
+            "title": self.title,
+            "status": self.status.value,
+            "message": self.message,
+            "url": self.url,
+            "path": self.path,
+            "required": self.required,
+        }
+
+
+@dataclass(frozen=True)
+class Currency:
+    """How far a generated project's template version is from the newest available."""
+
+    template_src: str
+    project_version: str
+    latest_version: str | None
+    behind: int | None
+    """``None`` when the versions could not be read (reported, not failed)."""
+    error: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "template_src": self.template_src,
+            "project_version": self.project_version,
+            "latest_version": self.latest_version,
+            "behind": self.behind,
+            "error": self.error,
+        }

@@ -1,0 +1,125 @@
+"""A :class:`CheckReport` as SARIF 2.1.0 or GitHub workflow commands (strings; no printing)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mlops_new import __version__
+from mlops_new.standards.model import CheckResult, Status
+from mlops_new.standards.runner import BY_ID, CheckReport
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/mlops-new/mlops-new"
+_FALLBACK_PATH = "pyproject.toml"
+
+
+def to_sarif(report: CheckReport) -> str:
+    """SARIF 2.1.0 for code scanning: every reported check a rule, failures and waivers results."""
+    reported = [r for r in report.results if r.status in {Status.failed, Status.waived}]
+    rules = [_rule(r) for r in report.results]
+    index = {r.id: i for i, r in enumerate(report.results)}
+    document = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "mlops-new",
+                        "version": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": rules,
+                    }
+                },
+                "results": [_result(r, index[r.id]) for r in reported],
+                "columnKind": "utf16CodeUnits",
+            }
+        ],
+    }
+    return json.dumps(document, indent=2)
+
+
+def _rule(result: CheckResult) -> dict[str, Any]:
+    fix = BY_ID[result.id].fix
+    return {
+        "id": result.id,
+        "name": result.title.title()
+        .replace(" ", "")
+        .replace(".", "")
+        .replace("(", "")
+        .replace(")", ""),
+        "shortDescription": {"text": result.title},
+        "fullDescription": {"text": f"{result.title}. {fix}"},
+        "helpUri": result.url,
+        "help": {"text": fix, "markdown": f"{fix}\n\n[{result.id}]({result.url})"},
+        "properties": {"tags": [result.family]},
+        "defaultConfiguration": {"level": "error" if result.required else "warning"},
+    }
+
+
+def _result(result: CheckResult, rule_index: int) -> dict[str, Any]:
+    level = "error" if result.required else "warning"
+    title = f"{result.id}: {result.title}"
+    entry: dict[str, Any] = {
+        "ruleId": result.id,
+        "ruleIndex": rule_index,
+        "level": level if result.status is Status.failed else "note",
+        "message": {
+            "text": f"{title}. {result.message}",
+            "markdown": f"**{title}.** {result.message}",
+        },
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {
+                        "uri": result.path or _FALLBACK_PATH,
+                        "uriBaseId": "%SRCROOT%",
+                    },
+                    "region": {"startLine": 1},
+                }
+            }
+        ],
+    }
+    if result.status is Status.waived:
+        entry["suppressions"] = [{"kind": "external", "justification": result.message}]
+    return entry
+
+
+def to_github(report: CheckReport) -> str:
+    """GitHub Actions workflow commands: ``::error file=...,title=ID::message`` per failure."""
+    lines: list[str] = []
+    for result in report.results:
+        if result.status is Status.failed:
+            command = "error" if result.required else "warning"
+            props = f"title={_prop(result.id + ' ' + result.title)}"
+            if result.path:
+                props = f"file={_prop(result.path)},{props}"
+            lines.append(f"::{command} {props}::{_data(result.message)}")
+        elif result.status is Status.waived:
+            lines.append(f"::notice title={_prop(result.id + ' waived')}::{_data(result.message)}")
+    currency = report.currency
+    if currency and currency.behind:
+        text = _behind(currency.project_version, currency.latest_version, currency.behind)
+        lines.append(f"::notice title=Template version::{_data(text)}")
+    lines.append(_summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def _behind(project: str, latest: str | None, behind: int) -> str:
+    return f"Template v{project} is {behind} version(s) behind v{latest}: run `mlops-new update`."
+
+
+def _summary(report: CheckReport) -> str:
+    counts = ", ".join(f"{report.count(s)} {s.value}" for s in Status)
+    return f"mlops-new check: {counts}"
+
+
+def _data(text: str) -> str:
+    """Escape a workflow command's message."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    """Escape a workflow command's property value."""
+    return _data(text).replace(":", "%3A").replace(",", "%2C")

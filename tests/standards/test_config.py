@@ -1,0 +1,135 @@
+"""Settings and policy files: locations, shapes, errors, and the pure policy functions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlops_new.config import (
+    ConfigError,
+    Policy,
+    Settings,
+    default_path,
+    load_policy_file,
+    load_settings,
+)
+
+ORG = """\
+[defaults]
+template = "https://git.example.com/acme/ml-template.git"
+
+[defaults.answers]
+license = "Proprietary"
+
+[policy]
+name = "acme"
+required = ["ci", "SEC001"]
+min_version = "v0.2.0"
+max_behind = 2
+
+[policy.locked]
+ci = "github"
+license = "Proprietary"
+"""
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_no_settings_file_gives_empty_settings() -> None:
+    settings = load_settings()
+    assert settings == Settings()
+    assert settings.policy.empty
+
+
+def test_default_file_lives_in_xdg_config_home(isolated_env: Path) -> None:
+    assert default_path() == isolated_env / ".config" / "mlops-new" / "config.toml"
+    _write(default_path(), ORG)
+    settings = load_settings()
+    assert settings.template == "https://git.example.com/acme/ml-template.git"
+    assert settings.answers == {"license": "Proprietary"}
+    policy = settings.policy
+    assert (policy.name, policy.min_version, policy.max_behind) == ("acme", "0.2.0", 2)
+    assert policy.required == ("CI", "SEC001")
+    assert policy.requires("CI004")
+    assert not policy.requires("DVC001")
+
+
+def test_env_and_option_override_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(default_path(), '[defaults]\ntemplate = "default"\n')
+    env = _write(tmp_path / "env.toml", '[defaults]\ntemplate = "env"\n')
+    option = _write(tmp_path / "option.toml", '[defaults]\ntemplate = "option"\n')
+    monkeypatch.setenv("MLOPS_NEW_CONFIG", str(env))
+    assert load_settings().template == "env"
+    assert load_settings(option).template == "option"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("[policy\n", "not valid TOML"),
+        ("[polcy]\n", "unknown setting 'polcy'"),
+        ("[policy]\nmax_behind = -1\n", "max_behind"),
+        ("[policy]\nmin_version = 'latest'\n", "min_version"),
+        ("[policy]\nrequired = 'CI'\n", "policy.required"),
+        ("[policy]\nlocked = 'ci'\n", "policy.locked"),
+        ("[defaults]\ntemplate = 3\n", "defaults.template"),
+    ],
+)
+def test_bad_settings_are_user_errors(tmp_path: Path, text: str, fragment: str) -> None:
+    with pytest.raises(ConfigError, match=fragment):
+        load_settings(_write(tmp_path / "bad.toml", text))
+
+
+def test_named_settings_file_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "missing.toml")
+
+
+def test_locked_violations_name_the_policy(tmp_path: Path) -> None:
+    settings = load_settings(_write(tmp_path / "org.toml", ORG))
+    assert settings.locked_violations({"ci": "github", "license": "Proprietary"}) == []
+    assert settings.locked_violations({"project_name": "x"}) == []
+    (problem,) = settings.locked_violations({"ci": "gitlab"})
+    assert "ci='gitlab'" in problem
+    assert "policy 'acme'" in problem
+    assert str(tmp_path / "org.toml") in problem
+    with pytest.raises(ConfigError, match="locks ci='github'"):
+        settings.policy.refuse_locked({"ci": "none"})
+
+
+def test_locked_answers_given_as_text_match_typed_values() -> None:
+    policy = Policy(locked={"docker": False, "python_version": "3.12"})
+    assert policy.locked_violations({"docker": "false", "python_version": "3.12"}) == []
+    assert len(policy.locked_violations({"docker": "true"})) == 1
+    assert len(policy.locked_violations({"docker": True})) == 1
+
+
+def test_version_violation() -> None:
+    policy = Policy(name="acme", min_version="0.3.0", max_behind=1)
+    assert policy.version_violation("0.3.0", "0.4.0", 1) is None
+    assert "older than v0.3.0" in (policy.version_violation("0.2.9", "0.4.0", 2) or "")
+    assert "2 versions behind v0.5.0" in (policy.version_violation("0.3.0", "0.5.0", 2) or "")
+
+
+def test_project_policy_file(tmp_path: Path) -> None:
+    assert load_policy_file(tmp_path) is None
+    _write(
+        tmp_path / ".mlops-new-policy.toml",
+        "[policy]\nmin_version = '0.4.0'\nmax_behind = 1\n"
+        "[policy.locked]\nci = 'gitlab'\nlicense = 'MIT'\n",
+    )
+    shipped = load_policy_file(tmp_path)
+    assert shipped is not None
+    user = Policy(name="user", min_version="0.2.0", max_behind=3, locked={"ci": "github"})
+    merged = user.merged(shipped)
+    assert (merged.min_version, merged.max_behind) == ("0.4.0", 1)
+    assert merged.locked == {"ci": "github", "license": "MIT"}
+    assert user.merged(None) is user
+    assert Policy().merged(shipped) is shipped
