@@ -135,3 +135,45 @@ def test_fleet_update_in_parallel_and_from_a_list(
     assert "2 repositories: 2 updated" in result.stdout
     for repo in (first, second):
         assert git(repo, "branch", "--list", "mlops-new/update-v0.2.0")
+
+
+def test_fleet_report_lists_versions_dirt_failures_and_totals(
+    cli: Cli, fleet: dict[str, Path], tmp_path: Path
+) -> None:
+    result = cli("fleet", "report", str(tmp_path / "fleet"), "--format", "json", "--jobs", "1")
+    assert result.exit_code == ExitCode.FAILED_CHECKS, result.output
+    payload = report(result)
+    repos = {Path(r["path"]).name: r for r in payload["repos"]}
+    assert set(repos) == set(fleet)
+    assert repos["clean"]["version"] == "0.2.0"
+    assert repos["clean"]["behind"] == 1
+    assert repos["edited"]["behind"] == 2
+    assert repos["current"]["behind"] == 0
+    assert repos["dirty"]["dirty"] is True
+    assert repos["clean"]["dirty"] is False
+    assert "CI001" in repos["clean"]["failing"]
+    assert "not valid YAML" in repos["corrupt"]["error"] or "TPL003" in repos["corrupt"]["failing"]
+    assert payload["per_version"]["0.1.0"] == 3
+    assert payload["failing"] == len(fleet)
+    assert payload["common_failures"][0][1] == len(fleet)
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_fleet_report_writes_markdown_and_self_contained_html(
+    cli: Cli, fleet: dict[str, Path], tmp_path: Path, fmt: str
+) -> None:
+    out = tmp_path / f"report.{fmt}"
+    result = cli(
+        "fleet", "report", str(tmp_path / "fleet"), "--format", fmt, "-o", str(out), "--jobs", "2"
+    )
+    assert result.exit_code == ExitCode.FAILED_CHECKS, result.output
+    text = out.read_text()
+    assert str(fleet["edited"]) in text
+    if fmt == "html":
+        assert text.startswith("<!doctype html>")
+        assert "<table>" in text
+        assert "http://" not in text
+        assert "https://" not in text
+        assert "<script" not in text
+    else:
+        assert text.startswith("# Fleet report: 6 repositories")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import enum
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_new import __version__
@@ -13,6 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from mlops_new.fleet import FleetUpdateResult
+    from mlops_new.fleet_report import FleetReport
     from mlops_new.results import (
         CreateResult,
         DiffResult,
@@ -231,3 +235,59 @@ def fleet_updated(result: FleetUpdateResult, fmt: Format) -> None:
         for status in ("updated", "conflicted", "up_to_date", "skipped", "failed")
     )
     out.print(f"{len(result.repos)} repositories: {totals}.")
+
+
+@contextmanager
+def progress(total: int, *, quiet: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr (nothing when ``quiet``); yields ``tick(done)``."""
+    if quiet or total == 0:
+        yield lambda _done: None
+        return
+    from rich.progress import Progress  # noqa: PLC0415
+
+    with Progress(console=_stderr(), transient=True) as bar:
+        task = bar.add_task("Checking repositories", total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def fleet_reported(result: FleetReport, fmt: str, output: Path | None) -> None:
+    """Print (or write to ``output``) the fleet report in ``fmt``."""
+    from mlops_new.fleet_report import to_html, to_markdown  # noqa: PLC0415
+
+    if fmt == "rich":
+        _fleet_table(result)
+        return
+    if fmt == "json":
+        text = envelope("fleet report", result.to_json()) + "\n"
+    else:
+        text = to_markdown(result) if fmt == "markdown" else to_html(result)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        note(f"Wrote the {fmt} report to {output}.")
+
+
+def _fleet_table(result: FleetReport) -> None:
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table("repository", "version", "behind", "dirty", "policy", "failing checks")
+    for repo in result.repos:
+        behind = "" if repo.behind is None else str(repo.behind)
+        verdict = "[green]pass[/]" if repo.ok else "[red]fail[/]"
+        details = repo.error or ", ".join(repo.failing)
+        table.add_row(
+            escape(str(repo.path)),
+            escape(repo.version or "-"),
+            behind,
+            "yes" if repo.dirty else "",
+            verdict,
+            escape(details),
+        )
+    out = _stdout()
+    out.print(table)
+    versions = ", ".join(f"{v}: {n}" for v, n in result.per_version.items())
+    out.print(f"{len(result.repos)} repositories, {result.failing} failing. Versions: {versions}.")
+    if result.common_failures:
+        common = ", ".join(f"{c} ({n})" for c, n in result.common_failures)
+        out.print(f"Most common failures: {common}.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,7 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import ExitCode, handled
-from mlops_new.cli._options import DataOption, FormatOption
+from mlops_new.cli._options import ConfigOption, DataOption, FormatOption
 
 fleet_app = typer.Typer(
     name="fleet",
@@ -25,6 +26,46 @@ ListOption = Annotated[
     Path | None,
     typer.Option("--list", metavar="FILE", help="A file listing repository paths, one a line."),
 ]
+
+
+class ReportFormat(str, enum.Enum):
+    """``--format`` of ``fleet report``."""
+
+    rich = "rich"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
+@fleet_app.command("report")
+def report(
+    roots: RootsArgument = None,
+    list_file: ListOption = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="Repositories checked in parallel.")
+    ] = 2,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", help="Output format.")
+    ] = ReportFormat.rich,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE."),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Report every repository's template version, drift from policy and failing checks."""
+    from mlops_new.config import load_settings  # noqa: PLC0415
+    from mlops_new.fleet import discover  # noqa: PLC0415
+    from mlops_new.fleet_report import report_fleet  # noqa: PLC0415
+
+    with handled():
+        repos = discover(roots or [Path()], list_file)
+        settings = load_settings(config)
+        with _output.progress(len(repos), quiet=fmt is ReportFormat.json) as tick:
+            result = report_fleet(repos, settings, jobs=jobs, progress=tick)
+        _output.fleet_reported(result, fmt.value, output)
+    if result.failing:
+        raise typer.Exit(int(ExitCode.FAILED_CHECKS))
 
 
 @fleet_app.command("update")
