@@ -38,6 +38,9 @@ _SKIP_DIRS = frozenset(
 _NAME = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 _DVC_SECTION = re.compile(r"""^\s*\[\s*'?\s*(?P<name>[^'\]]+?)\s*'?\s*\]\s*$""")
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML has it: ten times faster, for fleet reports."""
+
 
 class Repo:
     """The repository under check: a folder, ideally a git work tree."""
@@ -56,12 +59,13 @@ class Repo:
         return self._git_files is not None
 
     @cached_property
-    def _git_files(self) -> tuple[str, ...] | None:
+    def _git_listing(self) -> list[tuple[str, str]] | None:
+        """``(tag, path)`` of tracked (``H`` ...) and untracked (``?``) files: one git call."""
         if not (self.root / ".git").exists():
             return None
         try:
             proc = subprocess.run(
-                ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                ["git", "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"],
                 cwd=self.root,
                 capture_output=True,
                 check=False,
@@ -70,17 +74,21 @@ class Repo:
             return None
         if proc.returncode != 0:
             return None
-        return tuple(sorted(os.fsdecode(p) for p in proc.stdout.split(b"\0") if p))
+        entries = (os.fsdecode(p) for p in proc.stdout.split(b"\0") if p)
+        return [(entry[:1], entry[2:]) for entry in entries]
+
+    @cached_property
+    def _git_files(self) -> tuple[str, ...] | None:
+        if self._git_listing is None:
+            return None
+        return tuple(sorted({path for _tag, path in self._git_listing}))
 
     @cached_property
     def tracked(self) -> tuple[str, ...]:
         """Files git tracks (``git ls-files``); empty outside git."""
-        if not self.is_git:
+        if self._git_listing is None:
             return ()
-        proc = subprocess.run(
-            ["git", "ls-files", "-z", "--cached"], cwd=self.root, capture_output=True, check=False
-        )
-        return tuple(sorted(os.fsdecode(p) for p in proc.stdout.split(b"\0") if p))
+        return tuple(sorted({path for tag, path in self._git_listing if tag != "?"}))
 
     @cached_property
     def files(self) -> tuple[str, ...]:
@@ -158,7 +166,7 @@ class Repo:
         if text is None:
             return None
         try:
-            return yaml.safe_load(text)
+            return yaml.load(text, Loader=_LOADER)  # noqa: S506  (a safe loader, in C when built)
         except yaml.YAMLError as exc:
             self.parse_errors[name] = str(exc).splitlines()[0]
             return None

@@ -1,0 +1,118 @@
+"""`mlops-new fleet report` over N repositories against a loop of `copier check-update`.
+
+Usage (from a source checkout; needs hyperfine):
+
+    python bench/bench_fleet.py [--sizes 100 1000] [--sample 50] [--out bench/results/fleet.json]
+
+For each N it makes N synthetic repositories (copies of one generated default
+project, each its own git repository, half of them at the oldest bundled
+template version) and times ``mlops-new fleet report ROOT --format json --jobs 2``
+with hyperfine. The copier loop runs ``copier check-update`` in each of a
+sample of repositories (all of them when N <= sample) and is extrapolated to
+N: said in the output. Targets: 1,000 repositories in under 10 s on 2 cores,
+and at least 50x faster than the copier loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_create import ROOT, hyperfine, isolated_env, sh
+
+
+def make_fleet(env: dict[str, str], where: Path, size: int, versions: list[str]) -> Path:
+    seeds = []
+    for version in dict.fromkeys((versions[0], versions[-1])):
+        seed = where / f"seed-{version.replace('.', '-')}"
+        sh("mlops-new", str(seed), "--ref", version, "--defaults", "--no-lock", env=env)
+        (seed / "uv.lock").write_text("version = 1\n")
+        sh("git", "-C", str(seed), "add", "uv.lock", env=env)
+        sh("git", "-C", str(seed), "commit", "-qm", "lock", env=env)
+        seeds.append(seed)
+    root = where / f"fleet-{size}"
+    for index in range(size):
+        shutil.copytree(seeds[index % len(seeds)], root / f"repo-{index:04d}", symlinks=True)
+    return root
+
+
+def copier_loop(env: dict[str, str], repos: list[Path]) -> float:
+    start = time.perf_counter()
+    for repo in repos:
+        subprocess.run(
+            ["copier", "check-update", str(repo)],
+            env=env,
+            cwd=repo,
+            capture_output=True,
+            check=False,
+        )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--sample", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "fleet.json")
+    args = parser.parse_args()
+    if shutil.which("hyperfine") is None:
+        sys.exit("hyperfine is not installed: apt-get install hyperfine")
+    manifest = json.loads((ROOT / "src/mlops_new/_template/manifest.json").read_text())
+    released = [entry["version"] for entry in manifest["versions"]]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="mlops-new-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = isolated_env(tmp)
+        for size in args.sizes:
+            root = make_fleet(env, tmp, size, released)
+            ours = hyperfine(
+                {f"fleet report N={size}": f"mlops-new fleet report {root} --format json -j 2"},
+                env,
+                args.runs,
+                "true",
+                tmp / f"fleet-{size}.json",
+            )[f"fleet report N={size}"]
+            repos = sorted(root.iterdir())
+            sample = repos[: args.sample]
+            loop = copier_loop(env, sample) * len(repos) / len(sample)
+            results.append(
+                {
+                    "repositories": size,
+                    "fleet_report_s": ours,
+                    "copier_loop_s": loop,
+                    "copier_loop_sampled": len(sample) < len(repos),
+                    "sample": len(sample),
+                    "speedup": loop / ours,
+                }
+            )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    for row in results:
+        sampled = f" (sampled {row['sample']}, extrapolated)" if row["copier_loop_sampled"] else ""
+        print(
+            f"N={row['repositories']:5d}  fleet report {row['fleet_report_s']:7.2f} s   "
+            f"copier check-update loop {row['copier_loop_s']:8.1f} s{sampled}   "
+            f"{row['speedup']:6.1f}x"
+        )
+    if len(results) > 1:
+        first, last = results[0], results[-1]
+        growth = (last["fleet_report_s"] / first["fleet_report_s"]) / (
+            last["repositories"] / first["repositories"]
+        )
+        print(
+            f"time grows {growth:.2f}x as fast as N between N={first['repositories']} "
+            f"and N={last['repositories']} (1.0 = linear)"
+        )
+
+
+if __name__ == "__main__":
+    main()
