@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_create import ROOT, hyperfine, isolated_env, sh
 
 
-def make_fleet(env: dict[str, str], where: Path, size: int, versions: list[str]) -> Path:
+def make_seeds(env: dict[str, str], where: Path, versions: list[str]) -> list[Path]:
+    """One generated project at the oldest and one at the newest bundled version."""
     seeds = []
     for version in dict.fromkeys((versions[0], versions[-1])):
         seed = where / f"seed-{version.replace('.', '-')}"
@@ -38,6 +39,10 @@ def make_fleet(env: dict[str, str], where: Path, size: int, versions: list[str])
         sh("git", "-C", str(seed), "add", "uv.lock", env=env)
         sh("git", "-C", str(seed), "commit", "-qm", "lock", env=env)
         seeds.append(seed)
+    return seeds
+
+
+def make_fleet(where: Path, size: int, seeds: list[Path]) -> Path:
     root = where / f"fleet-{size}"
     for index in range(size):
         shutil.copytree(seeds[index % len(seeds)], root / f"repo-{index:04d}", symlinks=True)
@@ -72,8 +77,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mlops-new-bench-") as tmp_name:
         tmp = Path(tmp_name)
         env = isolated_env(tmp)
+        seeds = make_seeds(env, tmp, released)
         for size in args.sizes:
-            root = make_fleet(env, tmp, size, released)
+            root = make_fleet(tmp, size, seeds)
             ours = hyperfine(
                 {f"fleet report N={size}": f"mlops-new fleet report {root} --format json -j 2"},
                 env,
