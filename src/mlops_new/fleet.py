@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -43,6 +44,8 @@ class RepoOutcome(JsonResult):
     to_version: str = ""
     conflicts: tuple[str, ...] = ()
     pushed: bool = False
+    pull_request: str = ""
+    """The pull request's URL, when one was opened."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class FleetUpdateOptions:
     branch: str | None = None
     jobs: int = 1
     push: bool = False
+    pull_request: bool = False
+    """After pushing, open a pull request with the GitHub CLI (``gh``) when it is logged in."""
 
 
 def discover(roots: Iterable[Path], list_file: Path | None = None) -> list[Path]:
@@ -147,16 +152,65 @@ def _update_on_branch(project: Project, options: FleetUpdateOptions) -> RepoOutc
     if result.up_to_date:
         git("branch", "--quiet", "-D", branch, cwd=project.repo_root)
         return replace(outcome, status="up_to_date", to_version=result.to_version)
-    pushed = options.push and _push(project.repo_root, branch)
+    pushed = (options.push or options.pull_request) and _push(project.repo_root, branch)
+    pr_url, pr_note = "", ""
+    if pushed and options.pull_request:
+        pr_url, pr_note = open_pull_request(project.repo_root, branch, base, result)
     return replace(
         outcome,
         status="conflicted" if result.conflicts else "updated",
         branch=branch,
         to_version=result.to_version,
         conflicts=result.conflicts,
-        pushed=pushed,
-        reason="conflict markers committed on the branch" if result.conflicts else "",
+        pushed=bool(pushed),
+        pull_request=pr_url,
+        reason="; ".join(
+            text
+            for text in (
+                "conflict markers committed on the branch" if result.conflicts else "",
+                pr_note,
+            )
+            if text
+        ),
     )
+
+
+def open_pull_request(repo: Path, branch: str, base: str, result: UpdateResult) -> tuple[str, str]:
+    """Open a pull request with ``gh``; ``(url, "")`` or ``("", why not)``."""
+    gh = shutil.which("gh")
+    if gh is None:
+        return "", "no pull request: the GitHub CLI (gh) is not installed"
+    if (
+        subprocess.run(
+            [gh, "auth", "status"], cwd=repo, capture_output=True, check=False
+        ).returncode
+        != 0
+    ):
+        return "", "no pull request: gh is not logged in (gh auth login)"
+    message = commit_message(result)
+    title, _, body = message.partition("\n")
+    proc = subprocess.run(
+        [
+            gh,
+            "pr",
+            "create",
+            "--head",
+            branch,
+            "--base",
+            base,
+            "--title",
+            title,
+            "--body",
+            body.strip() or title,
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return "", f"no pull request: {(proc.stderr.strip().splitlines() or ['gh failed'])[-1]}"
+    return proc.stdout.strip().splitlines()[-1], ""
 
 
 def default_branch(repo: Path) -> str:

@@ -177,3 +177,57 @@ def test_fleet_report_writes_markdown_and_self_contained_html(
         assert "<script" not in text
     else:
         assert text.startswith("# Fleet report: 6 repositories")
+
+
+@pytest.mark.parametrize(
+    ("gh_script", "expected_url", "expected_reason"),
+    [
+        (None, "", "the GitHub CLI (gh) is not installed"),
+        ('[ "$1" = auth ] && exit 1\n', "", "gh is not logged in"),
+        (
+            '[ "$1" = pr ] && echo "$@" > "$GH_LOG" && echo https://github.test/o/r/pull/7\n'
+            "exit 0\n",
+            "https://github.test/o/r/pull/7",
+            "",
+        ),
+    ],
+    ids=["no-gh", "logged-out", "opened"],
+)
+def test_fleet_update_opens_pull_requests_with_gh_when_it_can(
+    cli: Cli,
+    make_project: MakeProject,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    gh_script: str | None,
+    expected_url: str,
+    expected_reason: str,
+) -> None:
+    import shutil  # noqa: PLC0415
+
+    repo = make_project("0.1.0", "pr")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "--quiet", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    fake_bin = tmp_path.parent / f"bin-{tmp_path.name}"
+    fake_bin.mkdir()
+    for tool in ("git",):
+        found = shutil.which(tool)
+        assert found
+        (fake_bin / tool).symlink_to(found)
+    if gh_script is not None:
+        (fake_bin / "gh").write_text("#!/bin/sh\n" + gh_script)
+        (fake_bin / "gh").chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake_bin))
+    monkeypatch.setenv("GH_LOG", str(tmp_path / "gh.log"))
+    result = cli(
+        "fleet", "update", str(repo), "--pull-request", "--to", "0.2.0", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    outcome = report(result)["repos"][0]
+    assert outcome["pushed"] is True
+    assert outcome["pull_request"] == expected_url
+    assert expected_reason in outcome["reason"]
+    if expected_url:
+        logged = (tmp_path / "gh.log").read_text()
+        assert "--head mlops-new/update-v0.2.0 --base main" in logged
+        assert "Update template v0.1.0 -> v0.2.0" in logged

@@ -86,6 +86,10 @@ def update(
         int, typer.Option("--jobs", "-j", min=1, help="Repositories updated in parallel.")
     ] = 1,
     push: Annotated[bool, typer.Option("--push", help="Push each branch to origin.")] = False,
+    pull_request: Annotated[
+        bool,
+        typer.Option("--pull-request", help="Push, then open a pull request with gh (GitHub CLI)."),
+    ] = False,
     fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """Prepare each repository's update on its own branch; never touch default branches."""
@@ -95,7 +99,12 @@ def update(
     with handled():
         repos = discover(roots or [Path()], list_file)
         options = FleetUpdateOptions(
-            to=to, data=parse_pairs(data or []), branch=branch, jobs=jobs, push=push
+            to=to,
+            data=parse_pairs(data or []),
+            branch=branch,
+            jobs=jobs,
+            push=push,
+            pull_request=pull_request,
         )
         result = update_fleet(repos, options)
         _output.fleet_updated(result, fmt)
