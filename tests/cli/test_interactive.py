@@ -21,6 +21,14 @@ DIALOGUE = [
     ("Licence of the generated project", ""),
     ("Year in the copyright notice", ""),
     ("Minimum Python version", ""),
+    ("Machine-learning framework", ""),
+    ("Experiment tracking", ""),
+    ("Default MLflow tracking URI", ""),
+    ("Model serving", ""),
+    ("Add a Dockerfile", ""),
+    ("Continuous integration", ""),
+    ("Default DVC remote", ""),
+    ("Project documentation site", ""),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -96,3 +97,31 @@ def run(cmd: Sequence[str], cwd: Path, timeout: float = 900) -> str:
 def uv(*args: str, cwd: Path, timeout: float = 900) -> str:
     """Run ``uv ARGS`` in the project."""
     return run([uv_binary(), *args], cwd, timeout)
+
+
+# The CPU wheel of torch the tests install: the PyTorch index (download.pytorch.org)
+# cannot be reached here, and PyPI's Linux torch is the multi-gigabyte CUDA build.
+TORCH_WHEELS = Path(os.environ.get("MLOPS_NEW_TORCH_WHEELS", "/opt/wheels"))
+_PYTORCH_INDEX_URL = re.compile(r'^url = "https://download\.pytorch\.org/whl/[a-z0-9]+"$', re.M)
+
+
+def local_torch_wheels() -> Path | None:
+    """The folder holding a torch wheel for the tests, ``None`` when there is none."""
+    return TORCH_WHEELS if any(TORCH_WHEELS.glob("torch-*.whl")) else None
+
+
+def point_torch_at(project: Path, url: str) -> None:
+    """Make every PyTorch index of the project a flat index at ``url`` (test only).
+
+    The generated pyproject.toml takes torch from the explicit ``pytorch-cpu`` (or
+    ``pytorch-cu128``) index. Tests replace those URLs by a folder (``file://``) or a
+    local HTTP server holding the CPU wheel, and lock against it; the index names
+    and ``[tool.uv.sources]`` stay as generated.
+    """
+    path = project / "pyproject.toml"
+    flat = f'url = "{url}"\nformat = "flat"'
+    text, count = _PYTORCH_INDEX_URL.subn(flat, path.read_text("utf-8"))
+    if count == 0:
+        msg = f"{path} names no PyTorch index: nothing to point at {url}"
+        raise ValueError(msg)
+    path.write_text(text, encoding="utf-8")

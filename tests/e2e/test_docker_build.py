@@ -1,8 +1,11 @@
 """The generated Dockerfile really builds, and the image serves /health as a non-root user.
 
-Built with buildah against local stand-ins of the base images (see ``buildah.py``).
-Skipped where buildah or debootstrap is missing, except under ``CI=true``, where
-that is a failure: CI installs them.
+Built with buildah against local stand-ins of the base images (see ``buildah.py``),
+for the default (scikit-learn) project and for the CPU image of a PyTorch project.
+The PyTorch build installs torch from the CPU wheel in /opt/wheels, served on
+127.0.0.1 (chroot isolation shares the host network) as the project's flat
+``pytorch-cpu`` index. Skipped where buildah or debootstrap is missing, except under
+``CI=true``, where that is a failure: CI installs them.
 """
 
 from __future__ import annotations
@@ -10,7 +13,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,15 +24,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.e2e import buildah
 from tests.e2e.buildah import Buildah, Container
+from tests.e2e.commands import local_torch_wheels, point_torch_at
+from tests.template import matrix
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.xdist_group("e2e")]
 
 PORT = "8000"
 # Dev and train dependencies must stay out of the serving image.
 NOT_IN_IMAGE = ("pytest", "ruff", "mypy", "dvc", "mlflow")
+# The default project, and a PyTorch one (its build gets its own xdist group).
+KINDS = [
+    pytest.param("sklearn", id="sklearn"),
+    pytest.param("pytorch-cpu", id="pytorch-cpu", marks=pytest.mark.xdist_group("docker-pytorch")),
+]
 
 
 @pytest.fixture(scope="module")
@@ -47,15 +61,63 @@ def _run(argv: list[str], cwd: Path) -> None:
     assert proc.returncode == 0, f"{argv} failed in {cwd}:\n{proc.stdout}\n{proc.stderr}"
 
 
+@pytest.fixture(scope="module", params=KINDS)
+def kind(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
 @pytest.fixture(scope="module")
-def build_context(default_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def torch_index() -> Iterator[str]:
+    """The folder of the CPU torch wheel over HTTP on 127.0.0.1, for builds to reach."""
+    wheels = local_torch_wheels()
+    if wheels is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must build the PyTorch image: put the CPU torch wheel in /opt/wheels")
+        pytest.skip("no CPU torch wheel in /opt/wheels (MLOPS_NEW_TORCH_WHEELS)")
+    port = buildah.free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        cwd=wheels,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+@pytest.fixture(scope="module")
+def build_context(
+    kind: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """A copy of the generated project with its lock file and trained model, as CI has it."""
-    project = tmp_path_factory.mktemp("docker") / default_project.name
-    shutil.copytree(default_project, project, symlinks=True, ignore=shutil.ignore_patterns(".venv"))
     uv = str(buildah.uv_binary())
+    if kind == "pytorch-cpu":
+        root = tmp_path_factory.mktemp("docker-pytorch")
+        project = root / "pytorch-project"
+        answers = {"project_name": "pytorch-project", "framework": "pytorch"}
+        matrix.render(matrix.template_copy(root / "template"), project, answers)
+        point_torch_at(project, request.getfixturevalue("torch_index"))
+        _run(["git", "init", "--quiet"], project)
+    else:
+        default_project: Path = request.getfixturevalue("default_project")
+        project = tmp_path_factory.mktemp("docker") / default_project.name
+        shutil.copytree(
+            default_project, project, symlinks=True, ignore=shutil.ignore_patterns(".venv")
+        )
     if not (project / "uv.lock").is_file():
         _run([uv, "lock"], project)
-    if not (project / "models" / "model.joblib").is_file():
+    model = yaml.safe_load((project / ".copier-answers.yml").read_text("utf-8"))
+    model_file = "model.pt" if model.get("framework") == "pytorch" else "model.joblib"
+    if not (project / "models" / model_file).is_file():
         _run([uv, "run", "--locked", "dvc", "repro"], project)
     return project
 
