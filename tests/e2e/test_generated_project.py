@@ -214,3 +214,16 @@ def test_dvc_push_reaches_the_default_local_remote(reproduced: Path) -> None:
     storage = (reproduced / ".dvc" / url.group(1)).resolve()  # relative to .dvc/, like DVC
     assert not storage.is_relative_to(reproduced), "the default remote must be outside the repo"
     assert any(path.is_file() for path in storage.rglob("*"))
+
+
+def test_mlops_new_check_passes_on_day_one(default_project: Path) -> None:
+    """The project meets every standard `mlops-new check` knows, as generated."""
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from mlops_new.cli import app  # noqa: PLC0415
+
+    result = CliRunner().invoke(app, ["check", str(default_project), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)["result"]["summary"]
+    assert summary["fail"] == 0
+    assert summary["pass"] >= 25

@@ -188,6 +188,7 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
         ".dockerignore": docker,
         "compose.yaml": docker,
         ".github/workflows/ci.yml": a["ci"] == "github",
+        ".github/workflows/template-sync.yml": a["ci"] == "github",
         ".github/workflows/release.yml": a["ci"] == "github" and docker,
         ".github/dependabot.yml": a["ci"] == "github",
         ".gitlab-ci.yml": a["ci"] == "gitlab",
