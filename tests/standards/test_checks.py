@@ -268,3 +268,13 @@ def test_dvc_applies_when_a_dependency_names_it(tmp_path: Path) -> None:
     assert _status(tmp_path / "a", "DVC001", {"pyproject.toml": dependent})[0] is Status.failed
     keyword = '[project]\nname = "x"\nkeywords = ["dvc"]\ndependencies = ["dvclive"]\n'
     assert _status(tmp_path / "b", "DVC001", {"pyproject.toml": keyword})[0] is Status.skipped
+
+
+def test_a_generated_project_that_deleted_its_dockerfile_fails(tmp_path: Path) -> None:
+    answers = "_commit: v0.3.0\n_src_path: ~/.mlops-new/template\ndocker: true\n"
+    status, message = _status(tmp_path, "DOC001", {".copier-answers.yml": answers})
+    assert status is Status.failed
+    assert "`mlops-new restore Dockerfile`" in message
+    without = "_commit: v0.3.0\n_src_path: ~/.mlops-new/template\ndocker: false\n"
+    status, _ = _status(tmp_path / "off", "DOC001", {".copier-answers.yml": without})
+    assert status is Status.skipped

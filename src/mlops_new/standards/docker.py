@@ -12,8 +12,17 @@ _ROOT_USERS = frozenset({"root", "0", "root:root", "0:0"})
 _SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|ACCESS_KEY)", re.IGNORECASE)
 
 
-def _no_docker(repo: Repo) -> NotApplicable | None:
-    return None if repo.has("Dockerfile") else NotApplicable("no Dockerfile")
+def _no_docker(repo: Repo) -> NotApplicable | str | None:
+    """Skip without a Dockerfile, unless the project's answers enable Docker: then fail.
+
+    A generated project that deletes its Dockerfile silently drops out of the
+    template's updates (copier never recreates a deleted file), so it is a failure.
+    """
+    if repo.has("Dockerfile"):
+        return None
+    if repo.generated and repo.answer("docker") is True:
+        return "`Dockerfile` is missing, although the project's answers enable Docker."
+    return NotApplicable("no Dockerfile")
 
 
 def _final_stage(repo: Repo) -> list[tuple[str, str]]:
