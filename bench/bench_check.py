@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_create import ROOT, hyperfine, isolated_env, sh
+from bench_create import ROOT, hyperfine, isolated_env, released_versions, sh
 
 
 def main() -> None:
@@ -30,8 +30,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("hyperfine") is None:
         sys.exit("hyperfine is not installed: apt-get install hyperfine")
-    manifest = json.loads((ROOT / "src/mlops_new/_template/manifest.json").read_text())
-    oldest = manifest["versions"][0]["version"]
+    oldest = released_versions()[0]
     with tempfile.TemporaryDirectory(prefix="mlops-new-bench-") as tmp_name:
         tmp = Path(tmp_name)
         env = isolated_env(tmp)

@@ -38,6 +38,12 @@ def sh(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -
     ).stdout.strip()
 
 
+def released_versions() -> list[str]:
+    """The bundled template versions of this checkout, oldest first."""
+    manifest = json.loads((ROOT / "src/mlops_new/_template/manifest.json").read_text())
+    return [entry["version"] for entry in manifest["versions"]]
+
+
 def make_venv(where: Path) -> Path:
     sh(sys.executable, "-m", "venv", str(where))
     python = where / "bin" / "python"

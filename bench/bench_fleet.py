@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_create import ROOT, hyperfine, isolated_env, sh
+from bench_create import ROOT, hyperfine, isolated_env, released_versions, sh
 
 
 def make_seeds(env: dict[str, str], where: Path, versions: list[str]) -> list[Path]:
@@ -71,8 +71,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("hyperfine") is None:
         sys.exit("hyperfine is not installed: apt-get install hyperfine")
-    manifest = json.loads((ROOT / "src/mlops_new/_template/manifest.json").read_text())
-    released = [entry["version"] for entry in manifest["versions"]]
+    released = released_versions()
     results = []
     with tempfile.TemporaryDirectory(prefix="mlops-new-bench-") as tmp_name:
         tmp = Path(tmp_name)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_create import ROOT, hyperfine, isolated_env, sh
+from bench_create import ROOT, hyperfine, isolated_env, released_versions, sh
 
 
 def main() -> None:
@@ -34,8 +34,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("hyperfine") is None:
         sys.exit("hyperfine is not installed: apt-get install hyperfine")
-    manifest = json.loads((ROOT / "src/mlops_new/_template/manifest.json").read_text())
-    released = [entry["version"] for entry in manifest["versions"]]
+    released = released_versions()
     if len(released) < 2:
         sys.exit("the bundle holds a single template version: nothing to update")
     old, new = released[0], released[-1]

@@ -24,8 +24,6 @@ from mlops_new.errors import (
     TemplateSourceError,
 )
 
-ANSWERS_FILE = ".copier-answers.yml"
-
 _ANSWER_ERRORS = ("Validation error for question", "Invalid choice for", "Question ")
 
 
@@ -44,15 +42,13 @@ def copy(
     The user's own copier settings file is ignored: only what mlops-new passes
     decides the answers, so a project renders the same on every machine.
     """
-    settings = copier.Settings(defaults={}, trust=[])
-    with _translated(src), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with _calling(src):
         copier.run_copy(
             src,
             dst,
             data=dict(data),
             vcs_ref=ref,
-            settings=settings,
+            settings=_SETTINGS,
             defaults=defaults,
             user_defaults=dict(user_defaults),
             quiet=True,
@@ -76,14 +72,12 @@ def update(
     ``conflict="inline"``; ``"rej"`` files can swallow non-conflicting edits).
     Template tasks never run again on update: they are for creation.
     """
-    settings = copier.Settings(defaults={}, trust=[])
-    with _translated(src), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with _calling(src):
         copier.run_update(
             dst,
             data=dict(data),
             vcs_ref=ref,
-            settings=settings,
+            settings=_SETTINGS,
             defaults=defaults,
             overwrite=True,
             conflict="inline",
@@ -92,6 +86,18 @@ def update(
             quiet=True,
             unsafe=trust,
         )
+
+
+_SETTINGS = copier.Settings(defaults={}, trust=[])
+"""Never the user's own copier settings: the same answers render the same everywhere."""
+
+
+@contextmanager
+def _calling(src: str) -> Iterator[None]:
+    """Around every copier call: our errors for copier's, copier's warnings silenced."""
+    with _translated(src), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 @contextmanager

@@ -57,12 +57,13 @@ def _remote_refs(src: str, kind: str) -> list[str]:
     return [line.rsplit(prefix, 1)[-1] for line in proc.stdout.splitlines()]
 
 
-def match_tag(src: str, ref: str) -> str:
+def match_tag(src: str, ref: str, tags: list[str] | None = None) -> str:
     """Accept ``0.1.0`` for a tag ``v0.1.0`` (and the reverse) in another template.
 
     A branch name or a commit id is passed through for copier to check out.
+    ``tags``: the source's tags when the caller already read them.
     """
-    tags = remote_tags(src)
+    tags = remote_tags(src) if tags is None else tags
     for candidate in (ref, f"v{ref}", ref.removeprefix("v")):
         if candidate in tags:
             return candidate

@@ -76,7 +76,7 @@ def resolve_target(project: Project, to: str | None) -> tuple[str | None, str]:
         ref, target = entry.tag, entry.version
     else:
         tags = catalog.remote_tags(project.src)  # also proves the source is reachable
-        ref = None if to is None else catalog.match_tag(project.src, to)
+        ref = None if to is None else catalog.match_tag(project.src, to, tags)
         semver = [tag for tag in tags if versions.is_version(tag)]
         newest = max(semver, key=versions.parse) if semver else None
         target = (ref or newest or "latest").removeprefix("v")

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from tests.e2e.commands import run, uv
+from tests.template.matrix import expected_files
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -31,36 +32,6 @@ else:  # no tomllib before 3.11; uv parses pyproject.toml and uv.lock on every c
         del text
 
 
-EXPECTED_FILES = {
-    ".copier-answers.yml",
-    ".dvc/.gitignore",
-    ".dvc/config",
-    ".dvcignore",
-    ".env.example",
-    ".gitattributes",
-    ".gitignore",
-    ".pre-commit-config.yaml",
-    ".python-version",
-    "LICENSE",
-    "Makefile",
-    "README.md",
-    "dvc.yaml",
-    "params.yaml",
-    "pyproject.toml",
-    "tests/conftest.py",
-}
-PACKAGE_MODULES = {
-    "__init__.py",
-    "__main__.py",
-    "config.py",
-    "data.py",
-    "evaluate.py",
-    "features.py",
-    "predict.py",
-    "serving/app.py",
-    "tracking.py",
-    "train.py",
-}
 TEST_METRICS = {"accuracy", "precision", "recall", "f1", "roc_auc"}
 TRAIN_METRICS = {f"train_{name}" for name in TEST_METRICS} | {"cv_accuracy"}
 # Written by running tools, never by the project's tests.
@@ -116,10 +87,9 @@ def reproduced(synced: Path) -> Path:
 
 
 def test_expected_files_are_generated(default_project: Path) -> None:
-    files = set(_tracked_files(default_project))
-    package = _answers(default_project)["package_name"]
-    assert files >= EXPECTED_FILES
-    assert files >= {f"src/{package}/{module}" for module in PACKAGE_MODULES}
+    """Exactly the template's files for these answers, plus the lock `create` writes."""
+    answers = {k: v for k, v in _answers(default_project).items() if not k.startswith("_")}
+    assert set(_tracked_files(default_project)) == expected_files(answers) | {"uv.lock"}
 
 
 def test_no_jinja_leftovers_and_clean_text(default_project: Path) -> None:
