@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 from mlops_new import template_store, versions
 from mlops_new.errors import TemplateSourceError, UnknownVersionError
-from mlops_new.git import require_git
+from mlops_new.git import run
 from mlops_new.results import VersionNote, VersionsResult
 
 
@@ -41,20 +40,17 @@ def remote_tags(src: str) -> list[str]:
 
 def _remote_refs(src: str, kind: str) -> list[str]:
     location = str(Path(src).expanduser()) if Path(src).expanduser().exists() else src
-    proc = subprocess.run(
-        [require_git(), "ls-remote", kind, "--refs", location],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run("ls-remote", kind, "--refs", "--", location, cwd=Path.cwd(), check=False)
     if proc.returncode != 0:
-        reason = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
+        stderr = proc.stderr.decode("utf-8", "replace").strip()
+        reason = (stderr.splitlines() or ["unknown error"])[-1]
         raise TemplateSourceError(
             f"Cannot read the template {src}: {reason}",
             "Check the path or URL and your network, then retry.",
         )
     prefix = "refs/tags/" if kind == "--tags" else "refs/heads/"
-    return [line.rsplit(prefix, 1)[-1] for line in proc.stdout.splitlines()]
+    lines = proc.stdout.decode("utf-8", "replace").splitlines()
+    return [line.rsplit(prefix, 1)[-1] for line in lines]
 
 
 def match_tag(src: str, ref: str, tags: list[str] | None = None) -> str:

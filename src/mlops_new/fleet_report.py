@@ -8,13 +8,13 @@ a CI job summary; one self-contained HTML page for a dashboard).
 from __future__ import annotations
 
 import html
-import subprocess
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlops_new import git
 from mlops_new.config import Settings
 from mlops_new.errors import MlopsNewError
 from mlops_new.results import JsonResult
@@ -69,13 +69,7 @@ def report_one(path: Path, settings: Settings | None = None) -> RepoReport:
     except MlopsNewError as exc:
         return RepoReport(path=path, error=exc.message)
     currency = report.currency
-    status = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    status = git.run("status", "--porcelain", "--untracked-files=no", cwd=path, check=False)
     return RepoReport(
         path=path,
         template_src=currency.template_src if currency else "",

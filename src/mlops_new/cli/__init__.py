@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
 from typing import Annotated, Optional
 
 import typer
@@ -69,6 +71,22 @@ def route(args: list[str]) -> list[str]:
     return ["create", *args]
 
 
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM (CI cancel, ``timeout``) and SIGHUP (closed terminal) act like Ctrl-C.
+
+    Every command that writes already turns ``KeyboardInterrupt`` into "leave
+    nothing behind" (or a resumable journal), so one handler covers them all.
+    """
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _interrupt)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    install_signal_handlers()
     app(args=route(sys.argv[1:] if argv is None else argv), prog_name="mlops-new")

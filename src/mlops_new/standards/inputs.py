@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 from collections.abc import Iterator
 from functools import cached_property
@@ -18,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from mlops_new import git
 from mlops_new.answers import ANSWERS_FILE
 from mlops_new.config import Policy
+from mlops_new.errors import MlopsNewError
 
 if TYPE_CHECKING:
     from mlops_new.standards.model import Currency
@@ -64,13 +65,12 @@ class Repo:
         if not (self.root / ".git").exists():
             return None
         try:
-            proc = subprocess.run(
-                ["git", "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard"],
+            proc = git.run(
+                "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard",
                 cwd=self.root,
-                capture_output=True,
                 check=False,
-            )
-        except OSError:
+            )  # fmt: skip
+        except (OSError, MlopsNewError):
             return None
         if proc.returncode != 0:
             return None
