@@ -1,0 +1,112 @@
+"""The package's import graph, read from its source (for the layering test and the docs).
+
+``python -m tests.arch.imports`` prints it as a Mermaid diagram for
+``docs/development.md``.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "src" / "mlops_new"
+USE_CASES = frozenset({"mlops_new.create", "mlops_new.update", "mlops_new.link", "mlops_new.drift"})
+"""One floor: each a user-facing operation; they never import each other."""
+BATCH = frozenset({"mlops_new.fleet", "mlops_new.fleet_report"})
+"""Above the use cases: run one of them over many repositories."""
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def graph() -> dict[str, set[str]]:
+    """Module -> the package modules it imports (lazy, in-function imports too)."""
+    modules = {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+    edges: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            for target in _targets(node, name, path):
+                if target in modules and target != name:
+                    edges[name].add(target)
+    return edges
+
+
+def _targets(node: ast.AST, name: str, path: Path) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if not isinstance(node, ast.ImportFrom):
+        return []
+    base = node.module or ""
+    if node.level:
+        package = name.split(".")
+        package = package[: len(package) - node.level + (path.name == "__init__.py")]
+        base = ".".join([*package, *([base] if base else [])])
+    return [base, *(f"{base}.{alias.name}" for alias in node.names)]
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in edges:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def mermaid(edges: dict[str, set[str]]) -> str:
+    """The graph without the CLI's internals, as a Mermaid flowchart."""
+
+    def short(name: str) -> str:
+        return name.removeprefix("mlops_new.").replace(".", "/") or "mlops_new"
+
+    lines = ["```mermaid", "flowchart TD"]
+    for name in sorted(edges):
+        if name.startswith("mlops_new.cli.") or name in {"mlops_new", "mlops_new.__main__"}:
+            continue
+        lines.extend(
+            f"    {short(name)} --> {short(target)}"
+            for target in sorted(edges[name])
+            if target != "mlops_new"
+        )
+    lines.append("```")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(mermaid(graph()) + "\n")
