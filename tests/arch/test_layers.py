@@ -53,10 +53,16 @@ def test_the_core_never_writes_to_the_terminal() -> None:
         if name.startswith("mlops_new.cli") or name in _OWN_MAINS:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Attribute) and node.attr in {"stdout", "stderr"}:
-                if isinstance(node.value, ast.Name) and node.value.id == "sys":
-                    offenders.append(f"{name}:{node.lineno}")
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                if node.func.id in {"print", "input", "breakpoint"}:
-                    offenders.append(f"{name}:{node.lineno}")
+            if _writes(node):
+                offenders.append(f"{name}:{getattr(node, 'lineno', 0)}")
     assert offenders == []
+
+
+def _writes(node: ast.AST) -> bool:
+    if isinstance(node, ast.Attribute) and node.attr in {"stdout", "stderr"}:
+        return isinstance(node.value, ast.Name) and node.value.id == "sys"
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in {"print", "input", "breakpoint"}
+    )
