@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "mlops_new"
@@ -28,23 +29,26 @@ def graph() -> dict[str, set[str]]:
     edges: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            for target in _targets(node, name, path):
-                if target in modules and target != name:
-                    edges[name].add(target)
+            edges[name].update(_targets(node, name, path, modules) - {name})
     return edges
 
 
-def _targets(node: ast.AST, name: str, path: Path) -> list[str]:
+def _targets(node: ast.AST, name: str, path: Path, modules: Mapping[str, Path]) -> set[str]:
+    """The package modules an import statement loads (``from pkg import mod``: ``pkg.mod``)."""
     if isinstance(node, ast.Import):
-        return [alias.name for alias in node.names]
+        return {alias.name for alias in node.names} & modules.keys()
     if not isinstance(node, ast.ImportFrom):
-        return []
+        return set()
     base = node.module or ""
     if node.level:
         package = name.split(".")
         package = package[: len(package) - node.level + (path.name == "__init__.py")]
         base = ".".join([*package, *([base] if base else [])])
-    return [base, *(f"{base}.{alias.name}" for alias in node.names)]
+    found = {
+        f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
+        for alias in node.names
+    }
+    return found & modules.keys()
 
 
 def reachable(edges: dict[str, set[str]], start: str) -> set[str]:
