@@ -36,6 +36,7 @@ class Plan:
 
     project: Project
     head: str
+    head_tree: str
     prefix: str
     merged: merge.Merged
     changes: Changes
@@ -65,7 +66,7 @@ def make_plan(
     ):
         tracked = set(trees.entries(repo, head_tree, prefix))
         rendered = _files(base_dir) | _files(theirs_dir)
-        untracked = rendered - tracked
+        untracked = {name for name in rendered - tracked if not _under_a_file(name, tracked)}
         on_disk = {
             name for name in untracked if os.path.lexists(project.path / name)
         } | ignored.ignored_paths(project.path, untracked)
@@ -93,6 +94,7 @@ def make_plan(
     return Plan(
         project=project,
         head=head,
+        head_tree=head_tree,
         prefix=prefix,
         merged=merged,
         changes=changes,
@@ -100,6 +102,12 @@ def make_plan(
         new_answers=new_answers,
         to_version=recorded.removeprefix("v") if recorded else target.version,
     )
+
+
+def _under_a_file(name: str, tracked: set[str]) -> bool:
+    """Whether a folder of ``name`` is a tracked file or symlink (the tree merge decides)."""
+    parts = name.split("/")
+    return any("/".join(parts[:end]) in tracked for end in range(1, len(parts)))
 
 
 def _relative(paths: Mapping[str, object], prefix: str) -> list[str]:

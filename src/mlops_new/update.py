@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mlops_new import applier, catalog, journal, migrations, relock, source, versions
+from mlops_new import applier, catalog, journal, migrations, relock, scratch, source, versions
 from mlops_new.config import Policy, load_policy_file
 from mlops_new.errors import AbortedError, UserError
 from mlops_new.planner import Plan, make_plan, patch
@@ -63,11 +63,15 @@ def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
     answers = {**project.user_answers, **options.data}
     refs = (current, target)
     if options.dry_run:
-        plan = make_plan(project, refs, answers, defaults=options.defaults, trust=options.trust)
+        with scratch.private_tmp():
+            plan = make_plan(project, refs, answers, defaults=options.defaults, trust=options.trust)
         return _report(plan, options, due=_due(project, plan, options))
     with journal.locked(project.repo_root):
         journal.refuse_pending(project.repo_root, project.path)
-        plan = make_plan(project, refs, answers, defaults=options.defaults, trust=options.trust)
+        with scratch.private_tmp():
+            plan = make_plan(project, refs, answers, defaults=options.defaults, trust=options.trust)
+        if plan.merged.tree == plan.head_tree and not plan.disk:
+            return _report(plan, options, due=[])
         return _apply(plan, options, trusted=target.bundled or options.trust)
 
 
