@@ -38,8 +38,11 @@ def private_tmp() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def sweep(base: Path) -> None:
+def sweep(base: Path | None = None) -> None:
     """Remove the folders of processes that are no longer running."""
+    base = root() if base is None else base
+    if not base.is_dir():
+        return
     for folder in base.iterdir():
         pid = folder.name.partition("-")[0]
         if pid.isdigit() and not _alive(int(pid)):

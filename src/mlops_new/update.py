@@ -52,6 +52,7 @@ def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
     Nothing changes before the merge is computed; a dry run changes nothing at
     all. Exit with conflicts leaves them staged like ``git merge`` does.
     """
+    scratch.sweep()
     project = load(path)
     require_clean(project)
     known_version(project)

@@ -312,3 +312,44 @@ def test_the_answers_file_stays_copier_compatible(cli: Cli, make_project: MakePr
     assert "_commit: v0.2.0" in answers
     assert "_src_path: ~/.mlops-new/template" in answers
     assert os.environ["HOME"] in str(Path("~").expanduser())
+
+
+class _Killed(BaseException):
+    """Stands for SIGKILL: nothing after it runs, not even the rollback."""
+
+
+@pytest.mark.parametrize("then", ["--continue", "--abort"])
+def test_an_update_killed_mid_apply_is_finished_or_undone_from_its_journal(
+    cli: Cli, make_project: MakeProject, then: str
+) -> None:
+    from mlops_new import applier  # noqa: PLC0415
+
+    project = make_project("0.1.0")
+    config = project / "config.txt"
+    config.write_text(config.read_text().replace("epsilon=5", "epsilon=50"))
+    commit_all(project)
+    before = _state(project)
+    real_move = applier.move
+
+    def killed(*args: object, **kwargs: object) -> None:
+        real_move(*args, **kwargs)  # type: ignore[arg-type]
+        (project / "NEWS.md").unlink()  # as if killed while git was writing files
+        raise _Killed
+
+    with pytest.MonkeyPatch.context() as patch, pytest.raises(_Killed):
+        patch.setattr(applier, "move", killed)
+        patch.setattr(applier, "rollback", lambda *args: None)
+        cli("update", str(project), "--to", "0.2.0", "--defaults")
+    blocked = cli("update", str(project), "--to", "0.2.0", "--defaults")
+    assert blocked.exit_code == ExitCode.USER_ERROR
+    assert "interrupted before it finished" in blocked.stderr
+    result = cli("update", str(project), then)
+    assert result.exit_code == 0, result.output
+    assert journal.read(project) is None
+    if then == "--abort":
+        assert _state(project) == before
+        assert git(project, "status", "--porcelain", "--ignored") == ""
+    else:
+        assert config.read_text() == CONFIG_V2.replace("epsilon=5", "epsilon=50")
+        assert (project / "NEWS.md").read_text() == "Template news.\n"
+        assert "_commit: v0.2.0" in (project / ".copier-answers.yml").read_text()
