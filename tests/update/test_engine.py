@@ -336,10 +336,11 @@ def test_an_update_killed_mid_apply_is_finished_or_undone_from_its_journal(
         (project / "NEWS.md").unlink()  # as if killed while git was writing files
         raise _Killed
 
-    with pytest.MonkeyPatch.context() as patch, pytest.raises(_Killed):
+    with pytest.MonkeyPatch.context() as patch:
         patch.setattr(applier, "move", killed)
         patch.setattr(applier, "rollback", lambda *args: None)
-        cli("update", str(project), "--to", "0.2.0", "--defaults")
+        with pytest.raises(_Killed):
+            cli("update", str(project), "--to", "0.2.0", "--defaults")
     blocked = cli("update", str(project), "--to", "0.2.0", "--defaults")
     assert blocked.exit_code == ExitCode.USER_ERROR
     assert "interrupted before it finished" in blocked.stderr

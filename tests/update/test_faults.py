@@ -72,7 +72,8 @@ def _settle(project: Path, out: str, err: str) -> str:
     if (Path(git(project, "rev-parse", "--absolute-git-dir")) / "mlops-new/journal.json").exists():
         blocked = _run(project, "update", str(project), "--to", NEWEST, "--defaults")
         assert blocked.returncode == 4, blocked.stderr
-        assert "update --continue" in blocked.stderr and "update --abort" in blocked.stderr
+        assert "update --continue" in blocked.stderr
+        assert "update --abort" in blocked.stderr
         resumed = _run(project, "update", str(project), "--continue")
         assert resumed.returncode in {0, 3}, resumed.stderr
         return "continued"
@@ -87,7 +88,7 @@ def _check(project: Path, head: str) -> str:
     assert (project / "params.yaml").read_text().startswith(IGNORED)
     assert git(project, "worktree", "list").count("\n") == 0
     tmp = template_store.store_path().parent / "tmp"
-    leftovers = [p for p in tmp.iterdir()] if tmp.is_dir() else []
+    leftovers = list(tmp.iterdir()) if tmp.is_dir() else []
     assert leftovers == [], leftovers
     answers = (project / ".copier-answers.yml").read_text()
     status = git(project, "status", "--porcelain")
