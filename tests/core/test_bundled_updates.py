@@ -128,7 +128,8 @@ def test_every_merge_equals_git_merge_file_or_is_a_visible_conflict(
         render.rendered(refs[0], project.user_answers) as base,
         render.rendered(refs[1], project.user_answers) as theirs,
     ):
-        cases = _mutations(base, theirs, random.Random(f"{old}-{new}"), MUTATIONS_PER_PAIR)
+        rng = random.Random(f"{old}-{new}")  # noqa: S311  (reproducible sampling, not secrets)
+        cases = _mutations(base, theirs, rng, MUTATIONS_PER_PAIR)
         ci = ".github/workflows/ci.yml"
         if (base / ci).is_file() and "  pipeline:\n" in (base / ci).read_text():
             cases.append((ci, -1, "pipeline-checkout"))
