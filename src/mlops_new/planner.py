@@ -17,7 +17,7 @@ from mlops_new.answers import ANSWERS_FILE
 from mlops_new.bounded import read_yaml
 from mlops_new.git import git, run
 from mlops_new.project import Project, relpath_in_repo
-from mlops_new.source import TemplateRef
+from mlops_new.source import TemplateRef, bare
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def make_plan(
         changes=changes,
         disk=tuple(disk),
         new_answers=new_answers,
-        to_version=recorded.removeprefix("v") if recorded else target.version,
+        to_version=bare(recorded) or recorded or target.version,
     )
 
 

@@ -354,3 +354,30 @@ def test_an_update_killed_mid_apply_is_finished_or_undone_from_its_journal(
         assert config.read_text() == CONFIG_V2.replace("epsilon=5", "epsilon=50")
         assert (project / "NEWS.md").read_text() == "Template news.\n"
         assert "_commit: v0.2.0" in (project / ".copier-answers.yml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("extra", "warning"),
+    [((), "pass --trust"), (("--no-lock",), "--no-lock")],
+    ids=["untrusted", "no-lock"],
+)
+def test_uv_lock_is_refreshed_only_when_trusted_and_the_report_says_so(
+    cli: Cli, tmp_path: Path, extra: tuple[str, ...], warning: str
+) -> None:
+    pyproject = '[project]\nname = "p"\nversion = "0"\ndependencies = []\n'
+    template = org_template(
+        tmp_path.parent / ("relock-" + "".join(c for c in warning if c.isalpha())),
+        [
+            {"pyproject.toml": pyproject},
+            {"pyproject.toml": pyproject.replace("[]", '["requests"]')},
+        ],
+    )
+    project = made(cli, tmp_path, template)
+    (project / "uv.lock").write_text("version = 1\n")
+    commit_all(project, "locked")
+    result = cli("update", str(project), "--defaults", *extra, "--format", "json")
+    assert result.exit_code == 0, result.output
+    payload = report(result)
+    assert payload["relocked"] is False
+    assert any(warning in text for text in payload["warnings"])
+    assert (project / "uv.lock").read_text() == "version = 1\n"

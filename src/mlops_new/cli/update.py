@@ -52,6 +52,7 @@ def update(
     """Update the project to a newer template version with a 3-way git merge."""
     from mlops_new.answers import parse_pairs  # noqa: PLC0415
     from mlops_new.config import load_settings  # noqa: PLC0415
+    from mlops_new.errors import AbortedError  # noqa: PLC0415
     from mlops_new.update import (  # noqa: PLC0415
         UpdateOptions,
         abort_update,
@@ -76,6 +77,12 @@ def update(
             policy=load_settings(config).policy,
         )
         result = update_project(path, options)
-        _output.updated(result, fmt)
+        try:
+            _output.updated(result, fmt)
+        except KeyboardInterrupt as exc:  # the update is applied: never "nothing left behind"
+            raise AbortedError(
+                "Interrupted while reporting: the update itself was applied; "
+                "review it with `git status` and `git diff` (or `git checkout -- .` to drop it)."
+            ) from exc
     if result.conflicts:
         raise typer.Exit(int(ExitCode.CONFLICTS))
