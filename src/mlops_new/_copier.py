@@ -36,11 +36,14 @@ def copy(
     user_defaults: Mapping[str, Any],
     defaults: bool,
     trust: bool = False,
+    skip_tasks: bool = False,
 ) -> None:
     """Render ``src`` at ``ref`` into the (new, empty) folder ``dst``.
 
     The user's own copier settings file is ignored: only what mlops-new passes
     decides the answers, so a project renders the same on every machine.
+    ``skip_tasks``: the template's tasks do not run (renders for an update or a
+    diff: template code runs on creation only).
     """
     with _calling(src):
         copier.run_copy(
@@ -53,38 +56,8 @@ def copy(
             user_defaults=dict(user_defaults),
             quiet=True,
             unsafe=trust,
+            skip_tasks=skip_tasks,
             cleanup_on_error=False,
-        )
-
-
-def update(
-    dst: Path,
-    *,
-    src: str,
-    ref: str | None,
-    data: Mapping[str, Any],
-    defaults: bool,
-    trust: bool = False,
-) -> None:
-    """Update the project at ``dst`` to ``ref`` with a 3-way merge.
-
-    Conflicts are written inline and left unmerged in git's index (copier's
-    ``conflict="inline"``; ``"rej"`` files can swallow non-conflicting edits).
-    Template tasks never run again on update: they are for creation.
-    """
-    with _calling(src):
-        copier.run_update(
-            dst,
-            data=dict(data),
-            vcs_ref=ref,
-            settings=_SETTINGS,
-            defaults=defaults,
-            overwrite=True,
-            conflict="inline",
-            skip_answered=True,
-            skip_tasks=True,
-            quiet=True,
-            unsafe=trust,
         )
 
 

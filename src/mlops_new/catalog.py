@@ -21,7 +21,7 @@ def available(src: str | None) -> list[VersionNote]:
     tags = remote_tags(src)
     semver = [tag for tag in tags if versions.is_version(tag)]
     ordered = sorted(semver, key=versions.parse, reverse=True)
-    return [VersionNote(tag.removeprefix("v"), "") for tag in ordered]
+    return [VersionNote(versions.bare(tag), "") for tag in ordered]
 
 
 def crossed(src: str | None, old: str, new: str) -> list[VersionNote]:
@@ -34,12 +34,39 @@ def crossed(src: str | None, old: str, new: str) -> list[VersionNote]:
 
 
 def remote_tags(src: str) -> list[str]:
-    """Tag names of the git repository ``src`` (path or URL)."""
-    return _remote_refs(src, "--tags")
+    """Tag names of the git repository ``src`` (path or URL), read once per process."""
+    return list(tag_commits(src))
 
 
-def _remote_refs(src: str, kind: str) -> list[str]:
-    location = str(Path(src).expanduser()) if Path(src).expanduser().exists() else src
+def tag_commits(src: str) -> dict[str, str]:
+    """Tag name -> object id of the git repository ``src`` (cached while its refs stay)."""
+    location = _location(src)
+    key = (location, _refs_signature(location))
+    if key not in _TAGS:
+        _TAGS[key] = _remote_refs(location, src, "--tags")
+    return _TAGS[key]
+
+
+_TAGS: dict[tuple[str, tuple[int, ...]], dict[str, str]] = {}
+
+
+def _location(src: str) -> str:
+    return str(Path(src).expanduser()) if Path(src).expanduser().exists() else src
+
+
+def _refs_signature(location: str) -> tuple[int, ...]:
+    """When ``location`` is a local repository, the times its tags last changed."""
+    path = Path(location)
+    if not path.is_dir():
+        return ()
+    git_dir = path / ".git" if (path / ".git").is_dir() else path
+    return tuple(
+        (git_dir / name).stat().st_mtime_ns if (git_dir / name).exists() else 0
+        for name in ("packed-refs", "refs/tags")
+    )
+
+
+def _remote_refs(location: str, src: str, kind: str) -> dict[str, str]:
     proc = run("ls-remote", kind, "--refs", "--", location, cwd=Path.cwd(), check=False)
     if proc.returncode != 0:
         stderr = proc.stderr.decode("utf-8", "replace").strip()
@@ -49,8 +76,11 @@ def _remote_refs(src: str, kind: str) -> list[str]:
             "Check the path or URL and your network, then retry.",
         )
     prefix = "refs/tags/" if kind == "--tags" else "refs/heads/"
-    lines = proc.stdout.decode("utf-8", "replace").splitlines()
-    return [line.rsplit(prefix, 1)[-1] for line in lines]
+    refs = {}
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        sha, _, name = line.partition("\t")
+        refs[name.removeprefix(prefix)] = sha
+    return refs
 
 
 def match_tag(src: str, ref: str, tags: list[str] | None = None) -> str:
@@ -63,13 +93,17 @@ def match_tag(src: str, ref: str, tags: list[str] | None = None) -> str:
     for candidate in (ref, f"v{ref}", ref.removeprefix("v")):
         if candidate in tags:
             return candidate
-    if re.fullmatch(r"[0-9a-f]{7,40}", ref) or ref in _remote_refs(src, "--heads"):
+    if re.fullmatch(r"[0-9a-f]{7,40}", ref) or ref in _remote_refs(_location(src), src, "--heads"):
         return ref
     known = ", ".join(sorted(tags, reverse=True)) or "none"
     raise UnknownVersionError(
         f"Template version '{ref}' does not exist in {src}.",
         f"Its tagged versions: {known}.",
     )
+
+
+def _bare(ref: str) -> str:
+    return versions.bare(ref) if versions.is_version(ref) else ref
 
 
 def list_versions(template: str | None, path: Path) -> VersionsResult:
@@ -82,5 +116,5 @@ def list_versions(template: str | None, path: Path) -> VersionsResult:
     return VersionsResult(
         template_src=str(src),
         versions=tuple(available(str(src))),
-        project_version=str(commit).removeprefix("v") if commit else None,
+        project_version=_bare(str(commit)) if commit else None,
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mlops_new import __version__, catalog, template_store
+from mlops_new import __version__, source
 from mlops_new.answers import read_answers
 from mlops_new.config import Settings, load_policy_file
 from mlops_new.errors import DestinationExistsError, InvalidNameError
@@ -50,7 +50,8 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
     target = target.expanduser().absolute()
     name = validate_target(target)
     options = _with_settings(options)
-    src, ref = resolve_template(options.template, options.ref)
+    template = source.resolve(options.template, options.ref)
+    src, ref = template.src, template.tag
     who = identity(Path.cwd())
     with _parent_folders(target.parent), _staging(target.parent, name) as staging:
         _render(src, ref, staging, user_defaults(name, who), options)
@@ -58,7 +59,7 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
         # A policy shipped inside the template applies from the first render.
         options.settings.policy.merged(load_policy_file(staging)).refuse_locked(answers)
         warnings = [] if not options.lock else _uv_lock(staging)
-        version = str(answers.get("_commit", ref or "unversioned"))
+        version = str(answers.get("_commit", "")) or template.label
         commit, fallback = init_and_commit(
             staging,
             f"Create project from mlops-new {__version__} (template {version})",
@@ -73,7 +74,7 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
     return CreateResult(
         path=target,
         template_src=str(answers.get("_src_path", src)),
-        template_version=version.removeprefix("v"),
+        template_version=source.bare(version) or version,
         answers={k: v for k, v in answers.items() if not k.startswith("_")},
         git_commit=commit,
         locked=options.lock and not any(w.startswith("uv lock") for w in warnings),
@@ -108,17 +109,6 @@ def validate_target(target: Path) -> str:
             "Choose another NAME, or remove that folder first.",
         )
     return name
-
-
-def resolve_template(template: str | None, ref: str | None) -> tuple[str, str | None]:
-    """The copier source and git ref to render (bundled store by default)."""
-    if template is None:
-        entry = template_store.latest() if ref is None else template_store.find(ref)
-        template_store.ensure_store()
-        return template_store.STORE_SRC, entry.tag
-    if ref is None:
-        return template, None
-    return template, catalog.match_tag(template, ref)
 
 
 def user_defaults(name: str, who: tuple[str, str] | None) -> dict[str, Any]:

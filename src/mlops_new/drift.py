@@ -4,30 +4,15 @@ from __future__ import annotations
 
 import difflib
 import shutil
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
 
-from mlops_new import template_store
 from mlops_new.errors import DirtyProjectError, UserError
 from mlops_new.git import git
 from mlops_new.project import Project, known_version, load
+from mlops_new.render import pristine
 from mlops_new.results import DiffResult, RestoreResult
-
-
-@contextmanager
-def pristine(src: str, ref: str, answers: dict[str, Any]) -> Iterator[Path]:
-    """A temporary, untouched render of ``src`` at ``ref`` with ``answers``."""
-    from mlops_new import _copier  # noqa: PLC0415  (lazy: importing copier is slow)
-
-    if src == template_store.STORE_SRC:
-        template_store.ensure_store()
-    with tempfile.TemporaryDirectory(prefix="mlops-new-pristine-") as tmp:
-        dst = Path(tmp) / "project"
-        _copier.copy(src, dst, ref=ref, data=answers, user_defaults={}, defaults=True)
-        yield dst
 
 
 def project_pristine(project: Project) -> AbstractContextManager[Path]:

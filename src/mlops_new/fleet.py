@@ -22,9 +22,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from mlops_new import source
 from mlops_new.answers import ANSWERS_FILE
+from mlops_new.config import Policy
 from mlops_new.errors import DowngradeError, MlopsNewError, UserError
-from mlops_new.git import git
+from mlops_new.git import git, uncommitted
 from mlops_new.project import Project, load, relpath_in_repo
 from mlops_new.results import JsonResult, UpdateResult
 
@@ -69,6 +71,10 @@ class FleetUpdateOptions:
     push: bool = False
     pull_request: bool = False
     """After pushing, open a pull request with the GitHub CLI (``gh``) when it is logged in."""
+    lock: bool = True
+    """Refresh ``uv.lock`` when an update changes ``pyproject.toml`` (bundled template)."""
+    policy: Policy = field(default_factory=Policy)
+    """The settings' policy: locked answers are refused as in ``update``."""
 
 
 def discover(roots: Iterable[Path], list_file: Path | None = None) -> list[Path]:
@@ -120,58 +126,75 @@ def update_one(path: Path, options: FleetUpdateOptions) -> RepoOutcome:
 
 
 def _update_on_branch(project: Project, options: FleetUpdateOptions) -> RepoOutcome:
-    from mlops_new.update import UpdateOptions, resolve_target, update_project  # noqa: PLC0415
-
+    """``update_project`` in a worktree on a new branch; the branch goes if nothing is left."""
     outcome = RepoOutcome(path=project.path, status="skipped", from_version=project.version)
-    if git("status", "--porcelain", cwd=project.repo_root):
+    if uncommitted(project.repo_root):
         return replace(outcome, reason="uncommitted changes in the working tree")
-    base = default_branch(project.repo_root)
     try:
-        _, target = resolve_target(project, options.to)
+        target = source.update_target(source.recorded(project.src, project.commit), options.to)
     except DowngradeError:
         return replace(outcome, reason=f"already on v{project.version}, newer than v{options.to}")
-    if target == project.version:
-        return replace(outcome, status="up_to_date", to_version=target)
-    branch = options.branch or f"mlops-new/update-v{target}"
+    branch = options.branch or f"mlops-new/update-v{target.version or target.tag or 'latest'}"
     if git(
-        "rev-parse",
-        "--verify",
-        "--quiet",
-        f"refs/heads/{branch}",
-        cwd=project.repo_root,
-        check=False,
-    ):
+        "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}",
+        cwd=project.repo_root, check=False,
+    ):  # fmt: skip
         return replace(outcome, reason=f"branch {branch} already exists")
-    with _branch_worktree(project, branch, base) as copy:
-        result = update_project(
-            copy.path, UpdateOptions(to=options.to, data=options.data, defaults=True)
-        )
-        if not result.up_to_date:
-            git("add", "--all", "--", ".", cwd=copy.path)
-            git("commit", "--quiet", "--no-verify", "-m", commit_message(result), cwd=copy.path)
+    result = _commit_update(project, options, branch)
+    if result is None:
+        return replace(outcome, status="up_to_date", to_version=target.version)
+    return _published(
+        project, options, branch, replace(outcome, to_version=result.to_version), result
+    )
+
+
+def _commit_update(
+    project: Project, options: FleetUpdateOptions, branch: str
+) -> UpdateResult | None:
+    """The update committed on ``branch`` (``None``, and no branch, when up to date)."""
+    from mlops_new.update import UpdateOptions, update_project  # noqa: PLC0415
+
+    base = default_branch(project.repo_root)
+    update = UpdateOptions(
+        to=options.to, data=options.data, defaults=True, lock=options.lock, policy=options.policy
+    )
+    try:
+        with _branch_worktree(project, branch, base) as copy:
+            result = update_project(copy.path, update)
+            if not result.up_to_date:
+                git("add", "--all", "--", ".", cwd=copy.path)
+                message = commit_message(result)
+                git("commit", "--quiet", "--no-verify", "-m", message, cwd=copy.path)
+    except BaseException:
+        git("branch", "--quiet", "-D", branch, cwd=project.repo_root, check=False)
+        raise
     if result.up_to_date:
         git("branch", "--quiet", "-D", branch, cwd=project.repo_root)
-        return replace(outcome, status="up_to_date", to_version=result.to_version)
+        return None
+    return result
+
+
+def _published(
+    project: Project,
+    options: FleetUpdateOptions,
+    branch: str,
+    outcome: RepoOutcome,
+    result: UpdateResult,
+) -> RepoOutcome:
+    base = default_branch(project.repo_root)
     pushed = (options.push or options.pull_request) and _push(project.repo_root, branch)
     pr_url, pr_note = "", ""
     if pushed and options.pull_request:
         pr_url, pr_note = open_pull_request(project.repo_root, branch, base, result)
+    notes = ("conflict markers committed on the branch" if result.conflicts else "", pr_note)
     return replace(
         outcome,
         status="conflicted" if result.conflicts else "updated",
         branch=branch,
-        to_version=result.to_version,
         conflicts=result.conflicts,
         pushed=bool(pushed),
         pull_request=pr_url,
-        reason="; ".join(
-            text
-            for text in (
-                "conflict markers committed on the branch" if result.conflicts else "",
-                pr_note,
-            )
-            if text
-        ),
+        reason="; ".join(text for text in notes if text),
     )
 
 
@@ -234,7 +257,10 @@ def commit_message(result: UpdateResult) -> str:
         ("Changed", result.changed),
         ("Added", result.added),
         ("Removed", result.removed),
+        ("Renamed", tuple(f"{old} -> {new}" for old, new in result.renamed)),
         ("Removed by the template although edited here", result.removed_modified),
+        ("Template changes skipped (deleted here)", result.skipped),
+        ("Left alone ([tool.mlops-new] exclude)", result.excluded),
     ):
         if names:
             lines += [f"{title}:", *[f"- {name}" for name in names], ""]

@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mlops_new import catalog, template_store
+from mlops_new import source
 from mlops_new.answers import ANSWERS_FILE, read_answers
 from mlops_new.create import user_defaults
-from mlops_new.drift import pristine
 from mlops_new.errors import NotAProjectError
 from mlops_new.git import git, identity
 from mlops_new.project import Project, repo_root, require_clean
+from mlops_new.render import rendered
 from mlops_new.results import LinkResult
 
 
@@ -37,12 +37,14 @@ def link_project(
             "Use `mlops-new update` to move it to another version.",
         )
     require_clean(Project(path=path, repo_root=root, answers={}))
-    src, tag = _source(template, ref)
+    target = (
+        source.resolve(template, ref) if ref or not template else source.newest_tagged(template)
+    )
     answers = {**user_defaults(path.name, identity(path)), **(data or {})}
-    with pristine(src, tag, answers) as clean:
+    with rendered(target, answers) as clean:
         shutil.copy2(clean / ANSWERS_FILE, path / ANSWERS_FILE)
     recorded = read_answers(path)
-    version = str(recorded["_commit"]).removeprefix("v")
+    version = source.bare(str(recorded["_commit"])) or str(recorded["_commit"])
     git("add", "--", ANSWERS_FILE, cwd=path)
     git(
         "commit",
@@ -56,23 +58,8 @@ def link_project(
     )
     return LinkResult(
         path=path,
-        template_src=src,
+        template_src=target.src,
         template_version=version,
         answers={k: v for k, v in recorded.items() if not k.startswith("_")},
         git_commit=git("rev-parse", "HEAD", cwd=path),
     )
-
-
-def _source(template: str | None, ref: str | None) -> tuple[str, str]:
-    if template is None:
-        entry = template_store.latest() if ref is None else template_store.find(ref)
-        return template_store.STORE_SRC, entry.tag
-    if ref is None:
-        tags = catalog.available(template)
-        if not tags:
-            raise NotAProjectError(
-                f"The template {template} has no version tags to link to.",
-                "Pass --ref with a tag, branch or commit.",
-            )
-        return template, tags[0].version
-    return template, catalog.match_tag(template, ref)

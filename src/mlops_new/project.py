@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from mlops_new import template_store
+from mlops_new import journal, template_store
 from mlops_new.answers import ANSWERS_FILE
+from mlops_new.bounded import InputError, read_yaml
 from mlops_new.errors import DirtyProjectError, NotAProjectError, UnknownVersionError
-from mlops_new.git import git, require_git
+from mlops_new.git import git, require_git, uncommitted
 
 
 @dataclass(frozen=True)
@@ -58,10 +57,16 @@ def repo_root(path: Path) -> Path:
     return Path(root)
 
 
-def load(path: Path) -> Project:
-    """Read the project at ``path`` (a git repository with a valid answers file)."""
+def load(path: Path, *, resuming: bool = False) -> Project:
+    """Read the project at ``path`` (a git repository with a valid answers file).
+
+    An unfinished update of its repository is refused with the command that
+    finishes or undoes it, unless ``resuming`` (``update --continue/--abort``).
+    """
     path = path.expanduser().resolve()
     root = repo_root(path)
+    if not resuming:
+        journal.refuse_pending(root, path)
     answers_path = path / ANSWERS_FILE
     if not answers_path.is_file():
         raise NotAProjectError(
@@ -69,10 +74,10 @@ def load(path: Path) -> Project:
             "Adopt it with `mlops-new link PATH --ref VERSION`.",
         )
     try:
-        answers = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
+        answers = read_yaml(answers_path)
+    except InputError as exc:
         raise NotAProjectError(
-            f"{answers_path} is not valid YAML ({str(exc).splitlines()[0]}).",
+            exc.message.replace(f"'{answers_path}'", str(answers_path)),
             "Restore it from git history: `git log -p -- .copier-answers.yml`.",
         ) from exc
     if not isinstance(answers, dict) or not answers.get("_src_path") or not answers.get("_commit"):
@@ -85,9 +90,9 @@ def load(path: Path) -> Project:
 
 def require_clean(project: Project) -> None:
     """Refuse a project with uncommitted or untracked changes."""
-    status = git("status", "--porcelain", "--untracked-files=normal", "--", ".", cwd=project.path)
-    if status:
-        first = status.splitlines()[0][3:]
+    dirty = uncommitted(project.path)
+    if dirty:
+        first = dirty[0]
         raise DirtyProjectError(
             f"'{project.path}' has uncommitted changes (e.g. {first}); cannot update.",
             "Commit or stash them (`git stash -u`) and retry.",

@@ -46,7 +46,10 @@ class VersionNote:
 
 @dataclass(frozen=True)
 class UpdateResult(JsonResult):
-    """What ``update_project`` changed (or, with ``dry_run``, would change)."""
+    """What ``update_project`` changed (or, with ``dry_run``, would change).
+
+    Paths are relative to the project.
+    """
 
     path: Path
     template_src: str
@@ -58,15 +61,42 @@ class UpdateResult(JsonResult):
     removed: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()
     removed_modified: tuple[str, ...] = ()
-    """Files the template removed although the team had modified them."""
+    """Files the new render removes although the team had modified them (kept as conflicts)."""
     changelog: tuple[VersionNote, ...] = ()
     migrations: tuple[str, ...] = ()
+    renamed: tuple[tuple[str, str], ...] = ()
+    """``(old, new)`` pairs: the template's renames, followed by the team's edits."""
+    skipped: tuple[str, ...] = ()
+    """Files the team deleted whose template changes were not applied (they stay deleted)."""
+    excluded: tuple[str, ...] = ()
+    """Files the project owns (``[tool.mlops-new] exclude``) that the update left alone."""
+    ignored: tuple[str, ...] = ()
+    """Git-ignored files the template manages that were 3-way merged on disk."""
+    new_answers: dict[str, Any] = field(default_factory=dict)
+    """New questions and the answers taken (defaults unless given)."""
+    relocked: bool = False
+    """``uv.lock`` was refreshed because ``pyproject.toml`` changed."""
+    warnings: tuple[str, ...] = ()
+    patch: str = ""
+    """The result as a unified diff (``--diff``)."""
 
     _derived = ("up_to_date",)
 
     @property
     def up_to_date(self) -> bool:
-        return not (self.changed or self.added or self.removed or self.conflicts)
+        return not (self.changed or self.added or self.removed or self.conflicts or self.renamed)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> UpdateResult:
+        """The result back from :meth:`to_json` (the update journal keeps it)."""
+        known = {f for f in cls.__dataclass_fields__ if f != "_derived"}
+        values = {key: value for key, value in data.items() if key in known}
+        for key, value in values.items():
+            if isinstance(value, list):
+                values[key] = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+        values["path"] = Path(values["path"])
+        values["changelog"] = tuple(VersionNote(**note) for note in data.get("changelog", ()))
+        return cls(**values)
 
 
 @dataclass(frozen=True)

@@ -56,8 +56,15 @@ def load_manifest(path: Path) -> list[ReleasedVersion]:
 
 
 def manifest() -> list[ReleasedVersion]:
-    """The released template versions of this installation, oldest first."""
-    return load_manifest(bundle_dir() / "manifest.json")
+    """The released template versions of this installation, oldest first (read once)."""
+    path = bundle_dir() / "manifest.json"
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _MANIFESTS:
+        _MANIFESTS[key] = load_manifest(path)
+    return list(_MANIFESTS[key])
+
+
+_MANIFESTS: dict[tuple[str, int], list[ReleasedVersion]] = {}
 
 
 def latest() -> ReleasedVersion:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,115 @@ def test_an_unedited_project_updates_to_a_fresh_render_of_the_newest(
     fresh = runner.invoke(app, route(["new", "--defaults", "--no-lock", "-d", "project_name=old"]))
     assert fresh.exit_code == 0, fresh.output
     assert _files(tmp_path / "old") == _files(tmp_path / "new")
+
+
+# -- the merge is a true 3-way merge: a property test over every pair of releases ---------
+
+RELEASES = [entry.version for entry in template_store.manifest()]
+PAIRS = [(old, new) for i, old in enumerate(RELEASES) for new in RELEASES[i + 1 :]]
+MUTATIONS_PER_PAIR = 70
+CHECKOUT = "actions/checkout@"
+
+
+def _merge_file(ours: bytes, base: bytes, theirs: bytes) -> tuple[bytes, bool]:
+    from mlops_new.ignored import merge_file  # noqa: PLC0415
+
+    return merge_file(ours, base, theirs)
+
+
+def _mutations(
+    base: Path, theirs: Path, rng: random.Random, count: int
+) -> list[tuple[str, int, str]]:
+    """(file, line, kind): single-line insertions and modifications in files of both renders."""
+    names = sorted(
+        p.relative_to(base).as_posix()
+        for p in base.rglob("*")
+        if p.is_file() and (theirs / p.relative_to(base)).is_file() and p.suffix != ".parquet"
+    )
+    names = [n for n in names if n != ".copier-answers.yml" and _text(base / n) is not None]
+    picked = []
+    for _ in range(count):
+        name = rng.choice(names)
+        lines = len((_text(base / name) or "").splitlines())
+        picked.append((name, rng.randrange(max(lines, 1)), rng.choice(["insert", "modify"])))
+    return picked
+
+
+def _text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _mutate(text: str, line: int, kind: str) -> str:
+    lines = text.splitlines(keepends=True)
+    if kind == "insert":
+        lines.insert(line, f"# team line {line}\n")
+    elif lines:
+        lines[line] = lines[line].rstrip("\n") + f"  # team edit {line}\n"
+    return "".join(lines)
+
+
+def _pipeline_checkout(text: str) -> str:
+    """The CI-job case: ``fetch-depth: 0`` under the checkout of the ``pipeline`` job."""
+    lines = text.splitlines(keepends=True)
+    job = lines.index("  pipeline:\n")
+    step = next(i for i in range(job, len(lines)) if CHECKOUT in lines[i])
+    lines[step + 1 : step + 1] = ["        with:\n", "          fetch-depth: 0\n"]
+    return "".join(lines)
+
+
+@pytest.mark.parametrize(("old", "new"), PAIRS, ids=[f"{o}-{n}" for o, n in PAIRS])
+def test_every_merge_equals_git_merge_file_or_is_a_visible_conflict(
+    old: str, new: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops_new import render, source  # noqa: PLC0415
+    from mlops_new.planner import make_plan  # noqa: PLC0415
+    from mlops_new.project import load  # noqa: PLC0415
+    from tests.helpers import git  # noqa: PLC0415
+
+    monkeypatch.chdir(tmp_path)
+    made = CliRunner().invoke(app, route(["proj", "--ref", old, "--defaults", "--no-lock"]))
+    assert made.exit_code == 0, made.output
+    project_dir = tmp_path / "proj"
+    project = load(project_dir)
+    refs = (source.recorded(project.src, project.commit), source.resolve(None, new))
+    with (
+        render.rendered(refs[0], project.user_answers) as base,
+        render.rendered(refs[1], project.user_answers) as theirs,
+    ):
+        rng = random.Random(f"{old}-{new}")  # noqa: S311  (reproducible sampling, not secrets)
+        cases = _mutations(base, theirs, rng, MUTATIONS_PER_PAIR)
+        ci = ".github/workflows/ci.yml"
+        if (base / ci).is_file() and "  pipeline:\n" in (base / ci).read_text():
+            cases.append((ci, -1, "pipeline-checkout"))
+        checked = 0
+        for name, line, kind in cases:
+            original = (project_dir / name).read_text(encoding="utf-8")
+            edited = (
+                _pipeline_checkout(original) if kind == "pipeline-checkout"
+                else _mutate(original, line, kind)
+            )  # fmt: skip
+            if edited == original:
+                continue
+            (project_dir / name).write_text(edited, encoding="utf-8")
+            git(project_dir, "commit", "--quiet", "-am", f"{kind} {name}:{line}")
+            plan = make_plan(
+                load(project_dir), refs, project.user_answers, defaults=True, trust=False
+            )
+            expected, conflict = _merge_file(
+                edited.encode(), (base / name).read_bytes(), (theirs / name).read_bytes()
+            )
+            if conflict:
+                assert name in plan.merged.conflicts, (kind, name, line)
+            else:
+                assert name not in plan.merged.conflicts, (kind, name, line)
+                merged = git(project_dir, "cat-file", "blob", f"{plan.merged.tree}:{name}")
+                assert merged == expected.decode().strip(), (kind, name, line)
+                if kind == "pipeline-checkout":
+                    pipeline = merged.split("\n  pipeline:\n", 1)[1].split("\n  docs:", 1)[0]
+                    assert "fetch-depth: 0" in pipeline
+            git(project_dir, "reset", "--quiet", "--hard", "HEAD~1")
+            checked += 1
+    assert checked > MUTATIONS_PER_PAIR // 2

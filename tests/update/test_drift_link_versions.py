@@ -178,3 +178,16 @@ def test_update_report_names_versions_and_changelog(cli: Cli, make_project: Make
     assert "v0.2.0: Release 0.2.0" in result.stdout
     assert "v0.3.0: Release 0.3.0" in result.stdout
     assert "Removed (1)" in result.stdout
+
+
+def test_link_without_ref_takes_the_newest_tag_of_another_template(
+    cli: Cli, tmp_path: Path
+) -> None:
+    org = _org_template(tmp_path.parent / "org-link", tasks=False)
+    repo = build_tree(tmp_path / "adopted", {"policy.txt": "rule=1\nkeep=yes\n"})
+    git(repo, "init", "--quiet")
+    commit_all(repo, "our history")
+    result = cli("link", str(repo), "--template", str(org), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert report(result)["template_version"] == "1.1.0"
+    assert "_commit: v1.1.0" in (repo / ".copier-answers.yml").read_text()

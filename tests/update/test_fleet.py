@@ -231,3 +231,35 @@ def test_fleet_update_opens_pull_requests_with_gh_when_it_can(
         logged = (tmp_path / "gh.log").read_text()
         assert "--head mlops-new/update-v0.2.0 --base main" in logged
         assert "Update template v0.1.0 -> v0.2.0" in logged
+
+
+def test_fleet_update_applies_answers_to_up_to_date_repositories(
+    cli: Cli, make_project: MakeProject
+) -> None:
+    repo = make_project("0.2.0", "current-version")
+    result = cli(
+        "fleet", "update", str(repo), "--to", "0.2.0", "-d", "component=api", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    outcome = report(result)["repos"][0]
+    assert outcome["status"] == "updated", outcome
+    assert "component: api" in git(repo, "show", f"{outcome['branch']}:.copier-answers.yml")
+    assert git(repo, "show", f"{outcome['branch']}:api.py") == "print('api')"
+
+
+def test_fleet_update_refuses_a_locked_answer_and_leaves_no_branch(
+    cli: Cli, make_project: MakeProject, tmp_path: Path
+) -> None:
+    repo = make_project("0.1.0", "locked")
+    config = tmp_path.parent / "fleet-acme.toml"
+    config.write_text('[policy]\nname = "acme"\n[policy.locked]\ncomponent = "none"\n')
+    result = cli(
+        "fleet", "update", str(repo), "-d", "component=api", "--config", str(config),
+        "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == ExitCode.FLEET_FAILURES, result.output
+    outcome = report(result)["repos"][0]
+    assert outcome["status"] == "failed"
+    assert "acme" in outcome["reason"]
+    assert not git(repo, "branch", "--list", "mlops-new/*")
+    assert git(repo, "worktree", "list").count("\n") == 0

@@ -117,17 +117,19 @@ def test_a_file_the_team_deleted_stays_deleted_and_restore_brings_it_back(
     assert (project / "README.md").read_text().startswith("# proj\n\nIntro, version 2.")
 
 
-def test_a_file_the_template_removed_but_the_team_modified_is_removed_with_a_warning(
+def test_a_file_the_template_removed_but_the_team_modified_stays_as_a_conflict(
     cli: Cli, make_project: MakeProject
 ) -> None:
     project = make_project("0.1.0")
     (project / "legacy.txt").write_text("old\nours\n")
     commit_all(project)
-    result = cli("update", str(project), "--to", "0.2.0", "--defaults")
-    assert result.exit_code == 0, result.output
-    assert not (project / "legacy.txt").exists()
-    assert "the template removed legacy.txt" in result.stderr
-    assert git(project, "show", "HEAD:legacy.txt") == "old\nours"
+    result = cli("update", str(project), "--to", "0.2.0", "--defaults", "--format", "json")
+    assert result.exit_code == ExitCode.CONFLICTS, result.output
+    payload = report(result)
+    assert payload["conflicts"] == ["legacy.txt"]
+    assert payload["removed_modified"] == ["legacy.txt"]
+    assert (project / "legacy.txt").read_text() == "old\nours\n"
+    assert git(project, "status", "--porcelain", "--", "legacy.txt") == "UD legacy.txt"
 
 
 def test_a_file_added_by_both_sides_loses_no_content(cli: Cli, make_project: MakeProject) -> None:
@@ -280,7 +282,32 @@ def test_dry_run_reports_and_leaves_the_repository_byte_identical(
     assert git(project, "worktree", "list").count("\n") == 0
 
 
-def test_ctrl_c_during_update_restores_the_project(
+def test_ctrl_c_after_the_tree_moved_rolls_the_project_back(
+    cli: Cli, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops_new import applier  # noqa: PLC0415
+
+    project = make_project("0.1.0")
+    (project / "config.txt").write_text("team\n")
+    commit_all(project)
+    before = _tree(project)
+    real_move = applier.move
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        real_move(*args, **kwargs)  # type: ignore[arg-type]
+        assert (project / "NEWS.md").is_file()  # the tree did move
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(applier, "move", interrupted)
+    result = cli("update", str(project), "--to", "0.2.0", "--defaults")
+    assert result.exit_code == ExitCode.ABORTED
+    assert "rolled back" in result.stderr
+    assert "nothing was left behind" not in result.stderr
+    assert _tree(project) == before
+    assert git(project, "status", "--porcelain", "--ignored") == ""
+
+
+def test_ctrl_c_while_rendering_changes_nothing(
     cli: Cli, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from mlops_new import _copier  # noqa: PLC0415
@@ -288,17 +315,16 @@ def test_ctrl_c_during_update_restores_the_project(
     project = make_project("0.1.0")
     before = _tree(project)
 
-    def interrupted(dst: Path, **kwargs: object) -> None:
+    def interrupted(src: str, dst: Path, **kwargs: object) -> None:
+        dst.mkdir(parents=True)
         (dst / "config.txt").write_text("half-written\n")
-        (dst / "stray.txt").write_text("x\n")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_copier, "update", interrupted)
+    monkeypatch.setattr(_copier, "copy", interrupted)
     result = cli("update", str(project), "--to", "0.2.0", "--defaults")
     assert result.exit_code == ExitCode.ABORTED
-    assert "restored to its last commit" in result.stderr
     assert _tree(project) == before
-    assert git(project, "status", "--porcelain") == ""
+    assert git(project, "status", "--porcelain", "--ignored") == ""
 
 
 def test_unedited_project_equals_fresh_render_at_each_step(

@@ -121,14 +121,15 @@ def updated(result: UpdateResult, fmt: Format) -> None:
         _print_json("update", result.to_json())
         return
     out = _stdout()
-    verb = "Would update" if result.dry_run else "Updated"
     if result.up_to_date:
         out.print(
             f"[green]Up to date:[/] {escape(str(result.path))} is on template "
             f"v{escape(result.to_version)}.",
             soft_wrap=True,
         )
+        _update_notes(result)
         return
+    verb = "Would update" if result.dry_run else "Updated"
     out.print(
         f"[green]{verb}[/] {escape(str(result.path))} from template "
         f"v{escape(result.from_version)} to v{escape(result.to_version)}.",
@@ -137,23 +138,66 @@ def updated(result: UpdateResult, fmt: Format) -> None:
     _list(out, "Changed", result.changed, "yellow")
     _list(out, "Added", result.added, "green")
     _list(out, "Removed", result.removed, "red")
+    _list(out, "Renamed", tuple(f"{old} -> {new}" for old, new in result.renamed), "cyan")
     _list(out, "Conflicts", result.conflicts, "bold red")
+    for key, value in result.new_answers.items():
+        out.print(f"  new question {escape(key)}: {escape(repr(value))}", soft_wrap=True)
     for note in result.changelog:
         summary = f": {escape(note.summary)}" if note.summary else ""
         out.print(f"  v{escape(note.version)}{summary}", soft_wrap=True)
     for step in result.migrations:
         out.print(f"  migration {escape(step)}", soft_wrap=True)
+    if result.relocked:
+        out.print("  uv.lock refreshed (pyproject.toml changed)")
+    if result.patch:
+        out.print(escape(result.patch), soft_wrap=True, end="")
+    _update_notes(result)
+
+
+def _update_notes(result: UpdateResult) -> None:
     err = _stderr()
     for name in result.removed_modified:
         err.print(
             f"[yellow]warning:[/] the template removed {escape(name)}, which your team had "
-            "modified; its content is still in git (`git show HEAD:" + escape(name) + "`).",
+            "modified: it is kept as a conflict; delete it (`git rm`) or keep it (`git add`).",
             soft_wrap=True,
         )
+    for name in result.skipped:
+        err.print(
+            f"[yellow]note:[/] {escape(name)} stays deleted; the template changed it "
+            "(`mlops-new restore` brings the new version back).",
+            soft_wrap=True,
+        )
+    for name in result.excluded:
+        err.print(f"[dim]excluded (the project owns it): {escape(name)}[/]", soft_wrap=True)
+    for name in result.ignored:
+        err.print(f"[dim]git-ignored file merged on disk: {escape(name)}[/]", soft_wrap=True)
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     if result.conflicts and not result.dry_run:
-        err.print("Resolve the conflict markers, `git add` the files, then commit.")
-    elif not result.dry_run:
-        out.print("Review with `git diff`, run the tests, then commit.")
+        err.print(
+            "Resolve the conflict markers, `git add` the files, then commit "
+            "(or undo the update with `mlops-new update --abort`)."
+        )
+    elif result.conflicts:
+        err.print("The update would stop on these conflicts.")
+    elif not result.dry_run and not result.up_to_date:
+        _stdout().print("Review with `git diff`, run the tests, then commit.")
+
+
+def resumed(result: UpdateResult, fmt: Format, *, aborted: bool) -> None:
+    """Report ``update --abort`` or ``update --continue``."""
+    if fmt is Format.json:
+        _print_json("update", {**result.to_json(), "aborted": aborted})
+        return
+    if aborted:
+        _stdout().print(
+            f"[green]Aborted the update:[/] {escape(str(result.path))} is back at its last "
+            f"commit (template v{escape(result.to_version)}).",
+            soft_wrap=True,
+        )
+        return
+    updated(result, fmt)
 
 
 def listed_versions(result: VersionsResult, fmt: Format) -> None:

@@ -90,10 +90,15 @@ def update(
         bool,
         typer.Option("--pull-request", help="Push, then open a pull request with gh (GitHub CLI)."),
     ] = False,
+    no_lock: Annotated[
+        bool, typer.Option("--no-lock", help="Never refresh uv.lock after pyproject.toml changed.")
+    ] = False,
+    config: ConfigOption = None,
     fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """Prepare each repository's update on its own branch; never touch default branches."""
     from mlops_new.answers import parse_pairs  # noqa: PLC0415
+    from mlops_new.config import load_settings  # noqa: PLC0415
     from mlops_new.fleet import FleetUpdateOptions, discover, update_fleet  # noqa: PLC0415
 
     with handled():
@@ -105,6 +110,8 @@ def update(
             jobs=jobs,
             push=push,
             pull_request=pull_request,
+            lock=not no_lock,
+            policy=load_settings(config).policy,
         )
         result = update_fleet(repos, options)
         _output.fleet_updated(result, fmt)

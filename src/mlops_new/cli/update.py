@@ -32,16 +32,39 @@ def update(
         bool, typer.Option("--dry-run", help="Report what would change; touch nothing.")
     ] = False,
     trust: Annotated[
-        bool, typer.Option("--trust", help="Allow the template's Jinja extensions.")
+        bool,
+        typer.Option("--trust", help="Allow the template's Jinja extensions and `uv lock`."),
+    ] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Also print the result as a patch.")] = False,
+    no_lock: Annotated[
+        bool, typer.Option("--no-lock", help="Never refresh uv.lock after pyproject.toml changed.")
+    ] = False,
+    abort: Annotated[
+        bool, typer.Option("--abort", help="Undo an interrupted or conflicted update.")
+    ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option("--continue", help="Finish an interrupted update, or close a resolved one."),
     ] = False,
     config: ConfigOption = None,
     fmt: FormatOption = _output.Format.rich,
 ) -> None:
-    """Update the project to a newer template version with a 3-way merge."""
+    """Update the project to a newer template version with a 3-way git merge."""
     from mlops_new.answers import parse_pairs  # noqa: PLC0415
     from mlops_new.config import load_settings  # noqa: PLC0415
-    from mlops_new.update import UpdateOptions, update_project  # noqa: PLC0415
+    from mlops_new.errors import AbortedError  # noqa: PLC0415
+    from mlops_new.update import (  # noqa: PLC0415
+        UpdateOptions,
+        abort_update,
+        continue_update,
+        update_project,
+    )
 
+    if abort or resume:
+        with handled():
+            result = abort_update(path) if abort else continue_update(path)
+            _output.resumed(result, fmt, aborted=abort)
+        return
     with handled():
         options = UpdateOptions(
             to=to,
@@ -49,9 +72,17 @@ def update(
             defaults=defaults or not sys.stdin.isatty(),
             dry_run=dry_run,
             trust=trust,
+            diff=diff,
+            lock=not no_lock,
             policy=load_settings(config).policy,
         )
         result = update_project(path, options)
-        _output.updated(result, fmt)
-    if result.conflicts and not result.dry_run:
+        try:
+            _output.updated(result, fmt)
+        except KeyboardInterrupt as exc:  # the update is applied: never "nothing left behind"
+            raise AbortedError(
+                "Interrupted while reporting: the update itself was applied; "
+                "review it with `git status` and `git diff` (or `git checkout -- .` to drop it)."
+            ) from exc
+    if result.conflicts:
         raise typer.Exit(int(ExitCode.CONFLICTS))

@@ -1,0 +1,122 @@
+"""Pristine renders of a template ref with given answers: never inside a project.
+
+A render goes into a temporary folder through copier's ``run_copy`` with the
+template's tasks skipped (an update or a diff never runs template code), and
+is checked before anyone reads it: no ``.git`` path component, no symlink that
+leaves the render.  Renders made without prompts are cached in the per-user
+store per (template commit, answers), so a fleet of projects on one version
+pays for one render.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mlops_new import template_store
+from mlops_new.errors import TemplateSourceError
+from mlops_new.source import TemplateRef
+
+CACHE_FORMAT = 1
+
+
+def cache_root() -> Path:
+    """Where cached renders live (beside the template store)."""
+    return template_store.store_path().parent / "renders"
+
+
+@contextmanager
+def rendered(
+    ref: TemplateRef, answers: Mapping[str, Any], *, defaults: bool = True, trust: bool = False
+) -> Iterator[Path]:
+    """A folder holding ``ref`` rendered with ``answers`` (read it, never write to it)."""
+    key = _cache_key(ref, answers) if defaults and not trust and ref.commit else None
+    cached = cache_root() / key if key else None
+    if cached is not None and (cached / "project").is_dir():
+        yield cached / "project"
+        return
+    with tempfile.TemporaryDirectory(prefix="mlops-new-render-") as tmp:
+        dst = Path(tmp) / "project"
+        _render(ref, dst, answers, defaults=defaults, trust=trust)
+        validate(dst)
+        if cached is not None:
+            _store(dst, cached)
+        yield dst
+
+
+@contextmanager
+def pristine(src: str, ref: str, answers: Mapping[str, Any]) -> Iterator[Path]:
+    """A render of ``src`` at the git ref ``ref`` with ``answers`` (``diff``, ``restore``)."""
+    from mlops_new import source  # noqa: PLC0415  (source imports nothing of ours back)
+
+    with rendered(source.recorded(src, ref), answers) as folder:
+        yield folder
+
+
+def validate(root: Path) -> None:
+    """Refuse a render holding a ``.git`` component or a symlink that leaves it."""
+    top = root.resolve()
+    for folder, dirs, files in os.walk(root):
+        for name in [*dirs, *files]:
+            path = Path(folder) / name
+            rel = path.relative_to(root).as_posix()
+            if name == ".git":
+                raise TemplateSourceError(
+                    f"The template renders '{rel}': a .git path would hijack the repository.",
+                    "Fix the template; mlops-new refuses it.",
+                )
+            if path.is_symlink():
+                target = path.readlink()
+                resolved = (path.parent / target).resolve()
+                if target.is_absolute() or not resolved.is_relative_to(top):
+                    raise TemplateSourceError(
+                        f"The template renders the symlink '{rel}' -> '{target}', "
+                        "which points outside the project.",
+                        "Fix the template; mlops-new refuses it.",
+                    )
+
+
+def _render(
+    ref: TemplateRef, dst: Path, answers: Mapping[str, Any], *, defaults: bool, trust: bool
+) -> None:
+    from mlops_new import _copier  # noqa: PLC0415  (lazy: importing copier is slow)
+
+    if ref.bundled:
+        template_store.ensure_store()
+    _copier.copy(
+        ref.src,
+        dst,
+        ref=ref.tag,
+        data=answers,
+        user_defaults={},
+        defaults=defaults,
+        trust=trust,
+        skip_tasks=True,
+    )
+
+
+def _cache_key(ref: TemplateRef, answers: Mapping[str, Any]) -> str:
+    document = json.dumps(
+        [CACHE_FORMAT, ref.src, ref.commit, ref.tag, dict(answers)], sort_keys=True, default=str
+    )
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()[:32]
+
+
+def _store(render: Path, cached: Path) -> None:
+    """Copy ``render`` into the cache at ``cached`` atomically (first writer wins)."""
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=cached.parent))
+    try:
+        shutil.copytree(render, staging / "project", symlinks=True)
+        staging.rename(cached)
+    except OSError:
+        pass  # another process stored it first, or the disk is full: no cache, no harm
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
