@@ -94,7 +94,9 @@ class PY003(Python):
             r"(.*/)?(pylock\.[^/]+\.toml|[^/]*conda-lock\.ya?ml)$"
         ):
             return True
-        pinned = [f for f in repo.matching(r"(.*/)?requirements[^/]*\.txt$") if pins(repo.text(f))]
+        pinned = [
+            f for f in repo.matching(r"(.*/)?requirements([^/]*|/.*)\.txt$") if pins(repo.text(f))
+        ]
         return bool(pinned) or (
             "No lock file, and no `requirements*.txt` pins every dependency with `==`."
         )

@@ -66,6 +66,8 @@ def calls(text: str) -> Iterator[str]:
 def resolve(repo: Repo, call: str) -> list[str]:
     """The definition texts that ``call`` runs (empty when it is not a known runner)."""
     words = call.split()
+    if words[0] in {"$(MAKE)", "${MAKE}"}:
+        words[0] = "make"
     program, args = words[0].rsplit("/", 1)[-1], [w for w in words[1:] if not w.startswith("-")]
     if program in _RUNNERS:
         return _RUNNERS[program](repo, args)
@@ -129,12 +131,14 @@ def _poe(repo: Repo, args: list[str]) -> list[str]:
 
 
 def _pdm(repo: Repo, args: list[str]) -> list[str]:
+    args = args[1:] if args[:1] == ["run"] else args
     if not args:
         return []
     return _table(mapping(mapping(repo.tool("pdm")).get("scripts")).get(args[0])) or [args[0]]
 
 
 def _hatch(repo: Repo, args: list[str]) -> list[str]:
+    args = args[1:] if args[:1] == ["run"] else args
     if not args or args[0] == "test":
         return ["pytest"] if args else []
     name = args[0].split(":")[-1]
