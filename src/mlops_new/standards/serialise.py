@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from mlops_new import __version__
@@ -11,6 +12,8 @@ from mlops_new.standards.runner import BY_ID, CheckReport
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/mlops-new/mlops-new"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""Terminal control characters: a repository's file names must not drive the log viewer."""
 _LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.info: "note"}
 """SARIF level of a failure of each severity."""
 _COMMAND = {Severity.error: "error", Severity.warning: "warning", Severity.info: "notice"}
@@ -118,7 +121,8 @@ def _summary(report: CheckReport) -> str:
 
 def _data(text: str) -> str:
     """Escape a workflow command's message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return _CONTROL.sub(lambda m: f"%{ord(m[0]):02X}", text)
 
 
 def _prop(text: str) -> str:
