@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mlops_new.standards import ALL_CHECKS, Status, run_checks
+from mlops_new.standards import ALL_CHECKS, Check, Status, run_checks
 from tests.standards.conftest import (
     ANSWERS,
     AWS_KEY,
@@ -183,6 +183,17 @@ def test_every_check_has_cases_and_docs() -> None:
     for cls in ALL_CHECKS:
         assert f"## {cls.id}" in docs, f"docs/checks.md does not document {cls.id}"
         assert cls().url.endswith(f"docs/checks.md#{cls.id.lower()}")
+        assert cls.__doc__, f"{cls.id} has no rationale (its docstring)"
+        assert cls.__doc__ is not Check.__doc__
+
+
+def test_docs_checks_md_is_generated_from_the_classes() -> None:
+    from mlops_new.standards.docs import render  # noqa: PLC0415
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "checks.md"
+    assert docs.read_text(encoding="utf-8") == render(), (
+        "docs/checks.md is stale: run `python -m mlops_new.standards.docs`"
+    )
 
 
 @pytest.mark.parametrize("check_id", sorted(CASES))

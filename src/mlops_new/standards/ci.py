@@ -76,7 +76,12 @@ class CI001(CI):
 
 
 class CI002(CI):
-    """Some CI step runs `pytest`, `make test`, `tox`, `nox` or `hatch test`."""
+    """Some CI step runs the tests: `pytest`, `py.test`, `python -m pytest`, `unittest`,
+    `behave`, `tox`, `hatch test`, or a task or script that does (`just test`, `make check`,
+    `mise run test`, `poe test`, `devbox run test`, `nox`, `hatch run cov`, `bash
+    scripts/test.sh`), followed through Makefiles, justfiles, pyproject tables, task files
+    and scripts, and through local composite actions and GitLab `include: local:` files.
+    """
 
     applies = "every repository"
     id = "CI002"
@@ -92,8 +97,8 @@ class CI002(CI):
 
 
 class CI003(CI):
-    """Some CI step runs `dvc repro`, `dvc exp run` or `make repro`, so a broken pipeline fails
-    CI.
+    """Some CI step runs `dvc repro` or `dvc exp run`, directly or through a task or script (as
+    CI002 follows them), so a broken pipeline fails CI.
     """
 
     applies = "every repository"
@@ -110,8 +115,11 @@ class CI003(CI):
 
 
 class CI004(CI):
-    """A tag (`@v4`) can be moved to malicious code; a 40-character commit SHA cannot. Local
-    actions (`./`) pass; `docker://` actions need an `@sha256:` digest.
+    """A tag (`@v4`) can be moved to malicious code; a 40-character commit SHA cannot.
+    Workflows, reusable workflows and local composite actions
+    (`.github/actions/**/action.yml`) are read; local actions (`./`) pass; `docker://`
+    actions need an `@sha256:` digest. GitLab `include:` of another project needs a commit
+    SHA as `ref`, remote includes and components a SHA in the URL or version.
     """
 
     applies = "the repository has GitHub Actions workflows"

@@ -76,10 +76,10 @@ class GEN003(General):
 
 class GEN004(General):
     """Lines starting with `<<<<<<< ` or `>>>>>>> ` are left-over merge conflicts (from `git
-    merge` or `mlops-new update`).
+    merge` or `mlops-new update`). Tests and test fixtures may hold them as data.
     """
 
-    applies = "always (text files under 1 MB)"
+    applies = "every repository (text files; tests and fixtures aside)"
     id = "GEN004"
     severity = Severity.error
     title = "No merge-conflict markers"

@@ -77,9 +77,11 @@ class PY002(Python):
 
 
 class PY003(Python):
-    """A lock file (`uv.lock`, `poetry.lock`, `pdm.lock`, `pylock.toml`, `Pipfile.lock` or
-    `requirements*.txt`) makes every environment, CI and image identical. A project created
-    with `--no-lock` fails this until `uv lock` is run.
+    """A lock file (`uv.lock`, `poetry.lock`, `pdm.lock`, `pylock.toml`, `Pipfile.lock`,
+    `pixi.lock`, `conda-lock.yml`), or a `requirements*.txt` that pins every requirement
+    with `==`, makes every environment, CI and image identical. A requirements file with
+    ranges (`torch>=2.0`) is not a lock, and a git-ignored lock file locks nothing for
+    anyone else.
     """
 
     applies = "every repository"
@@ -103,7 +105,10 @@ class PY003(Python):
 
 
 class PY004(Python):
-    """A linter catches bugs before review."""
+    """A linter catches bugs before review. ruff, flake8 and pylint all count, configured in
+    `pyproject.toml`, their own files (any folder), `setup.cfg` or `tox.ini`, or run by git
+    hooks or CI.
+    """
 
     applies = "every repository"
     id = "PY004"
@@ -120,7 +125,10 @@ class PY004(Python):
 
 
 class PY005(Python):
-    """Type checking catches bugs before run time."""
+    """Type checking catches bugs before run time. mypy, pyright (or basedpyright), ty and
+    pyrefly all count, configured in `pyproject.toml`, their own files, `setup.cfg`, or run
+    by git hooks or CI.
+    """
 
     applies = "every repository"
     id = "PY005"

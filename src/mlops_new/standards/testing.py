@@ -39,7 +39,7 @@ class Tests(Check):
 
 
 class TST001(Tests):
-    """Test files: `tests/**.py`, `test_*.py` or `*_test.py`."""
+    """Test files: `tests/**.py`, `test_*.py` or `*_test.py`, or behave's `*.feature` files."""
 
     applies = "the repository has Python files or a `pyproject.toml`"
     id = "TST001"
@@ -56,7 +56,11 @@ class TST001(Tests):
 
 
 class TST002(Tests):
-    """A pytest configuration makes `pytest` behave the same everywhere."""
+    """A pytest configuration makes `pytest` behave the same everywhere:
+    `[tool.pytest.ini_options]` or pytest 9's `[tool.pytest]` in `pyproject.toml`,
+    `pytest.ini`, `.pytest.ini`, `[pytest]` in `tox.ini` or `[tool:pytest]` in `setup.cfg`
+    (a `setup.cfg` or `tox.ini` without that section configures other tools, not pytest).
+    """
 
     applies = "every repository"
     id = "TST002"
@@ -74,8 +78,9 @@ class TST002(Tests):
 
 
 class TST003(Tests):
-    """`fail_under` in `[tool.coverage.report]` (or `.coveragerc`) keeps coverage from silently
-    dropping.
+    """A coverage floor keeps coverage from silently dropping: `fail_under` in
+    `[tool.coverage.report]`, `.coveragerc`, or the `[coverage:report]` section of
+    `setup.cfg`/`tox.ini`, or `--cov-fail-under` in pytest's options or the CI commands.
     """
 
     applies = "every repository"
