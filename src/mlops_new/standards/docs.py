@@ -11,6 +11,7 @@ import inspect
 import sys
 from pathlib import Path
 
+from mlops_new.standards.model import Check
 from mlops_new.standards.runner import ALL_CHECKS
 
 FAMILIES = {
@@ -98,7 +99,7 @@ def render() -> str:
     return "".join(parts)
 
 
-def _check(cls: type) -> str:
+def _check(cls: type[Check]) -> str:
     rationale = " ".join(inspect.cleandoc(cls.__doc__ or "").split())
     lines = [
         f"\n### {cls.id}\n",
