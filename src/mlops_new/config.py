@@ -14,6 +14,7 @@ when unset); ``MLOPS_NEW_CONFIG`` or ``--config`` name another one::
     required = ["CI", "DVC101", "SEC"]   # ids or families; default: every check
     min_version = "0.3.0"
     max_behind = 2
+    unwaivable = ["TPL", "SEC"]          # checks a project may not waive
 
     [policy.locked]
     ci = "github"
@@ -26,6 +27,7 @@ generated project and is updated with it.  Both apply; see :meth:`Policy.merged`
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_new import versions
+from mlops_new.bounded import read_text
 from mlops_new.errors import UnknownVersionError, UserError
 
 if sys.version_info >= (3, 11):
@@ -42,7 +45,8 @@ else:  # pragma: no cover  (Python 3.10)
 
 CONFIG_ENV = "MLOPS_NEW_CONFIG"
 PROJECT_POLICY_FILE = ".mlops-new-policy.toml"
-_POLICY_KEYS = frozenset({"name", "required", "min_version", "max_behind", "locked"})
+_POLICY_KEYS = frozenset({"name", "required", "min_version", "max_behind", "locked", "unwaivable"})
+_ANSWER_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _TOP_KEYS = frozenset({"defaults", "policy"})
 
 
@@ -62,6 +66,8 @@ class Policy:
     min_version: str | None = None
     max_behind: int | None = None
     locked: Mapping[str, Any] = field(default_factory=dict)
+    unwaivable: tuple[str, ...] = ()
+    """Check ids or family prefixes that a project's own waivers cannot switch off."""
 
     @property
     def label(self) -> str:
@@ -71,7 +77,22 @@ class Policy:
 
     @property
     def empty(self) -> bool:
-        return not (self.required or self.min_version or self.max_behind is not None or self.locked)
+        return not (
+            self.required
+            or self.min_version
+            or self.max_behind is not None
+            or self.locked
+            or self.unwaivable
+        )
+
+    @property
+    def sets_version(self) -> bool:
+        """Whether the policy bounds the template version (``min_version``/``max_behind``)."""
+        return bool(self.min_version) or self.max_behind is not None
+
+    def forbids_waiver(self, check_id: str) -> bool:
+        """Whether a project may not waive ``check_id``."""
+        return any(check_id.startswith(item) for item in self.unwaivable)
 
     def requires(self, check_id: str) -> bool:
         """Whether failing ``check_id`` fails ``check`` (every check when none are listed)."""
@@ -125,6 +146,7 @@ class Policy:
             min_version=max(bounds, key=versions.parse) if bounds else None,
             max_behind=min(behinds) if behinds else None,
             locked={**other.locked, **self.locked},
+            unwaivable=tuple(dict.fromkeys((*self.unwaivable, *other.unwaivable))),
         )
 
 
@@ -215,42 +237,82 @@ def load_policy_file(folder: Path) -> Policy | None:
 def parse_policy(table: Mapping[str, Any], source: str) -> Policy:
     """A :class:`Policy` from a ``[policy]`` table, with messages naming ``source``."""
     _reject_unknown(Path(source), table, _POLICY_KEYS, "policy.")
-    required = table.get("required", [])
-    if not isinstance(required, list) or not all(isinstance(r, str) and r for r in required):
-        raise ConfigError(f"{source}: policy.required must be a list of check ids or families.")
+    name = table.get("name", "")
+    if not isinstance(name, str):
+        raise ConfigError(f"{source}: policy.name must be a string, not {name!r}.")
+    required = _ids(table, "required", source)
     min_version = table.get("min_version")
     if min_version is not None:
+        if not isinstance(min_version, str):
+            raise ConfigError(
+                f'{source}: policy.min_version must be a version string such as "0.3.0", '
+                f"not {min_version!r}."
+            )
         try:
-            min_version = versions.bare(str(min_version))
+            min_version = versions.bare(min_version)
         except UnknownVersionError as exc:
             raise ConfigError(f"{source}: policy.min_version: {exc.message}") from exc
     max_behind = table.get("max_behind")
-    if max_behind is not None and (not isinstance(max_behind, int) or max_behind < 0):
-        raise ConfigError(f"{source}: policy.max_behind must be a whole number >= 0.")
+    if max_behind is not None and (
+        isinstance(max_behind, bool) or not isinstance(max_behind, int) or max_behind < 0
+    ):
+        raise ConfigError(
+            f"{source}: policy.max_behind must be a whole number >= 0, not {max_behind!r}."
+        )
+    return Policy(
+        name=name,
+        source=source,
+        required=required,
+        min_version=min_version,
+        max_behind=max_behind,
+        locked=_locked(table, source),
+        unwaivable=_ids(table, "unwaivable", source),
+    )
+
+
+def _ids(table: Mapping[str, Any], key: str, source: str) -> tuple[str, ...]:
+    """A list of check ids or families (upper-cased); which ids exist is checked by ``check``."""
+    value = table.get(key, [])
+    if not isinstance(value, list):
+        raise ConfigError(
+            f"{source}: policy.{key} must be a list of check ids or families, not {value!r}.",
+            f'For example: {key} = ["CI", "SEC001"]',
+        )
+    for item in value:
+        if not isinstance(item, str) or not re.fullmatch(r"[A-Za-z]+[0-9]*", item.strip()):
+            raise ConfigError(
+                f"{source}: policy.{key} holds {item!r}, which is not a check id or family.",
+                "Use ids such as SEC001 or families such as SEC (see docs/checks.md).",
+            )
+    return tuple(item.strip().upper() for item in value)
+
+
+def _locked(table: Mapping[str, Any], source: str) -> dict[str, Any]:
     locked = table.get("locked", {})
     if not isinstance(locked, dict):
         raise ConfigError(
             f"{source}: policy.locked must be a table of answers, e.g. ci = 'github'."
         )
-    return Policy(
-        name=str(table.get("name", "")),
-        source=source,
-        required=tuple(r.upper() for r in required),
-        min_version=min_version,
-        max_behind=max_behind,
-        locked=locked,
-    )
+    for key, value in locked.items():
+        if not _ANSWER_KEY.match(key):
+            raise ConfigError(f"{source}: policy.locked.{key}: {key!r} is not an answer name.")
+        if not isinstance(value, (str, bool, int, float)):
+            raise ConfigError(
+                f"{source}: policy.locked.{key} must be a single value (text, number or "
+                f"true/false), not {value!r}."
+            )
+    return locked
 
 
 def _read_toml(file: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"Cannot read '{file}': {exc.strerror}.") from exc
+        return tomllib.loads(read_text(file))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"'{file}' is not valid TOML: {exc}.", "See docs/organisations.md for the format."
         ) from exc
+    except RecursionError as exc:
+        raise ConfigError(f"'{file}' is nested too deeply to be read.") from exc
 
 
 def _table(file: Path, data: Mapping[str, Any], key: str) -> dict[str, Any]:

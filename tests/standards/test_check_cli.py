@@ -104,10 +104,15 @@ def test_sarif_is_valid_against_the_sarif_2_1_0_schema(check_cli: Cli, project: 
     jsonschema.validate(document, schema, cls=jsonschema.Draft4Validator)
     (run,) = document["runs"]
     by_rule = {r["ruleId"]: r for r in run["results"]}
-    assert by_rule["CI001"]["level"] == "error"
-    assert (
-        by_rule["CI001"]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == WORKFLOW
-    )
+    assert by_rule["CI001"]["level"] == "warning"
+    # The deleted workflow is no file to point at: the result points at a real one.
+    location = by_rule["CI001"]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "pyproject.toml"
+    assert location["region"]["startLine"] == 1
+    for entry in run["results"]:
+        for place in entry.get("locations", []):
+            uri = place["physicalLocation"]["artifactLocation"]["uri"]
+            assert (project / uri).is_file(), uri
     assert by_rule["DOC004"]["suppressions"][0]["justification"] == "the image is built elsewhere"
 
 
@@ -115,8 +120,10 @@ def test_github_format_writes_workflow_commands(check_cli: Cli, project: Path) -
     git(project, "rm", "--quiet", WORKFLOW)
     result = check_cli(str(project), "--format", "github")
     assert result.exit_code == FAILED_CHECKS
-    line = next(x for x in result.stdout.splitlines() if x.startswith("::error"))
-    assert line.startswith(f"::error file={WORKFLOW},title=CI001 Has a CI workflow::")
+    line = next(x for x in result.stdout.splitlines() if "CI001" in x)
+    assert line.startswith(
+        "::warning file=pyproject.toml,line=1,title=CI001 (warning) Has a CI workflow::"
+    )
     assert "mlops-new restore" in line
 
 
@@ -243,7 +250,15 @@ def test_currency_counts_versions_behind(check_cli: Cli, tiny_bundle: Path, tmp_
     settings.write_text("[policy]\nmax_behind = 0\n", encoding="utf-8")
     strict = check_cli(str(project), "--config", str(settings), "--format", "github")
     assert strict.exit_code == OUTDATED
-    assert "::error file=.copier-answers.yml,title=TPL001 " in strict.stdout
+    line = (
+        (project / ".copier-answers.yml")
+        .read_text(encoding="utf-8")
+        .splitlines()
+        .index("_commit: v0.1.0")
+    )
+    assert (
+        f"::error file=.copier-answers.yml,line={line + 1},title=TPL001 (error) " in strict.stdout
+    )
     assert "1 versions behind v0.2.0" in strict.stdout
 
 

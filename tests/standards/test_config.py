@@ -14,6 +14,8 @@ from mlops_new.config import (
     load_policy_file,
     load_settings,
 )
+from mlops_new.errors import UserError
+from tests.standards.conftest import make_repo
 
 ORG = """\
 [defaults]
@@ -80,11 +82,22 @@ def test_env_and_option_override_the_default(
         ("[policy]\nrequired = 'CI'\n", "policy.required"),
         ("[policy]\nlocked = 'ci'\n", "policy.locked"),
         ("[defaults]\ntemplate = 3\n", "defaults.template"),
+        ("[policy]\nmax_behind = true\n", "not True"),
+        ("[policy]\nmin_version = 3\n", "not 3"),
+        ("[policy]\nrequired = ['CI', 7]\n", "holds 7"),
+        ("[policy]\nrequired = ['CI 001']\n", "'CI 001'"),
+        ("[policy]\nunwaivable = 'TPL'\n", "policy.unwaivable"),
+        ("[policy]\nname = 1\n", "policy.name"),
+        ("[policy.locked]\nci = ['github']\n", "policy.locked.ci"),
+        ("[policy.locked]\n'c i' = 'x'\n", "not an answer name"),
+        ("[policy]\nrequired = []\n\xff", "not UTF-8"),
     ],
 )
 def test_bad_settings_are_user_errors(tmp_path: Path, text: str, fragment: str) -> None:
-    with pytest.raises(ConfigError, match=fragment):
-        load_settings(_write(tmp_path / "bad.toml", text))
+    path = tmp_path / "bad.toml"
+    path.write_bytes(text.encode("utf-8").replace(b"\xc3\xbf", b"\xff"))
+    with pytest.raises(UserError, match=fragment):
+        load_settings(path)
 
 
 def test_named_settings_file_must_exist(tmp_path: Path) -> None:
@@ -133,3 +146,58 @@ def test_project_policy_file(tmp_path: Path) -> None:
     assert merged.locked == {"ci": "github", "license": "MIT"}
     assert user.merged(None) is user
     assert Policy().merged(shipped) is shipped
+
+
+# -- the policy cannot be escaped (issue 12) ---------------------------------------------
+
+ANSWERS = "_commit: v0.1.0\n_src_path: ~/.mlops-new/template\nci: github\n"
+
+
+def _org(tmp_path: Path, policy: str) -> Settings:
+    return load_settings(_write(tmp_path / "org.toml", f"[policy]\n{policy}"))
+
+
+def test_a_policy_naming_an_unknown_check_is_an_error(tmp_path: Path) -> None:
+    from mlops_new.standards import run_checks  # noqa: PLC0415
+
+    root = make_repo(tmp_path / "r", {"README.md": "x\n"})
+    for policy, value in (('required = ["CI999"]', "CI999"), ('unwaivable = ["XYZ"]', "XYZ")):
+        with pytest.raises(ConfigError, match=f"names '{value}'"):
+            run_checks(root, _org(tmp_path, policy))
+
+
+def test_a_misspelt_locked_key_fails_tpl002(tmp_path: Path) -> None:
+    from mlops_new.standards import Status, run_checks  # noqa: PLC0415
+
+    root = make_repo(tmp_path / "r", {".copier-answers.yml": ANSWERS})
+    settings = _org(tmp_path, '[policy.locked]\nlicence = "Proprietary"\n')
+    (result,) = run_checks(root, settings, select=["TPL002"]).results
+    assert result.status is Status.failed
+    assert "`licence`" in result.message
+
+
+def test_deleting_the_answers_file_does_not_escape_a_version_policy(tmp_path: Path) -> None:
+    from mlops_new.standards import Status, run_checks  # noqa: PLC0415
+
+    root = make_repo(tmp_path / "r", {"README.md": "x\n"})
+    report = run_checks(root, _org(tmp_path, 'min_version = "0.2.0"\n'))
+    (tpl001,) = [r for r in report.results if r.id == "TPL001"]
+    assert tpl001.status is Status.failed
+    assert report.outdated
+
+
+def test_a_project_cannot_waive_the_policy_checks(tmp_path: Path) -> None:
+    from mlops_new.standards import Status, run_checks  # noqa: PLC0415
+
+    waivers = '[project]\nname = "x"\n[tool.mlops-new.ignore]\nTPL001 = "we are fine"\n'
+    waivers += 'SEC002 = "it is only a test value"\n'
+    root = make_repo(
+        tmp_path / "r",
+        {".copier-answers.yml": ANSWERS, "pyproject.toml": waivers, ".env": "A=1\n"},
+    )
+    report = run_checks(root, _org(tmp_path, 'min_version = "0.2.0"\nunwaivable = ["SEC"]\n'))
+    by_id = {r.id: r for r in report.results}
+    assert by_id["TPL001"].status is Status.failed
+    assert by_id["SEC002"].status is Status.failed
+    assert any("TPL001" in w and "mlops-new" in w for w in report.warnings)
+    assert any("SEC002" in w and "org.toml" in w for w in report.warnings)

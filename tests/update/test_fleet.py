@@ -168,15 +168,20 @@ def test_fleet_report_writes_markdown_and_self_contained_html(
     )
     assert result.exit_code == ExitCode.FAILED_CHECKS, result.output
     text = out.read_text()
-    assert str(fleet["edited"]) in text
+    assert str(fleet["edited"].parent) in text  # the root; rows name repositories under it
+    for name in fleet:
+        assert name in text
     if fmt == "html":
         assert text.startswith("<!doctype html>")
         assert "<table>" in text
         assert "http://" not in text
-        assert "https://" not in text
+        assert "https://" not in text  # no remotes here: no links, no external assets
         assert "<script" not in text
+        for words in ("Generated", "newest template version", "worst first", "<details>"):
+            assert words in text
     else:
         assert text.startswith("# Fleet report: 6 repositories")
+        assert "| policy |" in text
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from mlops_new.cli._output import _stdout, envelope, escape
-from mlops_new.standards.model import Status
+from mlops_new.standards.model import Severity, Status
 from mlops_new.standards.serialise import to_github, to_sarif
 
 if TYPE_CHECKING:
@@ -17,6 +17,13 @@ _STYLE = {
     Status.failed: "[bold red]FAIL[/]",
     Status.skipped: "[dim]skip[/]",
     Status.waived: "[yellow]waived[/]",
+}
+
+
+_SEVERITY = {
+    Severity.error: "[red]error[/]",
+    Severity.warning: "[yellow]warning[/]",
+    Severity.info: "[dim]info[/]",
 }
 
 
@@ -38,18 +45,20 @@ def _table(report: CheckReport) -> None:
     out = _stdout()
     table = Table(title=f"mlops-new check: {escape(str(report.path))}", title_justify="left")
     table.add_column("ID", no_wrap=True)
+    table.add_column("Severity", no_wrap=True)
     table.add_column("Status", no_wrap=True)
-    table.add_column("Check")
+    table.add_column("Check", overflow="fold")
     for result in report.results:
         text = escape(result.title)
         if result.status is not Status.passed and result.message:
             text += f"\n[dim]{escape(result.message)}[/]"
         if result.status is Status.failed:
-            text += f"\n[dim]{escape(result.url)}[/]"
+            place = f"{result.path}:{result.line}  " if result.path else ""
+            text += f"\n[dim]{escape(place)}{escape(result.url)}[/]"
         status = _STYLE[result.status]
         if result.status is Status.failed and not result.required:
             status = "[yellow]fail (not required)[/]"
-        table.add_row(result.id, status, text)
+        table.add_row(result.id, _SEVERITY[result.severity], status, text)
     out.print(table)
     _footer(report)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,11 +53,19 @@ def _stderr() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def escape(text: str) -> str:
-    """Escape rich markup in user-provided text."""
+    """Escape rich markup and terminal control sequences in user-provided text.
+
+    File names and messages from a checked repository may hold escape
+    sequences (``\\x1b]52;...``) that would drive the user's terminal: each
+    control character is shown as its ``\\xNN`` code instead.
+    """
     from rich.markup import escape as rich_escape  # noqa: PLC0415
 
-    return rich_escape(text)
+    return rich_escape(_CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text))
 
 
 def error(message: str, hint: str | None) -> None:
@@ -296,15 +305,17 @@ def progress(total: int, *, quiet: bool) -> Iterator[Callable[[int], None]]:
 
 def fleet_reported(result: FleetReport, fmt: str, output: Path | None) -> None:
     """Print (or write to ``output``) the fleet report in ``fmt``."""
-    from mlops_new.fleet_report import to_html, to_markdown  # noqa: PLC0415
+    from mlops_new.fleet_render import to_html, to_markdown  # noqa: PLC0415
 
-    if fmt == "rich":
+    if fmt == "rich" and output is None:
         _fleet_table(result)
         return
     if fmt == "json":
         text = envelope("fleet report", result.to_json()) + "\n"
+    elif fmt == "html":
+        text = to_html(result)
     else:
-        text = to_markdown(result) if fmt == "markdown" else to_html(result)
+        text = to_markdown(result)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -312,26 +323,41 @@ def fleet_reported(result: FleetReport, fmt: str, output: Path | None) -> None:
         note(f"Wrote the {fmt} report to {output}.")
 
 
+_FLEET_STYLE = {
+    "error": "bold red",
+    "outdated": "red",
+    "fail": "red",
+    "not linked": "dim",
+    "pass": "green",
+}
+
+
 def _fleet_table(result: FleetReport) -> None:
+    """The fleet as a table that stays readable at 80 columns (long cells wrap, never cut)."""
     from rich.table import Table  # noqa: PLC0415
 
-    table = Table("repository", "version", "behind", "dirty", "policy", "failing checks")
-    for repo in result.repos:
-        behind = "" if repo.behind is None else str(repo.behind)
-        verdict = "[green]pass[/]" if repo.ok else "[red]fail[/]"
-        details = repo.error or ", ".join(repo.failing)
-        table.add_row(
-            escape(str(repo.path)),
-            escape(repo.version or "-"),
-            behind,
-            "yes" if repo.dirty else "",
-            verdict,
-            escape(details),
-        )
+    table = Table(expand=False, pad_edge=False)
+    table.add_column("repository", ratio=3, overflow="fold", min_width=12)
+    table.add_column("version", no_wrap=True)
+    table.add_column("behind", justify="right", no_wrap=True)
+    table.add_column("policy", no_wrap=True)
+    table.add_column("failing checks", ratio=2, overflow="fold", min_width=10)
+    for row in result.rows():
+        name = escape(row.name) + (" [yellow]*[/]" if row.dirty else "")
+        status = f"[{_FLEET_STYLE.get(row.status, 'dim')}]{escape(row.status)}[/]"
+        table.add_row(name, escape(row.version), row.behind, status, escape(row.failing))
     out = _stdout()
+    if result.root:
+        out.print(f"Repositories under {escape(result.root)}:", overflow="fold")
     out.print(table)
-    versions = ", ".join(f"{v}: {n}" for v, n in result.per_version.items())
-    out.print(f"{len(result.repos)} repositories, {result.failing} failing. Versions: {versions}.")
+    versions = ", ".join(f"{escape(v)}: {n}" for v, n in result.per_version.items())
+    newest = f" Newest template version: {escape(result.newest)}." if result.newest else ""
+    out.print(
+        f"{len(result.repos)} repositories, {result.failing} failing, {result.errors} "
+        f"could not be checked, {result.not_linked} not linked. Versions: {versions}.{newest}"
+    )
+    if any(row.dirty for row in result.rows()):
+        out.print("[yellow]*[/] uncommitted changes")
     if result.common_failures:
         common = ", ".join(f"{c} ({n})" for c, n in result.common_failures)
         out.print(f"Most common failures: {common}.")

@@ -53,17 +53,26 @@ def report(
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Report every repository's template version, drift from policy and failing checks."""
+    """Report every repository's template version, drift from policy and failing checks.
+
+    Repositories without an answers file are listed as "not linked"; one that
+    cannot be checked is an error row. Exit codes: 0 all pass, 7 a repository
+    fails the policy, 9 a repository could not be checked, 4 no repositories.
+    """
     from mlops_new.config import load_settings  # noqa: PLC0415
     from mlops_new.fleet import discover  # noqa: PLC0415
     from mlops_new.fleet_report import report_fleet  # noqa: PLC0415
+    from mlops_new.standards.runner import validate_policy  # noqa: PLC0415
 
     with handled():
-        repos = discover(roots or [Path()], list_file)
+        repos = discover(roots or [Path()], list_file, unlinked=True)
         settings = load_settings(config)
+        validate_policy(settings.policy)
         with _output.progress(len(repos), quiet=fmt is ReportFormat.json) as tick:
             result = report_fleet(repos, settings, jobs=jobs, progress=tick)
         _output.fleet_reported(result, fmt.value, output)
+    if result.errors:
+        raise typer.Exit(int(ExitCode.FLEET_FAILURES))
     if result.failing:
         raise typer.Exit(int(ExitCode.FAILED_CHECKS))
 

@@ -5,12 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mlops_new.standards.inputs import Repo, mapping, steps
-from mlops_new.standards.model import Check, NotApplicable, Outcome
+from mlops_new.standards.inputs import Repo, gitlab_includes, mapping, steps
+from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome
+from mlops_new.standards.runners import runs
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
-_RUNS_TESTS = re.compile(r"\b(pytest|make test|tox|nox|hatch test|unittest)\b")
-_RUNS_PIPELINE = re.compile(r"\b(dvc repro|dvc exp run|make repro)\b")
+_TASK = r"(make|just|mise run|poe|devbox run|task|hatch run|pdm run|npm run|duty|invoke|nox -s)"
+_RUNS_TESTS = re.compile(
+    r"(?<![\w-])(py\.?test|unittest|behave|nose2|ward|tox|hatch test|coverage run"
+    rf"|manage\.py test|{_TASK} (unit-?)?tests?)(?![\w-])"
+)
+_RUNS_PIPELINE = re.compile(r"(?<![\w-])(dvc (repro|exp run)|make (repro|pipeline))(?![\w-])")
 _WRITE_ALL = "write-all"
 
 
@@ -36,6 +41,11 @@ class CI(Check):
 
 
 class CI001(CI):
+    """A GitHub Actions workflow that runs on pull requests or pushes to branches (a tag-only
+    release workflow does not count), or a `.gitlab-ci.yml`.
+    """
+
+    applies = "always, unless the project was generated with `ci: none`"
     id = "CI001"
     title = "Has a CI workflow"
     path = ".github/workflows/ci.yml"
@@ -66,58 +76,87 @@ class CI001(CI):
 
 
 class CI002(CI):
+    """Some CI step runs the tests: `pytest`, `py.test`, `python -m pytest`, `unittest`,
+    `behave`, `tox`, `hatch test`, or a task or script that does (`just test`, `make check`,
+    `mise run test`, `poe test`, `devbox run test`, `nox`, `hatch run cov`, `bash
+    scripts/test.sh`), followed through Makefiles, justfiles, pyproject tables, task files
+    and scripts, and through local composite actions and GitLab `include: local:` files.
+    """
+
+    applies = "every repository"
     id = "CI002"
     title = "CI runs the tests"
     requires = ("CI001", "TST001")
     fix = "Add a step that runs `uv run pytest` (or `make test`) to the CI workflow."
 
     def check(self, repo: Repo) -> Outcome:
-        return any(_RUNS_TESTS.search(cmd) for cmd in repo.ci_commands)
+        return runs(repo, repo.ci_commands, _RUNS_TESTS)
 
     def path_for(self, repo: Repo) -> str:
         return ci_file(repo)
 
 
 class CI003(CI):
+    """Some CI step runs `dvc repro` or `dvc exp run`, directly or through a task or script (as
+    CI002 follows them), so a broken pipeline fails CI.
+    """
+
+    applies = "every repository"
     id = "CI003"
     title = "CI reproduces the DVC pipeline"
     requires = ("CI001", "DVC001")
     fix = "Add a step that runs `uv run dvc repro` (then `dvc status`) to the CI workflow."
 
     def check(self, repo: Repo) -> Outcome:
-        return any(_RUNS_PIPELINE.search(cmd) for cmd in repo.ci_commands)
+        return runs(repo, repo.ci_commands, _RUNS_PIPELINE)
 
     def path_for(self, repo: Repo) -> str:
         return ci_file(repo)
 
 
 class CI004(CI):
+    """A tag (`@v4`) can be moved to malicious code; a 40-character commit SHA cannot.
+    Workflows, reusable workflows and local composite actions
+    (`.github/actions/**/action.yml`) are read; local actions (`./`) pass; `docker://`
+    actions need an `@sha256:` digest. GitLab `include:` of another project needs a commit
+    SHA as `ref`, remote includes and components a SHA in the URL or version.
+    """
+
+    applies = "the repository has GitHub Actions workflows"
     id = "CI004"
-    title = "Actions are pinned to full commit SHAs"
-    path = ".github/workflows"
+    title = "Actions and CI includes are pinned to full commit SHAs"
     fix = (
         "Pin each `uses:` to a 40-character commit SHA with the release as a comment, e.g. "
         "`actions/checkout@<sha> # v4.2.2`; let Dependabot update them."
     )
 
     def check(self, repo: Repo) -> Outcome:
-        if (skip := _github(repo)) is not None:
-            return skip
-        loose = sorted(
-            {
-                f"`{uses}` ({name})"
-                for name, workflow in repo.github_workflows.items()
-                for uses in _uses(workflow)
-                if not _pinned(uses)
-            }
-        )
-        return f"Not pinned: {', '.join(loose)}." if loose else True
+        if not (repo.github_workflows or repo.composite_actions or repo.gitlab_ci):
+            return NotApplicable("no GitHub Actions workflow or GitLab CI file")
+        loose = [
+            (name, uses)
+            for name, data in (*repo.github_workflows.items(), *repo.composite_actions.items())
+            for uses in _uses(data)
+            if not _pinned(uses)
+        ]
+        loose += [(".gitlab-ci.yml", ref) for ref in _loose_includes(repo.gitlab_ci or {})]
+        if not loose:
+            return True
+        shown = sorted({f"`{uses}` ({name})" for name, uses in loose})
+        name, uses = loose[0]
+        line = repo.line_of(name, re.escape(uses.split("@")[0]))
+        more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
+        return Fail(f"Not pinned: {', '.join(shown[:8])}{more}.", name, line)
 
 
 class CI005(CI):
+    """Each workflow sets top-level `permissions` (e.g. `{}`), and neither it nor a job uses
+    `write-all`; jobs grant themselves only what they need.
+    """
+
+    applies = "the repository has GitHub Actions workflows"
     id = "CI005"
     title = "Workflows grant least-privilege permissions"
-    path = ".github/workflows"
     fix = (
         "Set `permissions: {}` (or `contents: read`) at the top of each workflow and grant "
         "each job only what it needs; never `write-all`."
@@ -126,32 +165,46 @@ class CI005(CI):
     def check(self, repo: Repo) -> Outcome:
         if (skip := _github(repo)) is not None:
             return skip
-        problems = [
-            p for name, wf in repo.github_workflows.items() for p in _permission_problems(name, wf)
-        ]
-        return " ".join(problems) if problems else True
+        bad = {
+            name: problems
+            for name, wf in repo.github_workflows.items()
+            if (problems := _permission_problems(name, wf))
+        }
+        if not bad:
+            return True
+        name = next(iter(bad))
+        line = repo.line_of(name, "write-all") or 1
+        return Fail(" ".join(p for problems in bad.values() for p in problems), name, line)
 
 
 class CI006(CI):
+    """`actions/checkout` otherwise leaves the token in `.git/config`, where later steps can
+    read it.
+    """
+
+    applies = "the repository has GitHub Actions workflows"
     id = "CI006"
     title = "Checkouts do not persist credentials"
-    path = ".github/workflows"
     fix = "Add `with: persist-credentials: false` to every `actions/checkout` step."
 
     def check(self, repo: Repo) -> Outcome:
         if (skip := _github(repo)) is not None:
             return skip
+        sources = (*repo.github_workflows.items(), *repo.composite_actions.items())
         bad = sorted(
             {
                 name
-                for name, workflow in repo.github_workflows.items()
-                for job in mapping(workflow.get("jobs")).values()
+                for name, data in sources
+                for job in (*mapping(data.get("jobs")).values(), mapping(data.get("runs")))
                 for step in steps(job)
                 if str(step.get("uses", "")).startswith("actions/checkout@")
                 and mapping(step.get("with")).get("persist-credentials") is not False
             }
         )
-        return f"Checkout keeps the token in {', '.join(f'`{n}`' for n in bad)}." if bad else True
+        if not bad:
+            return True
+        message = f"Checkout keeps the token in {', '.join(f'`{n}`' for n in bad)}."
+        return Fail(message, bad[0], repo.line_of(bad[0], "actions/checkout@"))
 
 
 def _on_changes(workflow: dict[Any, Any]) -> bool:
@@ -171,13 +224,29 @@ def _on_changes(workflow: dict[Any, Any]) -> bool:
     return not ("tags" in push and "branches" not in push)
 
 
-def _uses(workflow: dict[str, Any]) -> list[str]:
-    found: list[str] = []
-    for job in mapping(workflow.get("jobs")).values():
+def _uses(data: dict[str, Any]) -> list[str]:
+    """The ``uses:`` of a workflow's jobs and steps, or of a composite action's steps."""
+    found = [str(step["uses"]) for step in steps(mapping(data.get("runs"))) if "uses" in step]
+    for job in mapping(data.get("jobs")).values():
         if isinstance(job, dict) and isinstance(job.get("uses"), str):
             found.append(job["uses"])  # reusable workflow
         found += [str(step["uses"]) for step in steps(job) if "uses" in step]
     return found
+
+
+def _loose_includes(gitlab: dict[str, Any]) -> list[str]:
+    """GitLab includes of other projects, remote files or components not pinned to a commit."""
+    loose: list[str] = []
+    for include in gitlab_includes(gitlab):
+        if "project" in include and not _SHA.match(str(include.get("ref", ""))):
+            loose.append(f"{include['project']}@{include.get('ref', 'HEAD')}")
+        elif "remote" in include and not re.search(r"[0-9a-f]{40}", str(include["remote"])):
+            loose.append(str(include["remote"]))
+        elif "component" in include and not _SHA.match(
+            str(include["component"]).rpartition("@")[2]
+        ):
+            loose.append(str(include["component"]))
+    return loose
 
 
 def _pinned(uses: str) -> bool:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mlops_new.standards.general import restore_hint
 from mlops_new.standards.inputs import Repo, mapping
-from mlops_new.standards.model import Check, NotApplicable, Outcome
+from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome, Severity
 
 
 def _no_dvc(repo: Repo) -> NotApplicable | None:
@@ -20,6 +21,14 @@ class DVC(Check):
 
 
 class DVC001(DVC):
+    """The pipeline (prepare, train, evaluate) is described in `dvc.yaml` so that `dvc repro`
+    rebuilds it.
+    """
+
+    applies = (
+        "the repository uses DVC (`dvc.yaml`, `.dvc/config`, or a `dvc` dependency in "
+        "`pyproject.toml`)"
+    )
     id = "DVC001"
     title = "Has a DVC pipeline with stages"
     path = "dvc.yaml"
@@ -40,6 +49,11 @@ class DVC001(DVC):
 
 
 class DVC002(DVC):
+    """`[core] remote` in `.dvc/config` names a remote that is defined there, so `dvc
+    push`/`dvc pull` share data.
+    """
+
+    applies = "the repository uses DVC, unless generated with `dvc_remote: none`"
     id = "DVC002"
     title = "A default DVC remote is configured"
     path = ".dvc/config"
@@ -63,6 +77,11 @@ class DVC002(DVC):
 
 
 class DVC003(DVC):
+    """A stage that reads `params.yaml` lists the keys under `params:`, so that changing a
+    parameter re-runs it; `params.yaml` is committed.
+    """
+
+    applies = "there is a `params.yaml`"
     id = "DVC003"
     title = "Parameters are tracked by the pipeline"
     path = "params.yaml"
@@ -84,7 +103,13 @@ class DVC003(DVC):
 
 
 class DVC004(DVC):
+    """Stage `outs` (cached by DVC) must not also be tracked by git. `metrics`/`plots` with
+    `cache: false` are meant for git and are not flagged.
+    """
+
+    applies = "a git repository"
     id = "DVC004"
+    severity = Severity.error
     title = "Pipeline outputs are not committed to git"
     path = "dvc.yaml"
     requires = ("DVC001",)
@@ -105,13 +130,19 @@ class DVC004(DVC):
                 if f == out or f.startswith(out.rstrip("/") + "/")
             }
         )
-        return f"Tracked by git: {', '.join(f'`{f}`' for f in in_git[:5])}." if in_git else True
+        if not in_git:
+            return True
+        line = repo.line_of(
+            "dvc.yaml", re.escape(next(o for o in outs if in_git[0].startswith(o.rstrip("/"))))
+        )
+        return Fail(f"Tracked by git: {', '.join(f'`{f}`' for f in in_git[:5])}.", "dvc.yaml", line)
 
 
 def _cached_outs(dvc_yaml: dict[str, Any]) -> list[str]:
     outs: list[str] = []
     for stage in mapping(dvc_yaml.get("stages")).values():
-        for out in stage.get("outs", []) if isinstance(stage, dict) else []:
+        found = stage.get("outs") if isinstance(stage, dict) else None
+        for out in found if isinstance(found, list) else []:
             if isinstance(out, str):
                 outs.append(out)
             elif isinstance(out, dict):

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import re
-
-from mlops_new.standards.inputs import Repo
-from mlops_new.standards.model import Check, NotApplicable, Outcome
+from mlops_new.standards.inputs import Repo, is_fixture
+from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome, Severity
+from mlops_new.standards.tools import HOOK_CONFIGS
 
 LARGE_FILE_BYTES = 10 * 1024 * 1024
-_CONFLICT = re.compile(r"^(<{7}|>{7})( |$)", re.MULTILINE)
 _LEFTOVER = (".rej", ".orig")
 
 
 def restore_hint(repo: Repo, name: str, otherwise: str) -> str:
-    """``mlops-new restore NAME`` for a generated project, else ``otherwise``."""
-    if repo.generated:
+    """``mlops-new restore NAME`` for a generated project missing NAME, else ``otherwise``.
+
+    A file that exists is the team's: restoring the template's would overwrite it.
+    """
+    if repo.generated and not repo.has(name):
         return f"Bring back the template's version with `mlops-new restore {name}`."
     return otherwise
 
@@ -24,6 +25,9 @@ class General(Check):
 
 
 class GEN001(General):
+    """A README says what the project does and how to run it."""
+
+    applies = "every repository"
     id = "GEN001"
     title = "Has a README"
     path = "README.md"
@@ -37,6 +41,9 @@ class GEN001(General):
 
 
 class GEN002(General):
+    """Code without a licence cannot legally be reused, even inside a company."""
+
+    applies = "every repository"
     id = "GEN002"
     title = "Has a licence file"
     path = "LICENSE"
@@ -52,6 +59,9 @@ class GEN002(General):
 
 
 class GEN003(General):
+    """Keeps environments, caches, secrets, data and models out of git."""
+
+    applies = "every repository"
     id = "GEN003"
     title = "Has a .gitignore"
     path = ".gitignore"
@@ -65,16 +75,28 @@ class GEN003(General):
 
 
 class GEN004(General):
+    """Lines starting with `<<<<<<< ` or `>>>>>>> ` are left-over merge conflicts (from `git
+    merge` or `mlops-new update`). Tests and test fixtures may hold them as data.
+    """
+
+    applies = "every repository (text files; tests and fixtures aside)"
     id = "GEN004"
+    severity = Severity.error
     title = "No merge-conflict markers"
     fix = "Resolve the conflict (keep the right lines, delete `<<<<<<<`/`>>>>>>>`), then commit."
 
     def check(self, repo: Repo) -> Outcome:
-        hits = [name for name, text in repo.text_files() if _CONFLICT.search(text)]
-        return f"Conflict markers in {_names(hits)}." if hits else True
+        hits = [hit for hit in repo.hits.get("conflict", []) if not is_fixture(hit.path)]
+        if not hits:
+            return True
+        names = list(dict.fromkeys(hit.path for hit in hits))
+        return Fail(f"Conflict markers in {_names(names)}.", hits[0].path, hits[0].line)
 
 
 class GEN005(General):
+    """`.rej` and `.orig` files are left by patches and merges that did not apply cleanly."""
+
+    applies = "every repository"
     id = "GEN005"
     title = "No .rej or .orig files left from merges"
     fix = "Apply what the leftover files describe, then `git rm` them."
@@ -85,6 +107,11 @@ class GEN005(General):
 
 
 class GEN006(General):
+    """Git is the wrong store for data and models: it keeps every version forever. Files over
+    10 MB tracked by git fail.
+    """
+
+    applies = "a git repository"
     id = "GEN006"
     title = "No file over 10 MB committed to git"
     fix = "Version data and models with DVC (`dvc add FILE`), then `git rm --cached FILE`."
@@ -97,16 +124,22 @@ class GEN006(General):
 
 
 class GEN007(General):
+    """Git hooks (pre-commit, lefthook or husky) run the linters (and `mlops-new check`)
+    before each commit.
+    """
+
+    applies = "every repository"
     id = "GEN007"
-    title = "pre-commit is configured"
+    severity = Severity.info
+    title = "Git hooks are configured (pre-commit, lefthook or husky)"
     path = ".pre-commit-config.yaml"
     fix = (
         "Add a `.pre-commit-config.yaml` (ruff, file hygiene, `mlops-new check`) and run "
-        "`pre-commit install`."
+        "`pre-commit install` (lefthook and husky count too)."
     )
 
     def check(self, repo: Repo) -> Outcome:
-        return repo.has(".pre-commit-config.yaml")
+        return repo.has(*HOOK_CONFIGS) or any(f.startswith(".husky/") for f in repo.files)
 
     def fix_for(self, repo: Repo) -> str:
         return restore_hint(repo, ".pre-commit-config.yaml", self.fix)

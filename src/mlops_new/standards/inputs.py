@@ -1,26 +1,30 @@
 """A repository's inputs, each parsed once and only when a check asks for it.
 
-Nothing here raises on a malformed file: a file that cannot be parsed reads as
-absent (``None``) and its parse error is kept in :attr:`Repo.parse_errors`, so
-that checks fail or skip with a message instead of crashing.
+Nothing here raises on a malformed or hostile file: a file that cannot be
+parsed (not TOML/YAML, too large, a YAML alias bomb, too deep) reads as absent
+(``None``) and its error is kept in :attr:`Repo.parse_errors`, so that checks
+fail or skip with a message instead of crashing.  Nothing of the repository
+runs: git goes through the hardened runner, symlinks are never followed into
+folders, and every file is read with a size limit.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from mlops_new import git
 from mlops_new.answers import ANSWERS_FILE
+from mlops_new.bounded import InputError, load_yaml
 from mlops_new.config import Policy
 from mlops_new.errors import MlopsNewError
+from mlops_new.standards import scan
 
 if TYPE_CHECKING:
     from mlops_new.standards.model import Currency
@@ -31,20 +35,32 @@ else:  # pragma: no cover  (Python 3.10)
     import tomli as tomllib
 
 MAX_TEXT_BYTES = 1_000_000
-"""Files larger than this are not scanned for markers or secrets."""
+"""Files larger than this are not read (nor scanned for markers or secrets)."""
+MAX_WALK_DEPTH = 64
+"""Deepest folder read outside git (a 1,200-level tree is not walked to its end)."""
 _SKIP_DIRS = frozenset(
     {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache",
      ".pytest_cache", ".tox", ".nox", "dist", "build", "site"}
 )  # fmt: skip
 _NAME = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 _DVC_SECTION = re.compile(r"""^\s*\[\s*'?\s*(?P<name>[^'\]]+?)\s*'?\s*\]\s*$""")
+_WORKFLOW = re.compile(r"\.github/workflows/[^/]+\.ya?ml$")
+_ACTION = re.compile(r"(^|.*/)\.github/actions/(.+/)?action\.ya?ml$")
+_DOCKERFILE = re.compile(r"(^|/)((Dockerfile|Containerfile)(\.[^/]*)?|[^/]+\.[Dd]ockerfile)$")
+_FIXTURE = re.compile(
+    r"(^|/)(tests?|testing|testdata|test_data|fixtures?|__fixtures__|__snapshots__|spec)/"
+    r"|(^|/)(conftest\.py|test_[^/]*|[^/]*_test\.py)$"
+)
+"""Paths of tests and test fixtures: fake keys and conflict markers there are data."""
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML has it: ten times faster, for fleet reports."""
+
+def is_fixture(path: str) -> bool:
+    """Whether ``path`` belongs to tests or their fixtures."""
+    return bool(_FIXTURE.search(path))
 
 
 class Repo:
-    """The repository under check: a folder, ideally a git work tree."""
+    """The repository under check: a folder, ideally a git work tree (or a folder in one)."""
 
     def __init__(self, root: Path, policy: Policy | None = None) -> None:
         self.root = root
@@ -53,16 +69,37 @@ class Repo:
         self.parse_errors: dict[str, str] = {}
         self._texts: dict[str, str | None] = {}
 
-    # -- files -------------------------------------------------------------
+    # -- where we are --------------------------------------------------------
+
+    @cached_property
+    def top(self) -> Path | None:
+        """The git work tree holding the folder (``None`` outside git)."""
+        for folder in (self.root, *self.root.parents):
+            if (folder / ".git").exists():
+                return folder
+        return None
+
+    @cached_property
+    def prefix(self) -> str:
+        """The folder's path inside its repository (``""`` at the root or outside git)."""
+        if self.top is None or self.top == self.root:
+            return ""
+        return self.root.relative_to(self.top).as_posix()
+
+    def rel(self, name: str) -> str:
+        """``name`` (relative to the checked folder) relative to the repository's root."""
+        return os.path.normpath(f"{self.prefix}/{name}") if self.prefix else name
+
+    # -- files ---------------------------------------------------------------
 
     @cached_property
     def is_git(self) -> bool:
-        return self._git_files is not None
+        return self._git_listing is not None
 
     @cached_property
     def _git_listing(self) -> list[tuple[str, str]] | None:
         """``(tag, path)`` of tracked (``H`` ...) and untracked (``?``) files: one git call."""
-        if not (self.root / ".git").exists():
+        if self.top is None:
             return None
         try:
             proc = git.run(
@@ -78,12 +115,6 @@ class Repo:
         return [(entry[:1], entry[2:]) for entry in entries]
 
     @cached_property
-    def _git_files(self) -> tuple[str, ...] | None:
-        if self._git_listing is None:
-            return None
-        return tuple(sorted({path for _tag, path in self._git_listing}))
-
-    @cached_property
     def tracked(self) -> tuple[str, ...]:
         """Files git tracks (``git ls-files``); empty outside git."""
         if self._git_listing is None:
@@ -93,22 +124,22 @@ class Repo:
     @cached_property
     def files(self) -> tuple[str, ...]:
         """Files of the repository: tracked plus untracked-not-ignored (git), else a walk."""
-        if self._git_files is not None:
-            return tuple(f for f in self._git_files if (self.root / f).is_file())
-        found: list[str] = []
-        for folder, dirs, names in os.walk(self.root):
-            dirs[:] = [d for d in dirs if d not in _SKIP_DIRS]
-            rel = Path(folder).relative_to(self.root)
-            found += [(rel / name).as_posix() for name in names]
-        return tuple(sorted(found))
+        if self._git_listing is not None:
+            names = sorted({path for _tag, path in self._git_listing})
+            return tuple(f for f in names if _regular(self.root / f))
+        return tuple(sorted(_walk(self.root)))
 
     @cached_property
     def file_set(self) -> frozenset[str]:
         return frozenset(self.files)
 
     def has(self, *names: str) -> bool:
-        """Whether any of ``names`` is a file of the repository."""
-        return any(name in self.file_set or (self.root / name).is_file() for name in names)
+        """Whether any of ``names`` is a file of the repository (git-ignored files are not)."""
+        return any(name in self.file_set for name in names)
+
+    def first(self, *names: str) -> str:
+        """The first of ``names`` that is a file of the repository, else ``""``."""
+        return next((name for name in names if name in self.file_set), "")
 
     def matching(self, pattern: str) -> list[str]:
         """Files whose path matches the regular expression ``pattern`` (from the start)."""
@@ -116,88 +147,133 @@ class Repo:
         return [f for f in self.files if compiled.match(f)]
 
     def text(self, name: str) -> str | None:
-        """The file's text (``None`` when absent, binary, or too large to scan)."""
-        return self._texts[name] if name in self._texts else self._read(name)
+        """The file's text (``None`` when absent, not a regular file, binary or too large)."""
+        if name not in self._texts:
+            self._texts[name] = _read(self.root / name)
+        return self._texts[name]
 
-    def _read(self, name: str) -> str | None:
-        path = self.root / name
-        text: str | None = None
-        try:
-            if path.is_file() and path.stat().st_size <= MAX_TEXT_BYTES:
-                data = path.read_bytes()
-                if b"\0" not in data[:8192]:
-                    text = data.decode("utf-8", errors="replace")
-        except OSError:
-            text = None
-        self._texts[name] = text
-        return text
-
-    def text_files(self) -> Iterator[tuple[str, str]]:
-        """``(path, text)`` of every scannable text file of the repository."""
-        for name in self.files:
-            text = self.text(name)
-            if text is not None:
-                yield name, text
+    def line_of(self, name: str, pattern: str) -> int:
+        """The first line of ``name`` matching the regular expression ``pattern`` (else 0)."""
+        compiled = re.compile(pattern)
+        for number, line in enumerate((self.text(name) or "").splitlines(), 1):
+            if compiled.search(line):
+                return number
+        return 0
 
     @cached_property
     def python_files(self) -> tuple[str, ...]:
         return tuple(f for f in self.files if f.endswith(".py"))
 
-    # -- parsed inputs -----------------------------------------------------
+    @cached_property
+    def hits(self) -> dict[str, list[scan.Hit]]:
+        """Conflict markers, private keys, tokens and MLflow calls, by kind (one pass)."""
+        if self.is_git:
+            found = scan.git_grep(self.root)
+            if found is not None:
+                return found
+        return scan.python_scan(self.files, self.text)
+
+    # -- parsed inputs -------------------------------------------------------
 
     @cached_property
     def pyproject(self) -> dict[str, Any] | None:
-        text = self.text("pyproject.toml")
+        return self.toml("pyproject.toml")
+
+    def toml(self, name: str) -> dict[str, Any] | None:
+        text = self.text(name)
         if text is None:
             return None
         try:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            self.parse_errors["pyproject.toml"] = str(exc)
-            return None
+            self.parse_errors[name] = str(exc)
+        except RecursionError:
+            self.parse_errors[name] = "nested too deeply"
+        return None
 
     def tool(self, name: str) -> dict[str, Any] | None:
         """``[tool.NAME]`` of pyproject.toml."""
-        table = (self.pyproject or {}).get("tool", {}).get(name)
+        table = mapping(mapping(self.pyproject).get("tool")).get(name)
         return table if isinstance(table, dict) else None
 
-    def _yaml(self, name: str) -> Any:
+    def yaml(self, name: str) -> Any:
+        """The parsed YAML file (``None`` when absent or refused; the reason kept)."""
         text = self.text(name)
         if text is None:
             return None
         try:
-            return yaml.load(text, Loader=_LOADER)  # noqa: S506  (a safe loader, in C when built)
-        except yaml.YAMLError as exc:
-            self.parse_errors[name] = str(exc).splitlines()[0]
+            return load_yaml(text, name)
+        except InputError as exc:
+            self.parse_errors[name] = exc.message
             return None
+
+    def ini_sections(self, name: str) -> dict[str, str]:
+        """``{section: body}`` of an INI file (setup.cfg, tox.ini), without parsing values."""
+        sections: dict[str, str] = {}
+        current = ""
+        for line in (self.text(name) or "").splitlines():
+            header = re.match(r"^\[([^\]]+)\]\s*$", line)
+            if header:
+                current = header[1].strip()
+                sections.setdefault(current, "")
+            elif current:
+                sections[current] += line + "\n"
+        return sections
 
     @cached_property
     def github_workflows(self) -> dict[str, dict[str, Any]]:
-        """Parsed ``.github/workflows/*.yml`` by path (unparsable ones left out)."""
-        found = self.matching(r"\.github/workflows/[^/]+\.ya?ml$")
-        parsed = {name: self._yaml(name) for name in found}
+        """Parsed workflows by path (unparsable ones left out); in a monorepo, the root's."""
+        parsed = {name: self.yaml(name) for name in self.workflow_files}
+        return {name: data for name, data in parsed.items() if isinstance(data, dict)}
+
+    @cached_property
+    def workflow_files(self) -> list[str]:
+        own = [f for f in self.files if _WORKFLOW.match(f)]
+        if own or not self.prefix or self.top is None:
+            return own
+        folder = self.top / ".github" / "workflows"
+        try:
+            names = sorted(e.name for e in os.scandir(folder) if e.is_file(follow_symlinks=False))
+        except OSError:
+            return []
+        up = os.path.relpath(folder, self.root)
+        return [f"{up}/{n}" for n in names if n.endswith((".yml", ".yaml"))]
+
+    @cached_property
+    def composite_actions(self) -> dict[str, dict[str, Any]]:
+        """Local actions (``.github/actions/**/action.yml``) by path."""
+        parsed = {name: self.yaml(name) for name in self.files if _ACTION.match(name)}
         return {name: data for name, data in parsed.items() if isinstance(data, dict)}
 
     @cached_property
     def gitlab_ci(self) -> dict[str, Any] | None:
-        data = self._yaml(".gitlab-ci.yml")
-        return data if isinstance(data, dict) else None
+        """``.gitlab-ci.yml`` with the jobs of its ``include: local:`` files merged in."""
+        data = self.yaml(".gitlab-ci.yml")
+        if not isinstance(data, dict):
+            return None
+        merged = dict(data)
+        for include in gitlab_includes(data):
+            local = include.get("local")
+            if isinstance(local, str) and "*" not in local:
+                extra = self.yaml(local.lstrip("/"))
+                merged.update({k: v for k, v in mapping(extra).items() if k not in merged})
+        return merged
 
     @cached_property
     def ci_files(self) -> list[str]:
         """Every CI definition file present (parsable or not)."""
-        return [
-            *self.matching(r"\.github/workflows/[^/]+\.ya?ml$"),
-            *self.matching(r"\.gitlab-ci\.yml$"),
-        ]
+        return [*self.workflow_files, *self.matching(r"\.gitlab-ci\.yml$")]
 
     @cached_property
     def ci_commands(self) -> list[str]:
-        """Every shell command of every CI job (GitHub ``run``, GitLab ``script``)."""
+        """Every shell command of every CI job (GitHub ``run``, local actions, GitLab scripts)."""
         commands: list[str] = []
         for workflow in self.github_workflows.values():
             for job in mapping(workflow.get("jobs")).values():
                 commands += [str(s["run"]) for s in steps(job) if "run" in s]
+        for action in self.composite_actions.values():
+            runs = mapping(action.get("runs"))
+            commands += [str(s["run"]) for s in steps(runs) if "run" in s]
         for job in mapping(self.gitlab_ci).values():
             if isinstance(job, dict):
                 for key in ("before_script", "script", "after_script"):
@@ -206,7 +282,7 @@ class Repo:
 
     @cached_property
     def dvc_yaml(self) -> dict[str, Any] | None:
-        data = self._yaml("dvc.yaml")
+        data = self.yaml("dvc.yaml")
         return data if isinstance(data, dict) else None
 
     @cached_property
@@ -225,30 +301,18 @@ class Repo:
         return sections
 
     @cached_property
-    def dockerfile(self) -> list[tuple[str, str]]:
-        """Instructions of ``Dockerfile`` as ``(INSTRUCTION, arguments)``, lines joined."""
-        instructions: list[tuple[str, str]] = []
-        pending = ""
-        for raw in (self.text("Dockerfile") or "").splitlines():
-            line = raw.strip()
-            if not pending and (not line or line.startswith("#")):
-                continue
-            if line.startswith("#"):
-                continue
-            if line.endswith("\\"):
-                pending += line[:-1] + " "
-                continue
-            full = (pending + line).strip()
-            pending = ""
-            if full:
-                word, _, args = full.partition(" ")
-                instructions.append((word.upper(), args.strip()))
-        return instructions
+    def dockerfiles(self) -> dict[str, list[tuple[str, str, int]]]:
+        """Every image build file (not dev containers or test fixtures) as its instructions."""
+        names = [
+            f for f in self.files
+            if _DOCKERFILE.search(f) and not f.startswith(".devcontainer/") and not is_fixture(f)
+        ]  # fmt: skip
+        return {name: parse_dockerfile(self.text(name) or "") for name in names}
 
     @cached_property
     def answers(self) -> dict[str, Any] | None:
         """The copier answers file, when present and a mapping."""
-        data = self._yaml(ANSWERS_FILE)
+        data = self.yaml(ANSWERS_FILE)
         return data if isinstance(data, dict) else None
 
     @property
@@ -262,7 +326,7 @@ class Repo:
     @cached_property
     def dependencies(self) -> frozenset[str]:
         """Normalised names of every dependency in pyproject.toml (all groups and extras)."""
-        data = self.pyproject or {}
+        data = mapping(self.pyproject)
         project = mapping(data.get("project"))
         specs: list[str] = _strings(project.get("dependencies"))
         for group in (*mapping(project.get("optional-dependencies")).values(),
@@ -285,8 +349,40 @@ class Repo:
             return bool(self.answer("tracking") == "mlflow")
         if "mlflow" in self.dependencies:
             return True
-        pattern = re.compile(r"^\s*(import mlflow|from mlflow)", re.MULTILINE)
-        return any(pattern.search(self.text(f) or "") for f in self.python_files)
+        return bool(self.hits.get("mlflow_import"))
+
+
+def parse_dockerfile(text: str) -> list[tuple[str, str, int]]:
+    """``(INSTRUCTION, arguments, line)`` of a Dockerfile, continuation lines joined."""
+    instructions: list[tuple[str, str, int]] = []
+    pending, start = "", 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if line.startswith("#") or (not pending and not line):
+            continue
+        if not pending:
+            start = number
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        full, pending = (pending + line).strip(), ""
+        if full:
+            word, _, args = full.partition(" ")
+            instructions.append((word.upper(), args.strip(), start))
+    return instructions
+
+
+def gitlab_includes(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """``include:`` entries of a GitLab CI file as mappings (a string: ``local``/``remote``)."""
+    raw = data.get("include")
+    entries = raw if isinstance(raw, list) else [raw] if raw is not None else []
+    found: list[dict[str, Any]] = []
+    for entry in entries:
+        if isinstance(entry, str):
+            found.append({"remote" if "://" in entry else "local": entry})
+        elif isinstance(entry, dict):
+            found.append(entry)
+    return found
 
 
 def mapping(value: Any) -> dict[str, Any]:
@@ -295,7 +391,7 @@ def mapping(value: Any) -> dict[str, Any]:
 
 
 def steps(job: Any) -> list[dict[str, Any]]:
-    """The steps of a GitHub job that are mappings."""
+    """The steps of a GitHub job (or composite action's ``runs``) that are mappings."""
     found = job.get("steps") if isinstance(job, dict) else None
     return [s for s in found if isinstance(s, dict)] if isinstance(found, list) else []
 
@@ -306,3 +402,43 @@ def _strings(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value if isinstance(v, (str, int, float))]
     return []
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _read(path: Path) -> str | None:
+    """A regular file's text (symlinks to files allowed, never devices or FIFOs), bounded."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_TEXT_BYTES:
+            return None
+        data = handle.read(MAX_TEXT_BYTES + 1)
+    if len(data) > MAX_TEXT_BYTES or b"\0" in data[:8192]:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def _walk(root: Path) -> Iterator[str]:
+    """Regular files under ``root`` (relative), without following symlinks, depth-bounded."""
+    stack: list[tuple[Path, int]] = [(root, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in _SKIP_DIRS and depth < MAX_WALK_DEPTH:
+                    stack.append((Path(entry.path), depth + 1))
+            elif entry.is_file(follow_symlinks=False):
+                yield Path(entry.path).relative_to(root).as_posix()

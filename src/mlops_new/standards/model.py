@@ -21,6 +21,17 @@ class Status(str, enum.Enum):
     waived = "waived"
 
 
+class Severity(str, enum.Enum):
+    """How much a failure matters: shown in every output, SARIF's level."""
+
+    error = "error"
+    """A broken or unsafe project: secrets, no tests, outputs in git."""
+    warning = "warning"
+    """A standard the project should meet."""
+    info = "info"
+    """A good habit; failing it is worth knowing, not alarming."""
+
+
 @dataclass(frozen=True)
 class NotApplicable:
     """Returned by a check that does not apply to this repository (reported as skipped)."""
@@ -28,27 +39,41 @@ class NotApplicable:
     reason: str
 
 
-Outcome: TypeAlias = bool | str | NotApplicable
+@dataclass(frozen=True)
+class Fail:
+    """A failure with its place: ``path`` (relative to the checked folder) and ``line``."""
+
+    message: str
+    path: str = ""
+    line: int = 0
+
+
+Outcome: TypeAlias = bool | str | Fail | NotApplicable
 (
     """``True``: pass. ``False``: fail. A string: fail, with this Markdown detail. "
-    "``NotApplicable``: skip."""
+    "``Fail``: fail at a file and line. ``NotApplicable``: skip."""
 )
 
 
 class Check:
     """One standard. Subclasses set the class attributes and implement :meth:`check`.
 
+    The class docstring is the rationale (docs/checks.md is generated from it);
     ``fix`` is Markdown that tells how to fix a failure; ``path`` names the file a
-    failure is about (for annotations); ``requires`` lists checks that must pass
-    first (otherwise this one is skipped).
+    failure is about when the outcome does not; ``requires`` lists checks that
+    must pass first (otherwise this one is skipped); ``applies`` says when the
+    check applies; ``waivable`` is false for checks a project may not waive itself.
     """
 
     id: ClassVar[str]
     family: ClassVar[str]
     title: ClassVar[str]
     fix: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.warning
+    applies: ClassVar[str] = "every repository"
     path: ClassVar[str] = ""
     requires: ClassVar[tuple[str, ...]] = ()
+    waivable: ClassVar[bool] = True
 
     @property
     def url(self) -> str:
@@ -62,7 +87,7 @@ class Check:
         return self.fix
 
     def path_for(self, repo: Repo) -> str:
-        """The file a failure points at."""
+        """The file a failure points at (when the outcome names none)."""
         return self.path
 
 
@@ -78,18 +103,24 @@ class CheckResult:
     """Markdown: the failure and its fix, the skip reason, or the waiver's reason."""
     url: str
     path: str = ""
+    """A file of the repository, relative to the repository's root ("" when none exists)."""
     required: bool = True
     """Whether a failure fails ``check`` (the policy's ``required``)."""
+    severity: Severity = Severity.warning
+    line: int = 0
+    """The line ``path`` is about (1-based; 0 when the whole file is)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "family": self.family,
             "title": self.title,
+            "severity": self.severity.value,
             "status": self.status.value,
             "message": self.message,
             "url": self.url,
             "path": self.path,
+            "line": self.line,
             "required": self.required,
         }
 

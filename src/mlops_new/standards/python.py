@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 from mlops_new.standards.general import restore_hint
 from mlops_new.standards.inputs import Repo
-from mlops_new.standards.model import Check, NotApplicable, Outcome
+from mlops_new.standards.model import Check, NotApplicable, Outcome, Severity
+from mlops_new.standards.tools import LINTERS, TYPE_CHECKERS, configured
 
-LOCK_FILES = ("uv.lock", "poetry.lock", "pdm.lock", "pylock.toml", "Pipfile.lock")
+LOCK_FILES = (
+    "uv.lock", "poetry.lock", "pdm.lock", "pylock.toml", "Pipfile.lock", "requirements.lock",
+    "conda-lock.yml", "pixi.lock",
+)  # fmt: skip
+_PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-\[\], ]*===?\s*[^\s*,;]+\s*(;.*)?(\\)?$")
+
+
+def pins(text: str | None) -> bool:
+    """Whether a requirements file pins every requirement it lists (``name==1.2.3``)."""
+    lines = [line.split(" #")[0].strip() for line in (text or "").splitlines()]
+    requirements = [
+        line for line in lines
+        if line and not line.startswith(("#", "-", "--hash")) and "://" not in line
+    ]  # fmt: skip
+    return bool(requirements) and all(_PIN.match(line) for line in requirements)
 
 
 def no_python(repo: Repo) -> NotApplicable | None:
@@ -20,6 +37,9 @@ class Python(Check):
 
 
 class PY001(Python):
+    """`pyproject.toml` is the one place that describes a Python project and its tools."""
+
+    applies = "the repository has Python files or a `pyproject.toml`"
     id = "PY001"
     title = "Has a valid pyproject.toml"
     path = "pyproject.toml"
@@ -39,6 +59,9 @@ class PY001(Python):
 
 
 class PY002(Python):
+    """`name` and `requires-python` let tools install and test the right thing."""
+
+    applies = "every repository"
     id = "PY002"
     title = "Declares its name and supported Python versions"
     path = "pyproject.toml"
@@ -54,6 +77,14 @@ class PY002(Python):
 
 
 class PY003(Python):
+    """A lock file (`uv.lock`, `poetry.lock`, `pdm.lock`, `pylock.toml`, `Pipfile.lock`,
+    `pixi.lock`, `conda-lock.yml`), or a `requirements*.txt` that pins every requirement
+    with `==`, makes every environment, CI and image identical. A requirements file with
+    ranges (`torch>=2.0`) is not a lock, and a git-ignored lock file locks nothing for
+    anyone else.
+    """
+
+    applies = "every repository"
     id = "PY003"
     title = "Dependencies are locked"
     path = "uv.lock"
@@ -61,29 +92,57 @@ class PY003(Python):
     fix = "Lock the environment with `uv lock` and commit `uv.lock`."
 
     def check(self, repo: Repo) -> Outcome:
-        return repo.has(*LOCK_FILES) or bool(repo.matching(r"requirements[^/]*\.txt$"))
+        if repo.has(*LOCK_FILES) or repo.matching(
+            r"(.*/)?(pylock\.[^/]+\.toml|[^/]*conda-lock\.ya?ml)$"
+        ):
+            return True
+        pinned = [
+            f for f in repo.matching(r"(.*/)?requirements([^/]*|/.*)\.txt$") if pins(repo.text(f))
+        ]
+        return bool(pinned) or (
+            "No lock file, and no `requirements*.txt` pins every dependency with `==`."
+        )
 
 
 class PY004(Python):
+    """A linter catches bugs before review. ruff, flake8 and pylint all count, configured in
+    `pyproject.toml`, their own files (any folder), `setup.cfg` or `tox.ini`, or run by git
+    hooks or CI.
+    """
+
+    applies = "every repository"
     id = "PY004"
-    title = "A linter is configured (ruff)"
+    title = "A linter is configured (ruff, flake8 or pylint)"
     path = "pyproject.toml"
     requires = ("PY001",)
-    fix = "Configure ruff in `[tool.ruff]` of `pyproject.toml` (or `ruff.toml`)."
+    fix = (
+        "Configure ruff in `[tool.ruff]` of `pyproject.toml` (or `ruff.toml`); flake8 and "
+        "pylint count too, in their own files, `setup.cfg`, `tox.ini` or pre-commit."
+    )
 
     def check(self, repo: Repo) -> Outcome:
-        return repo.tool("ruff") is not None or repo.has("ruff.toml", ".ruff.toml")
+        return bool(configured(repo, LINTERS))
 
 
 class PY005(Python):
+    """Type checking catches bugs before run time. mypy, pyright (or basedpyright), ty and
+    pyrefly all count, configured in `pyproject.toml`, their own files, `setup.cfg`, or run
+    by git hooks or CI.
+    """
+
+    applies = "every repository"
     id = "PY005"
-    title = "A type checker is configured (mypy)"
+    severity = Severity.info
+    title = "A type checker is configured (mypy, pyright, ty or pyrefly)"
     path = "pyproject.toml"
     requires = ("PY001",)
-    fix = "Configure mypy in `[tool.mypy]` of `pyproject.toml` (`strict = true`)."
+    fix = (
+        "Configure mypy in `[tool.mypy]` of `pyproject.toml` (`strict = true`); pyright, ty "
+        "and pyrefly count too."
+    )
 
     def check(self, repo: Repo) -> Outcome:
-        return repo.tool("mypy") is not None or repo.has("mypy.ini", ".mypy.ini")
+        return bool(configured(repo, TYPE_CHECKERS))
 
 
 CHECKS: tuple[type[Check], ...] = (PY001, PY002, PY003, PY004, PY005)

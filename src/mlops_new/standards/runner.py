@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlops_new.config import Policy, Settings, load_policy_file
+from mlops_new.config import ConfigError, Policy, Settings, load_policy_file
 from mlops_new.errors import UserError
 from mlops_new.standards import (
     ci,
@@ -21,7 +22,7 @@ from mlops_new.standards import (
     tracking,
 )
 from mlops_new.standards.inputs import Repo
-from mlops_new.standards.model import Check, CheckResult, Currency, NotApplicable, Status
+from mlops_new.standards.model import Check, CheckResult, Currency, Fail, NotApplicable, Status
 from mlops_new.standards.waivers import load_waivers
 
 ALL_CHECKS: tuple[type[Check], ...] = (
@@ -94,6 +95,21 @@ def parse_ids(values: Iterable[str]) -> tuple[str, ...]:
     return ids
 
 
+def validate_policy(policy: Policy) -> None:
+    """Refuse a policy that names checks this mlops-new does not have (it would require nothing)."""
+    for key, items in (("required", policy.required), ("unwaivable", policy.unwaivable)):
+        for item in items:
+            if not _names_checks(item):
+                raise ConfigError(
+                    f"{policy.label}: policy.{key} names '{item}', which is no check or family.",
+                    "Use ids such as SEC001 or families such as SEC (see docs/checks.md).",
+                )
+
+
+def _names_checks(item: str) -> bool:
+    return item in BY_ID or any(re.fullmatch(f"{item}[0-9]+", check_id) for check_id in BY_ID)
+
+
 def select_checks(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[type[Check]]:
     """The checks ``--select`` keeps and ``--ignore`` drops (ids or family prefixes)."""
     return [
@@ -112,17 +128,14 @@ def run_checks(
 ) -> CheckReport:
     """Check the repository at ``path`` against the standards and the policy."""
     root = path.expanduser().resolve()
-    if not root.is_dir():
+    if root.is_file() or not root.exists():
         raise UserError(f"'{path}' is not a folder.", "Give the path of a repository to check.")
     policy = (settings or Settings()).policy.merged(load_policy_file(root))
+    validate_policy(policy)
     repo = Repo(root, policy)
     waivers = load_waivers(repo)
-    known = {cls.id for cls in ALL_CHECKS}
-    warnings = [
-        f"pyproject.toml waives {check_id}, which this mlops-new does not know."
-        for check_id in waivers
-        if check_id not in known
-    ]
+    warnings = _waiver_warnings(waivers, policy)
+    waivers = {k: v for k, v in waivers.items() if _waivable(k, policy)}
     done: dict[str, CheckResult] = {}
     chosen = select_checks(parse_ids(select), parse_ids(ignore))
     for cls in chosen:
@@ -162,7 +175,7 @@ def _evaluate(
     policy: Policy,
 ) -> CheckResult:
 
-    def result(status: Status, message: str, path: str = "") -> CheckResult:
+    def result(status: Status, message: str, path: str = "", line: int = 0) -> CheckResult:
         return CheckResult(
             id=check.id,
             family=check.family,
@@ -171,6 +184,8 @@ def _evaluate(
             message=message,
             url=check.url,
             path=path,
+            line=line,
+            severity=check.severity,
             required=check.family == "template" or policy.requires(check.id),
         )
 
@@ -188,6 +203,49 @@ def _evaluate(
         return result(Status.skipped, f"Does not apply: {outcome.reason}.")
     if outcome is True:
         return result(Status.passed, "")
-    detail = outcome if isinstance(outcome, str) and outcome else ""
+    if isinstance(outcome, Fail):
+        detail, name, line = outcome.message, outcome.path or check.path_for(repo), outcome.line
+    else:
+        detail = outcome if isinstance(outcome, str) and outcome else ""
+        name, line = check.path_for(repo), 0
     message = f"{detail} {check.fix_for(repo)}".strip()
-    return result(Status.failed, message, check.path_for(repo))
+    path, line = locate(repo, name, line)
+    return result(Status.failed, message, path, line)
+
+
+ANCHORS = ("pyproject.toml", "README.md", "README.rst", "README", "setup.py", "setup.cfg")
+"""Files a failure about something missing points at, in this order of preference."""
+
+
+def locate(repo: Repo, name: str, line: int) -> tuple[str, int]:
+    """A real file for a result (relative to the repository's root) and its line.
+
+    A result about a missing file or a folder points at the checked folder's
+    first anchor file (or its first file), line 1: SARIF and annotations need
+    a real file. ``("", 0)`` only for an empty folder.
+    """
+    if name and (name in repo.file_set or (name.startswith("../") and repo.text(name) is not None)):
+        return repo.rel(name), max(line, 1)
+    fallback = repo.first(*ANCHORS) or next(iter(repo.files), "")
+    return (repo.rel(fallback), 1) if fallback else ("", 0)
+
+
+def _waivable(check_id: str, policy: Policy) -> bool:
+    cls = BY_ID.get(check_id)
+    return cls is not None and cls.waivable and not policy.forbids_waiver(check_id)
+
+
+def _waiver_warnings(waivers: dict[str, str], policy: Policy) -> list[str]:
+    warnings: list[str] = []
+    for check_id in waivers:
+        if check_id not in BY_ID:
+            warnings.append(
+                f"pyproject.toml waives {check_id}, which this mlops-new does not know."
+            )
+        elif not _waivable(check_id, policy):
+            owner = policy.label if BY_ID[check_id].waivable else "mlops-new"
+            warnings.append(
+                f"pyproject.toml waives {check_id}, but {owner} does not allow waiving it: "
+                "the check runs."
+            )
+    return warnings

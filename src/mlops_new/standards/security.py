@@ -5,19 +5,9 @@ from __future__ import annotations
 import re
 
 from mlops_new.standards.general import restore_hint
-from mlops_new.standards.inputs import Repo
-from mlops_new.standards.model import Check, NotApplicable, Outcome
+from mlops_new.standards.inputs import Repo, is_fixture
+from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome, Severity
 
-_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----")
-_TOKENS = re.compile(
-    r"\bAKIA[0-9A-Z]{16}\b"  # AWS access key id
-    r"|\bgh[pousr]_[A-Za-z0-9]{36}\b"  # GitHub tokens
-    r"|\bgithub_pat_[A-Za-z0-9_]{40,}\b"
-    r"|\bglpat-[A-Za-z0-9_-]{20}\b"  # GitLab personal access token
-    r"|\bxox[abprs]-[A-Za-z0-9-]{10,}\b"  # Slack
-    r"|\b[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:(?P<password>[^/\s@'\"$<{]+)@[\w.-]+"  # user:password@
-)
-_PLACEHOLDERS = frozenset({"password", "pass", "passwd", "pwd", "secret", "token", "xxx", "***"})
 _DVC_SECRETS = frozenset(
     {"access_key_id", "secret_access_key", "session_token", "password", "token",
      "connection_string", "account_key", "sas_token", "client_secret", "key_secret"}
@@ -31,17 +21,28 @@ class Security(Check):
 
 
 class SEC001(Security):
+    """A `-----BEGIN ... PRIVATE KEY-----` block in any file outside tests and their fixtures
+    (`tests/`, `fixtures/`, `testdata/`, `test_*.py`: fake keys there are test data).
+    """
+
+    applies = "every repository"
     id = "SEC001"
+    severity = Severity.error
     title = "No private keys committed"
     fix = "Remove the key (`git rm --cached FILE`), rotate it, and keep keys in a secret store."
 
     def check(self, repo: Repo) -> Outcome:
-        hits = [name for name, text in repo.text_files() if _PRIVATE_KEY.search(text)]
-        return f"Private keys in {', '.join(f'`{h}`' for h in hits[:5])}." if hits else True
+        return _found(repo, "private_key", "Private keys in")
 
 
 class SEC002(Security):
+    """`.env` and `.env.*` files hold secrets; `.env.example` (and `.sample`, `.template`,
+    `.dist`) are fine.
+    """
+
+    applies = "a git repository"
     id = "SEC002"
+    severity = Severity.error
     title = "No .env files committed"
     path = ".gitignore"
     fix = (
@@ -52,12 +53,23 @@ class SEC002(Security):
     def check(self, repo: Repo) -> Outcome:
         if not repo.is_git:
             return NotApplicable("not a git repository")
-        found = [f for f in repo.tracked if _ENV_FILE.search(f) and not f.endswith(_ENV_TEMPLATES)]
-        return f"Committed: {', '.join(f'`{f}`' for f in found)}." if found else True
+        found = [
+            f for f in repo.tracked
+            if _ENV_FILE.search(f) and not f.endswith(_ENV_TEMPLATES) and not is_fixture(f)
+        ]  # fmt: skip
+        if not found:
+            return True
+        return Fail(f"Committed: {', '.join(f'`{f}`' for f in found)}.", found[0], 1)
 
 
 class SEC003(Security):
+    """Keys such as `secret_access_key`, `password`, `token`, `connection_string` in
+    `.dvc/config` (use `.dvc/config.local`).
+    """
+
+    applies = "there is a `.dvc/config`"
     id = "SEC003"
+    severity = Severity.error
     title = "No credentials in the DVC config"
     path = ".dvc/config"
     fix = (
@@ -72,21 +84,38 @@ class SEC003(Security):
             {f"`{key}` in [{section}]" for section, values in repo.dvc_config.items()
              for key in values if key in _DVC_SECRETS}
         )  # fmt: skip
-        return f"Credentials in `.dvc/config`: {', '.join(keys)}." if keys else True
+        if not keys:
+            return True
+        line = repo.line_of(".dvc/config", rf"^\s*({'|'.join(_DVC_SECRETS)})\s*=")
+        return Fail(f"Credentials in `.dvc/config`: {', '.join(keys)}.", ".dvc/config", line)
 
 
 class SEC004(Security):
+    """AWS access key ids and secret keys, GitHub, GitLab and Slack tokens, Hugging Face
+    (`hf_...`), OpenAI (`sk-...`), Databricks (`dapi...`) and Weights & Biases keys, and URLs
+    that carry a password (`scheme://user:password@host`, `redis://:password@host`) in text
+    files outside tests and their fixtures. Obvious placeholders (`password`, `secret`,
+    `xxx`, `${VAR}`, `<...>`) are not flagged.
+    """
+
+    applies = "every repository"
     id = "SEC004"
+    severity = Severity.error
     title = "No tokens or passwords in tracked files"
     fix = "Remove the secret, rotate it, and read it from the environment or a secret store."
 
     def check(self, repo: Repo) -> Outcome:
-        hits = [name for name, text in repo.text_files() if _has_token(text)]
-        return f"Possible secrets in {', '.join(f'`{h}`' for h in hits[:5])}." if hits else True
+        return _found(repo, "token", "Possible secrets in")
 
 
 class SEC005(Security):
+    """`.github/dependabot.yml` or a Renovate config keeps pinned actions, images and packages
+    fresh.
+    """
+
+    applies = "the repository has GitHub Actions workflows"
     id = "SEC005"
+    severity = Severity.info
     title = "Dependency updates are automated (Dependabot or Renovate)"
     path = ".github/dependabot.yml"
     fix = "Add `.github/dependabot.yml` (pip/uv, github-actions, docker) or a Renovate config."
@@ -105,11 +134,14 @@ class SEC005(Security):
         return restore_hint(repo, ".github/dependabot.yml", self.fix)
 
 
-def _has_token(text: str) -> bool:
-    """A token or a URL password that is not an obvious placeholder (``user:password@``)."""
-    return any(
-        (match["password"] or "").lower() not in _PLACEHOLDERS for match in _TOKENS.finditer(text)
-    )
+def _found(repo: Repo, kind: str, what: str) -> Outcome:
+    """Fail at the first hit of ``kind`` outside tests and their fixtures (fake keys are data)."""
+    hits = [hit for hit in repo.hits.get(kind, []) if not is_fixture(hit.path)]
+    if not hits:
+        return True
+    names = list(dict.fromkeys(f"`{hit.path}` (line {hit.line})" for hit in hits))
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    return Fail(f"{what} {', '.join(names[:5])}{more}.", hits[0].path, hits[0].line)
 
 
 CHECKS: tuple[type[Check], ...] = (SEC001, SEC002, SEC003, SEC004, SEC005)

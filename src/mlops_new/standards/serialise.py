@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from mlops_new import __version__
-from mlops_new.standards.model import CheckResult, Status
+from mlops_new.standards.model import CheckResult, Severity, Status
 from mlops_new.standards.runner import BY_ID, CheckReport
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/mlops-new/mlops-new"
-_FALLBACK_PATH = "pyproject.toml"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""Terminal control characters: a repository's file names must not drive the log viewer."""
+_LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.info: "note"}
+"""SARIF level of a failure of each severity."""
+_COMMAND = {Severity.error: "error", Severity.warning: "warning", Severity.info: "notice"}
+"""GitHub workflow command of a failure of each severity."""
 
 
 def to_sarif(report: CheckReport) -> str:
@@ -54,33 +60,30 @@ def _rule(result: CheckResult) -> dict[str, Any]:
         "helpUri": result.url,
         "help": {"text": fix, "markdown": f"{fix}\n\n[{result.id}]({result.url})"},
         "properties": {"tags": [result.family]},
-        "defaultConfiguration": {"level": "error" if result.required else "warning"},
+        "defaultConfiguration": {"level": _LEVEL[result.severity]},
     }
 
 
 def _result(result: CheckResult, rule_index: int) -> dict[str, Any]:
-    level = "error" if result.required else "warning"
     title = f"{result.id}: {result.title}"
     entry: dict[str, Any] = {
         "ruleId": result.id,
         "ruleIndex": rule_index,
-        "level": level if result.status is Status.failed else "note",
+        "level": _LEVEL[result.severity] if result.status is Status.failed else "note",
         "message": {
             "text": f"{title}. {result.message}",
             "markdown": f"**{title}.** {result.message}",
         },
-        "locations": [
+    }
+    if result.path:
+        entry["locations"] = [
             {
                 "physicalLocation": {
-                    "artifactLocation": {
-                        "uri": result.path or _FALLBACK_PATH,
-                        "uriBaseId": "%SRCROOT%",
-                    },
-                    "region": {"startLine": 1},
+                    "artifactLocation": {"uri": result.path, "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": max(result.line, 1)},
                 }
             }
-        ],
-    }
+        ]
     if result.status is Status.waived:
         entry["suppressions"] = [{"kind": "external", "justification": result.message}]
     return entry
@@ -91,10 +94,11 @@ def to_github(report: CheckReport) -> str:
     lines: list[str] = []
     for result in report.results:
         if result.status is Status.failed:
-            command = "error" if result.required else "warning"
-            props = f"title={_prop(result.id + ' ' + result.title)}"
+            command = _COMMAND[result.severity]
+            props = f"title={_prop(f'{result.id} ({result.severity.value}) {result.title}')}"
             if result.path:
-                props = f"file={_prop(result.path)},{props}"
+                line = f",line={result.line}" if result.line else ""
+                props = f"file={_prop(result.path)}{line},{props}"
             lines.append(f"::{command} {props}::{_data(result.message)}")
         elif result.status is Status.waived:
             lines.append(f"::notice title={_prop(result.id + ' waived')}::{_data(result.message)}")
@@ -117,7 +121,8 @@ def _summary(report: CheckReport) -> str:
 
 def _data(text: str) -> str:
     """Escape a workflow command's message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return _CONTROL.sub(lambda m: f"%{ord(m[0]):02X}", text)
 
 
 def _prop(text: str) -> str:

@@ -10,7 +10,7 @@ from mlops_new import catalog, versions
 from mlops_new.answers import ANSWERS_FILE
 from mlops_new.errors import MlopsNewError
 from mlops_new.standards.inputs import Repo
-from mlops_new.standards.model import Check, Currency, NotApplicable, Outcome
+from mlops_new.standards.model import Check, Currency, Fail, NotApplicable, Outcome, Severity
 
 VERSION_CHECK = "TPL001"
 """The check whose failure means "behind the required version" (its own exit code)."""
@@ -46,16 +46,31 @@ class Template(Check):
 
 
 class TPL001(Template):
+    """An organisation keeps its projects within reach of the template: security fixes and new
+    standards arrive through `mlops-new update`. The project's version is compared with the
+    policy's `min_version` and with the newest available version (`max_behind`). Failing it
+    exits with code 8, not 7.
+    """
+
+    applies = (
+        "a policy with `min_version` or `max_behind` (a repository without an answers file "
+        "fails it: its version cannot be shown)"
+    )
     id = VERSION_CHECK
+    severity = Severity.error
+    waivable = False
     title = "The template version meets the policy"
     fix = "Update the project with `mlops-new update`, review, test and commit."
 
     def check(self, repo: Repo) -> Outcome:
-        if (skip := _not_generated(repo)) is not None:
-            return skip
         policy = repo.policy
-        if not policy.min_version and policy.max_behind is None:
+        if not policy.sets_version:
             return NotApplicable("no policy sets a minimum template version")
+        if not repo.generated:
+            return (
+                f"{policy.label} bounds the template version, but there is no "
+                f"`{ANSWERS_FILE}` naming one (`_src_path`, `_commit`)."
+            )
         currency = repo.currency
         if currency is None or currency.latest_version is None:
             error = currency.error if currency else ""
@@ -63,11 +78,21 @@ class TPL001(Template):
         problem = policy.version_violation(
             currency.project_version, currency.latest_version, currency.behind or 0
         )
-        return problem or True
+        if problem is None:
+            return True
+        return Fail(problem, ANSWERS_FILE, repo.line_of(ANSWERS_FILE, "^_commit:"))
 
 
 class TPL002(Template):
+    """Locked answers (e.g. `ci = "github"`, `license = "Proprietary"`) are the organisation's
+    choices; `create` and `update -d` refuse to change them, and this check flags a project
+    whose answers file disagrees.
+    """
+
+    applies = "a generated project under a policy with `[policy.locked]` answers"
     id = "TPL002"
+    severity = Severity.error
+    waivable = False
     title = "The answers respect the policy's locked answers"
     fix = (
         "Re-answer with `mlops-new update -d KEY=VALUE` using the locked value, review and commit."
@@ -76,14 +101,31 @@ class TPL002(Template):
     def check(self, repo: Repo) -> Outcome:
         if (skip := _not_generated(repo)) is not None:
             return skip
-        if not repo.policy.locked:
+        policy = repo.policy
+        if not policy.locked:
             return NotApplicable("no policy locks answers")
-        problems = repo.policy.locked_violations(repo.answers or {})
-        return " ".join(problems) if problems else True
+        answers = repo.answers or {}
+        problems = policy.locked_violations(answers)
+        problems += [
+            f"The answers do not record `{key}`, which {policy.label} locks (a misspelt key in "
+            "the policy, or a question the project's template version does not ask)."
+            for key in policy.locked
+            if key not in answers
+        ]
+        if not problems:
+            return True
+        key = next(iter(policy.locked))
+        return Fail(" ".join(problems), ANSWERS_FILE, repo.line_of(ANSWERS_FILE, f"^{key}:"))
 
 
 class TPL003(Template):
+    """Without `_src_path` and `_commit`, `mlops-new update`, `diff` and `restore` cannot find
+    the template version the project came from.
+    """
+
+    applies = "the repository has a `.copier-answers.yml`"
     id = "TPL003"
+    severity = Severity.error
     title = "The template answers file is intact"
     fix = (
         "Restore it from history (`git log -p -- .copier-answers.yml`) or adopt the project "

@@ -5,10 +5,33 @@ from __future__ import annotations
 import re
 
 from mlops_new.standards.inputs import Repo
-from mlops_new.standards.model import Check, Outcome
+from mlops_new.standards.model import Check, Outcome, Severity
 from mlops_new.standards.python import no_python
 
 _TEST_FILE = re.compile(r"(^|/)(tests?/.*\.py|test_[^/]*\.py|[^/]*_test\.py)$")
+
+
+_FAIL_UNDER = re.compile(r"^\s*fail_under\s*=", re.MULTILINE)
+_COVERAGE_SECTIONS = ("coverage:report", "report")
+_PYTEST_FILES = ("pytest.ini", ".pytest.ini", "setup.cfg", "tox.ini", "Makefile", "noxfile.py")
+
+
+def pytest_config(repo: Repo) -> str:
+    """The file that configures pytest (``""`` when none does).
+
+    ``setup.cfg`` counts only with a ``[tool:pytest]`` section, ``tox.ini`` only
+    with ``[pytest]``: both files usually hold other tools' settings.
+    """
+    pytest = repo.tool("pytest")
+    if pytest:
+        return "pyproject.toml"
+    if found := repo.first("pytest.ini", ".pytest.ini"):
+        return found
+    if "tool:pytest" in repo.ini_sections("setup.cfg"):
+        return "setup.cfg"
+    if "pytest" in repo.ini_sections("tox.ini"):
+        return "tox.ini"
+    return ""
 
 
 class Tests(Check):
@@ -16,6 +39,9 @@ class Tests(Check):
 
 
 class TST001(Tests):
+    """Test files: `tests/**.py`, `test_*.py` or `*_test.py`, or behave's `*.feature` files."""
+
+    applies = "the repository has Python files or a `pyproject.toml`"
     id = "TST001"
     title = "Has tests"
     path = "tests"
@@ -24,24 +50,42 @@ class TST001(Tests):
     def check(self, repo: Repo) -> Outcome:
         if (skip := no_python(repo)) is not None:
             return skip
-        return any(_TEST_FILE.search(f) for f in repo.python_files)
-
-
-class TST002(Tests):
-    id = "TST002"
-    title = "pytest is configured"
-    path = "pyproject.toml"
-    requires = ("TST001",)
-    fix = "Configure pytest in `[tool.pytest.ini_options]` (`--strict-markers`, `testpaths`)."
-
-    def check(self, repo: Repo) -> Outcome:
-        return (repo.tool("pytest") or {}).get("ini_options") is not None or repo.has(
-            "pytest.ini", "tox.ini", "setup.cfg"
+        return any(_TEST_FILE.search(f) for f in repo.python_files) or any(
+            f.endswith(".feature") for f in repo.files
         )
 
 
+class TST002(Tests):
+    """A pytest configuration makes `pytest` behave the same everywhere:
+    `[tool.pytest.ini_options]` or pytest 9's `[tool.pytest]` in `pyproject.toml`,
+    `pytest.ini`, `.pytest.ini`, `[pytest]` in `tox.ini` or `[tool:pytest]` in `setup.cfg`
+    (a `setup.cfg` or `tox.ini` without that section configures other tools, not pytest).
+    """
+
+    applies = "every repository"
+    id = "TST002"
+    severity = Severity.info
+    title = "pytest is configured"
+    path = "pyproject.toml"
+    requires = ("TST001",)
+    fix = (
+        "Configure pytest in `[tool.pytest.ini_options]` (or pytest 9's `[tool.pytest]`) of "
+        "`pyproject.toml` (`--strict-markers`, `testpaths`)."
+    )
+
+    def check(self, repo: Repo) -> Outcome:
+        return bool(pytest_config(repo))
+
+
 class TST003(Tests):
+    """A coverage floor keeps coverage from silently dropping: `fail_under` in
+    `[tool.coverage.report]`, `.coveragerc`, or the `[coverage:report]` section of
+    `setup.cfg`/`tox.ini`, or `--cov-fail-under` in pytest's options or the CI commands.
+    """
+
+    applies = "every repository"
     id = "TST003"
+    severity = Severity.info
     title = "A coverage floor is set"
     path = "pyproject.toml"
     requires = ("TST001",)
@@ -49,9 +93,16 @@ class TST003(Tests):
 
     def check(self, repo: Repo) -> Outcome:
         report = (repo.tool("coverage") or {}).get("report")
-        in_pyproject = isinstance(report, dict) and "fail_under" in report
-        in_rc = "fail_under" in (repo.text(".coveragerc") or "")
-        return in_pyproject or in_rc
+        if isinstance(report, dict) and "fail_under" in report:
+            return True
+        if _FAIL_UNDER.search(repo.text(".coveragerc") or ""):
+            return True
+        for ini in ("setup.cfg", "tox.ini"):
+            sections = repo.ini_sections(ini)
+            if any(_FAIL_UNDER.search(sections.get(s, "")) for s in _COVERAGE_SECTIONS):
+                return True
+        texts = [str(repo.tool("pytest") or ""), *(repo.text(f) or "" for f in _PYTEST_FILES)]
+        return any("--cov-fail-under" in text for text in (*texts, *repo.ci_commands))
 
 
 CHECKS: tuple[type[Check], ...] = (TST001, TST002, TST003)

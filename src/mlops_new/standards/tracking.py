@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import re
 
-from mlops_new.standards.inputs import Repo
-from mlops_new.standards.model import Check, NotApplicable, Outcome
+from mlops_new.standards.inputs import Repo, is_fixture
+from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome, Severity
 
-_HARD_CODED = re.compile(
-    r"""set_tracking_uri\(\s*[rbuf]?["']"""
-    r"""|environ\[\s*["']MLFLOW_TRACKING_URI["']\s*\]\s*=\s*[rbuf]?["']"""
-)
-_TEST = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|conftest\.py$)")
-"""Tests may point MLflow at a throw-away store."""
 _STORE = re.compile(r"^(mlruns|mlartifacts)/|(^|/)mlflow\.db$")
 
 
@@ -25,6 +19,16 @@ class Tracking(Check):
 
 
 class TRK001(Tracking):
+    """`mlflow.set_tracking_uri("...")` with a literal, or assigning a literal to
+    `os.environ["MLFLOW_TRACKING_URI"]`, ties the code to one server. A default used when
+    `MLFLOW_TRACKING_URI` is unset is fine, and test files (`tests/`, `test_*.py`,
+    `conftest.py`) may point MLflow at a throw-away store.
+    """
+
+    applies = (
+        "the project uses MLflow (`tracking: mlflow`, an `mlflow` dependency, or code that "
+        "imports it)"
+    )
     id = "TRK001"
     title = "The tracking URI is not hard-coded"
     fix = (
@@ -35,13 +39,22 @@ class TRK001(Tracking):
     def check(self, repo: Repo) -> Outcome:
         if (skip := _no_mlflow(repo)) is not None:
             return skip
-        code = [f for f in repo.python_files if not _TEST.search(f)]
-        hits = [f for f in code if _HARD_CODED.search(repo.text(f) or "")]
-        return f"Hard-coded in {', '.join(f'`{f}`' for f in hits)}." if hits else True
+        hits = [
+            hit for hit in repo.hits.get("mlflow_uri", [])
+            if hit.path.endswith(".py") and not is_fixture(hit.path)
+        ]  # fmt: skip
+        if not hits:
+            return True
+        names = ", ".join(dict.fromkeys(f"`{hit.path}`" for hit in hits))
+        return Fail(f"Hard-coded in {names}.", hits[0].path, hits[0].line)
 
 
 class TRK002(Tracking):
+    """`mlruns/`, `mlartifacts/` and `mlflow.db` are a local store, not source."""
+
+    applies = "the project uses MLflow, in a git repository"
     id = "TRK002"
+    severity = Severity.error
     title = "The local tracking store is not committed"
     path = ".gitignore"
     fix = (
@@ -55,7 +68,9 @@ class TRK002(Tracking):
         if not repo.is_git:
             return NotApplicable("not a git repository")
         stored = [f for f in repo.tracked if _STORE.search(f)]
-        return f"Committed: {', '.join(f'`{f}`' for f in stored[:5])}." if stored else True
+        if not stored:
+            return True
+        return Fail(f"Committed: {', '.join(f'`{f}`' for f in stored[:5])}.", stored[0], 1)
 
 
 CHECKS: tuple[type[Check], ...] = (TRK001, TRK002)

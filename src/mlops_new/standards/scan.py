@@ -1,0 +1,110 @@
+"""One pass over every file for the few things checks look for inside files.
+
+Conflict markers, private keys, tokens and MLflow calls are found with one
+``git grep`` (C, multi-threaded, binary files skipped) in a git repository, or
+with Python regular expressions outside git.  Each pattern is written once, in
+the common subset of POSIX extended and Python regular expressions, so both
+ways find the same things; the line of every hit is kept for the report.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+from mlops_new import git
+from mlops_new.errors import MlopsNewError
+
+_U = "[A-Za-z0-9_-]"
+PATTERNS: dict[str, tuple[str, ...]] = {
+    "conflict": ("^(<<<<<<<|>>>>>>>)( |$)",),
+    "private_key": ("-----BEGIN ([A-Z]+ )*PRIVATE KEY-----",),
+    "token": (
+        "AKIA[0-9A-Z]{16}",  # AWS access key id
+        "[Aa][Ww][Ss]_[Ss][Ee][Cc][Rr][Ee][Tt]_[Aa][Cc][Cc][Ee][Ss][Ss]_[Kk][Ee][Yy]"
+        "[\"']?[ \t]*[=:][ \t]*[\"']?[A-Za-z0-9/+]{40}",  # AWS secret access key
+        "gh[pousr]_[A-Za-z0-9]{36}",  # GitHub tokens
+        "github_pat_[A-Za-z0-9_]{40,}",
+        "glpat-[A-Za-z0-9_-]{20}",  # GitLab personal access token
+        "xox[abprs]-[A-Za-z0-9-]{10,}",  # Slack
+        "hf_[A-Za-z0-9]{34,40}",  # Hugging Face
+        f"sk-(proj-|svcacct-|admin-)?{_U}{{20,}}T3BlbkFJ{_U}{{20,}}",  # OpenAI
+        "sk-[A-Za-z0-9]{48}",  # OpenAI (legacy)
+        "dapi[0-9a-f]{32}",  # Databricks
+        "WANDB_API_KEY[\"']?[ \t]*[=:][ \t]*[\"']?[0-9a-f]{40}",  # Weights & Biases
+        "wandb\\.login\\([^)]*key[ \t]*=[ \t]*[\"'][0-9a-f]{40}",
+        "[a-z][a-z0-9+.-]*://[^/ \t:@'\"]*:[^/ \t@'\"$<{]+@[A-Za-z0-9_.-]+",  # user:password@
+    ),
+    "mlflow_import": ("^[ \t]*(import mlflow|from mlflow)",),
+    "mlflow_uri": (
+        "set_tracking_uri\\([ \t]*[rbuf]?[\"']",
+        "environ\\[[ \t]*[\"']MLFLOW_TRACKING_URI[\"'][ \t]*\\][ \t]*=[ \t]*[rbuf]?[\"']",
+    ),
+}
+_PLACEHOLDERS = frozenset(
+    {"password", "pass", "passwd", "pwd", "secret", "token", "xxx", "***", "changeme", "pw"}
+)
+_COMPILED = {kind: re.compile("|".join(f"(?:{p})" for p in ps)) for kind, ps in PATTERNS.items()}
+_ANY = re.compile("|".join(f"(?:{p})" for ps in PATTERNS.values() for p in ps), re.MULTILINE)
+_PASSWORD = re.compile("://[^/ \t:@'\"]*:(?P<pw>[^/ \t@'\"$<{]+)@")
+
+
+class Hit(NamedTuple):
+    """One match: the file (relative to the checked folder), its line, the matched text."""
+
+    path: str
+    line: int
+    text: str
+
+
+def classify(path: str, line: int, text: str, found: dict[str, list[Hit]]) -> None:
+    """File ``text`` (one matched string) under every kind whose pattern it matches."""
+    for kind, pattern in _COMPILED.items():
+        if pattern.search(text) and not (kind == "token" and _placeholder(text)):
+            found.setdefault(kind, []).append(Hit(path, line, text))
+
+
+def _placeholder(text: str) -> bool:
+    """A URL whose password is an obvious placeholder (``user:password@``), and nothing else."""
+    match = _PASSWORD.search(text)
+    if match is None or any(re.search(p, text) for p in PATTERNS["token"][:-1]):
+        return False
+    return match["pw"].lower() in _PLACEHOLDERS
+
+
+def git_grep(root: Path) -> dict[str, list[Hit]] | None:
+    """Every hit under ``root`` (tracked and untracked-not-ignored files); ``None`` if git fails."""
+    patterns = [arg for ps in PATTERNS.values() for p in ps for arg in ("-e", p)]
+    try:
+        proc = git.run(
+            "grep", "-I", "-n", "-o", "-z", "--untracked", "--no-color", "-E", *patterns,
+            cwd=root,
+            check=False,
+        )  # fmt: skip
+    except (OSError, MlopsNewError):
+        return None
+    if proc.returncode not in (0, 1):
+        return None
+    found: dict[str, list[Hit]] = {}
+    for record in proc.stdout.split(b"\n"):
+        parts = record.split(b"\0", 2)
+        if len(parts) == 3 and parts[1].isdigit():
+            text = parts[2].decode("utf-8", "replace")
+            classify(os.fsdecode(parts[0]), int(parts[1]), text, found)
+    return found
+
+
+def python_scan(files: Iterable[str], read: Callable[[str], str | None]) -> dict[str, list[Hit]]:
+    """The same hits as :func:`git_grep`, found with Python (outside git)."""
+    found: dict[str, list[Hit]] = {}
+    for name in files:
+        text = read(name)
+        if not text:
+            continue
+        for match in _ANY.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            classify(name, line, match.group(0), found)
+    return found

@@ -1,0 +1,71 @@
+"""Where the ecosystem's tools keep their configuration: a standard is met by any of them.
+
+"A linter is configured" means ruff, flake8 or pylint, configured in any of
+the places those tools read (pyproject.toml, their own files, setup.cfg,
+tox.ini), or run by git hooks or CI.  Tool config files count in any folder
+of the repository that is not a test fixture (some projects keep them under
+``config/`` and pass them explicitly).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mlops_new.standards.inputs import Repo, is_fixture
+
+HOOK_CONFIGS = (
+    ".pre-commit-config.yaml", ".pre-commit-config.yml", "lefthook.yml", "lefthook.yaml",
+    ".lefthook.yml", ".lefthook.yaml", "lefthook.toml", ".lefthook.toml", "lefthook.json",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One tool and the places its configuration can live."""
+
+    name: str
+    tables: tuple[str, ...] = ()
+    """``[tool.X]`` tables of pyproject.toml."""
+    files: tuple[str, ...] = ()
+    """Its own config files (basenames)."""
+    sections: tuple[str, ...] = ()
+    """Sections of setup.cfg / tox.ini."""
+    words: tuple[str, ...] = ()
+    """How git hooks and CI commands name it."""
+
+
+LINTERS = (
+    Tool("ruff", ("ruff",), ("ruff.toml", ".ruff.toml"), (), ("ruff", "ruff-check")),
+    Tool("flake8", ("flake8",), (".flake8",), ("flake8",), ("flake8",)),
+    Tool("pylint", ("pylint",), (".pylintrc", "pylintrc"), ("pylint", "MASTER"), ("pylint",)),
+)
+TYPE_CHECKERS = (
+    Tool("mypy", ("mypy",), ("mypy.ini", ".mypy.ini"), ("mypy",), ("mypy", "mirrors-mypy")),
+    Tool("pyright", ("pyright", "basedpyright"), ("pyrightconfig.json",), (),
+         ("pyright", "basedpyright")),
+    Tool("ty", ("ty",), ("ty.toml",), (), ("ty check",)),
+    Tool("pyrefly", ("pyrefly",), ("pyrefly.toml",), (), ("pyrefly",)),
+)  # fmt: skip
+
+
+def configured(repo: Repo, tools: tuple[Tool, ...]) -> str:
+    """The file that configures or runs one of ``tools`` (``""`` when none does)."""
+    for tool in tools:
+        if any(repo.tool(table) is not None for table in tool.tables):
+            return "pyproject.toml"
+        for name in repo.files:
+            if name.rsplit("/", 1)[-1] in tool.files and not is_fixture(name):
+                return name
+        for ini in ("setup.cfg", "tox.ini"):
+            if any(s in repo.ini_sections(ini) for s in tool.sections):
+                return ini
+    words = re.compile(
+        r"(?<![\w-])(" + "|".join(re.escape(w) for t in tools for w in t.words) + r")(?![\w-])"
+    )
+    for hooks in HOOK_CONFIGS:
+        if words.search(repo.text(hooks) or ""):
+            return hooks
+    if any(words.search(command) for command in repo.ci_commands):
+        return repo.ci_files[0] if repo.ci_files else ""
+    return ""

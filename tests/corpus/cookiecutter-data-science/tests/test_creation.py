@@ -1,0 +1,2 @@
+def test_baking_configs() -> None:
+    assert True

@@ -1,0 +1,2 @@
+def test_code_is_tested() -> None:
+    assert False

@@ -1,0 +1,1 @@
+"""Project package (template placeholder)."""

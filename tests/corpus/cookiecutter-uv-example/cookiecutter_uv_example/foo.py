@@ -1,0 +1,2 @@
+def foo(bar: str) -> str:
+    return bar

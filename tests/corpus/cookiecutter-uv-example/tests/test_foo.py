@@ -1,0 +1,2 @@
+def test_foo() -> None:
+    assert True

@@ -1,0 +1,1 @@
+"""Copier (placeholder)."""

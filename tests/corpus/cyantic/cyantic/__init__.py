@@ -1,0 +1,1 @@
+"""cyantic (placeholder)."""

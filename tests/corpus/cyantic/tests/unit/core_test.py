@@ -1,0 +1,2 @@
+def test_blueprint_builds() -> None:
+    assert True

@@ -1,0 +1,1 @@
+"""dvclive (placeholder)."""

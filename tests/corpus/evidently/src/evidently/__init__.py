@@ -1,0 +1,1 @@
+"""Evidently (placeholder)."""

@@ -1,0 +1,1 @@
+"""Stage data_split (placeholder)."""

@@ -1,0 +1,1 @@
+"""flowmark (placeholder)."""

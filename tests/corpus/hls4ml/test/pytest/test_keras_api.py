@@ -1,0 +1,2 @@
+def test_dense() -> None:
+    assert True

@@ -1,0 +1,2 @@
+def test_train_fast_dev_run() -> None:
+    assert True

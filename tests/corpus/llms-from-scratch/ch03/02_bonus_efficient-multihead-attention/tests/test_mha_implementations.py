@@ -1,0 +1,2 @@
+def test_mha_implementations() -> None:
+    assert True

@@ -1,0 +1,6 @@
+# Databricks notebook source
+# MAGIC %md ## Export All
+
+# COMMAND ----------
+
+print("export")

@@ -1,0 +1,3 @@
+"""Lambda entry point (placeholder)."""
+
+import model  # noqa: F401

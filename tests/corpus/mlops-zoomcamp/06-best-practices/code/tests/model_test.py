@@ -1,0 +1,2 @@
+def test_base64_decode() -> None:
+    assert True

@@ -1,0 +1,1 @@
+# stage 00-ingest (placeholder)

@@ -1,0 +1,1 @@
+# stage 01-train (placeholder)

@@ -1,0 +1,1 @@
+# stage 06-upload (placeholder)

@@ -1,0 +1,1 @@
+"""Comparable sales, called from R through reticulate (placeholder)."""

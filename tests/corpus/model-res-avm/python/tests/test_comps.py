@@ -1,0 +1,2 @@
+def test_get_comps() -> None:
+    assert True

@@ -1,0 +1,2 @@
+out_dir = "out-shakespeare-char"
+max_iters = 5000

@@ -1,0 +1,1 @@
+"""Config override (placeholder)."""

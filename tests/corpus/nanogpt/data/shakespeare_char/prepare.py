@@ -1,0 +1,1 @@
+"""Download and encode the dataset (placeholder)."""

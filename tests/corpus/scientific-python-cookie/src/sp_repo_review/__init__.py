@@ -1,0 +1,1 @@
+"""sp-repo-review (placeholder)."""

@@ -1,0 +1,2 @@
+def test_has_tool_ruff() -> None:
+    assert True

@@ -1,0 +1,2 @@
+def test_obsconfig() -> None:
+    assert True

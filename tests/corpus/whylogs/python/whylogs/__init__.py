@@ -1,0 +1,1 @@
+"""whylogs (placeholder)."""

@@ -1,0 +1,262 @@
+"""Checks judge what a standard means: the ecosystem's common ways all count (issue 12)."""
+# ruff: noqa: E501  (tables of inline fixtures read best one case a line)
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlops_new.standards import Status, run_checks
+from mlops_new.standards.model import CheckResult
+from tests.helpers import git
+from tests.standards.conftest import BARE_PYPROJECT, Files, make_repo
+
+WF = ".github/workflows/ci.yml"
+TESTS: Files = {"tests/test_a.py": "def test_a() -> None:\n    pass\n"}
+
+
+def workflow(*runs: str, uses: str = "") -> str:
+    steps = "".join(f"      - run: {run}\n" for run in runs)
+    steps += f"      - uses: {uses}\n" if uses else ""
+    return f"on: [push]\npermissions: {{}}\njobs:\n  t:\n    runs-on: x\n    steps:\n{steps}"
+
+
+def result(tmp_path: Path, check_id: str, files: Files) -> CheckResult:
+    (found,) = run_checks(make_repo(tmp_path / "repo", files), select=[check_id]).results
+    return found
+
+
+def status(tmp_path: Path, check_id: str, files: Files) -> Status:
+    return result(tmp_path, check_id, files).status
+
+
+@pytest.mark.parametrize(
+    ("command", "files"),
+    [
+        ("just test", {"justfile": "test:\n    uv run pytest -q\n"}),
+        ("just", {"justfile": "default: test\n\ntest:\n    pytest\n"}),
+        ("make check", {"Makefile": "check: lint unit\n\nlint:\n\truff check\nunit:\n\tpytest\n"}),
+        ("mise run test", {"mise.toml": '[tasks.test]\nrun = "pytest"\n'}),
+        ("mise run ci", {".mise/tasks/ci": "#!/bin/sh\npython -m pytest\n"}),
+        ("poe test", {"pyproject.toml": BARE_PYPROJECT + '[tool.poe.tasks]\ntest = "pytest"\n'}),
+        ("devbox run test", {"devbox.json": '{"shell": {"scripts": {"test": "pytest"}}}'}),
+        ("nox", {"noxfile.py": "import nox\n\n@nox.session\ndef t(s):\n    s.run('pytest')\n"}),
+        ("bash scripts/test.sh", {"scripts/test.sh": "#!/bin/sh\nuv run pytest\n"}),
+        ("./scripts/test.sh", {"scripts/test.sh": "py.test tests\n"}),
+        ("py.test", {}),
+        ("behave", {}),
+        ("uv run python -m pytest", {}),
+        ("make test", {}),
+        (
+            "hatch run cov",
+            {
+                "pyproject.toml": BARE_PYPROJECT
+                + "[tool.hatch.envs.default.scripts]\ncov = 'pytest --cov'\n"
+            },
+        ),
+        (
+            "make ci",
+            {
+                "Makefile": "ci:\n\t$(MAKE) test\ntest:\n\tduty test\n",
+                "duties.py": "def test(ctx):\n    ctx.run('pytest')\n",
+            },
+        ),
+    ],
+)
+def test_ci002_follows_task_runners_and_scripts(tmp_path: Path, command: str, files: Files) -> None:
+    tree = {WF: workflow(command), **TESTS, **files}
+    assert status(tmp_path, "CI002", tree) is Status.passed
+
+
+def test_ci002_fails_when_the_task_runs_no_tests(tmp_path: Path) -> None:
+    tree = {WF: workflow("just lint"), **TESTS, "justfile": "lint:\n    ruff check\n"}
+    assert status(tmp_path, "CI002", tree) is Status.failed
+
+
+def test_ci002_reads_local_composite_actions(tmp_path: Path) -> None:
+    action = "runs:\n  using: composite\n  steps:\n    - run: uv run pytest\n      shell: bash\n"
+    tree = {
+        WF: workflow("echo", uses="./.github/actions/test"),
+        ".github/actions/test/action.yml": action,
+        **TESTS,
+    }
+    assert status(tmp_path, "CI002", tree) is Status.passed
+
+
+def test_ci002_reads_gitlab_local_includes(tmp_path: Path) -> None:
+    tree = {
+        ".gitlab-ci.yml": "include:\n  - local: ci/test.yml\n",
+        "ci/test.yml": "unit:\n  script:\n    - pytest\n",
+        **TESTS,
+    }
+    assert status(tmp_path, "CI002", tree) is Status.passed
+
+
+PY = BARE_PYPROJECT
+
+
+@pytest.mark.parametrize(
+    ("check_id", "files", "expected"),
+    [
+        ("PY004", {"setup.cfg": "[flake8]\nmax-line-length = 100\n"}, Status.passed),
+        ("PY004", {"tox.ini": "[flake8]\nignore = E501\n"}, Status.passed),
+        ("PY004", {".pylintrc": "[MASTER]\n"}, Status.passed),
+        ("PY004", {".pre-commit-config.yaml": "repos:\n- hooks:\n  - id: flake8\n"}, Status.passed),
+        ("PY004", {"config/ruff.toml": "line-length = 100\n"}, Status.passed),
+        ("PY004", {"setup.cfg": "[metadata]\nname = x\n"}, Status.failed),
+        ("PY005", {"pyproject.toml": PY + "[tool.pyright]\nstrict = ['src']\n"}, Status.passed),
+        ("PY005", {"pyproject.toml": PY + "[tool.ty.rules]\nx = 'error'\n"}, Status.passed),
+        ("PY005", {"pyrefly.toml": "project-includes = ['src']\n"}, Status.passed),
+        ("PY005", {"setup.cfg": "[mypy]\nstrict = True\n"}, Status.passed),
+        ("PY005", {}, Status.failed),
+        ("GEN007", {"lefthook.yml": "pre-commit:\n  commands: {}\n"}, Status.passed),
+        ("GEN007", {".husky/pre-commit": "npx lint-staged\n"}, Status.passed),
+        ("TST002", {"pyproject.toml": PY + "[tool.pytest]\nminversion = '9.0'\n"}, Status.passed),
+        ("TST002", {".pytest.ini": "[pytest]\n"}, Status.passed),
+        ("TST002", {"setup.cfg": "[tool:pytest]\naddopts = -q\n"}, Status.passed),
+        ("TST002", {"setup.cfg": "[flake8]\nmax-line-length = 100\n"}, Status.failed),
+        ("TST002", {"tox.ini": "[tox]\nenvlist = py311\n"}, Status.failed),
+        ("TST003", {"pytest.ini": "[pytest]\naddopts = --cov=x --cov-fail-under=90\n"}, Status.passed),
+        ("TST003", {"pyproject.toml": PY + "[tool.pytest.ini_options]\naddopts = '--cov-fail-under 80'\n"}, Status.passed),
+        ("TST003", {"setup.cfg": "[coverage:report]\nfail_under = 90\n"}, Status.passed),
+        ("PY003", {"requirements.txt": "torch>=2.0.0\nnumpy\n"}, Status.failed),
+        ("PY003", {"requirements.txt": "torch==2.3.1 \\\n    --hash=sha256:ab\nnumpy==1.26.4\n"}, Status.passed),
+        ("PY003", {"requirements/prod.txt": "# pinned\nfastapi==0.111.0\n"}, Status.passed),
+    ],
+)  # fmt: skip
+def test_the_ecosystems_common_ways_count(
+    tmp_path: Path, check_id: str, files: Files, expected: Status
+) -> None:
+    tree: Files = {"pyproject.toml": PY, **TESTS, **files}
+    assert status(tmp_path, check_id, tree) is expected
+
+
+def test_a_git_ignored_lock_file_does_not_lock(tmp_path: Path) -> None:
+    tree: Files = {"pyproject.toml": PY, "uv.lock": "version = 1\n", ".gitignore": "uv.lock\n"}
+    assert status(tmp_path, "PY003", tree) is Status.failed
+
+
+DOCKER_OK = "FROM python:3.12-slim\nUSER 10001\nHEALTHCHECK CMD true\n"
+
+
+def test_dockerfiles_in_any_folder_are_checked(tmp_path: Path) -> None:
+    found = result(tmp_path, "DOC001", {"docker/train/Dockerfile": "FROM python:3.12\nRUN x\n"})
+    assert found.status is Status.failed
+    assert (found.path, found.line) == ("docker/train/Dockerfile", 1)
+
+
+def test_copy_from_an_unpinned_image_fails_doc003(tmp_path: Path) -> None:
+    text = DOCKER_OK + "COPY --from=ghcr.io/astral-sh/uv:latest /uv /bin/\n"
+    found = result(tmp_path, "DOC003", {"Dockerfile": text})
+    assert found.status is Status.failed
+    assert found.line == 4
+    stage = "FROM python:3.12 AS build\nRUN x\n" + DOCKER_OK + "COPY --from=build /a /a\n"
+    assert status(tmp_path / "b", "DOC003", {"Dockerfile": stage}) is Status.passed
+
+
+def test_composite_actions_and_gitlab_includes_are_pinned(tmp_path: Path) -> None:
+    action = "runs:\n  using: composite\n  steps:\n    - uses: actions/setup-python@v5\n"
+    found = result(tmp_path, "CI004", {".github/actions/setup/action.yml": action})
+    assert found.status is Status.failed
+    assert (found.path, found.line) == (".github/actions/setup/action.yml", 4)
+    gitlab = "include:\n  - project: org/ci\n    ref: main\n    file: /t.yml\n"
+    assert status(tmp_path / "g", "CI004", {".gitlab-ci.yml": gitlab}) is Status.failed
+    pinned = gitlab.replace("main", "a" * 40)
+    assert status(tmp_path / "p", "CI004", {".gitlab-ci.yml": pinned}) is Status.passed
+
+
+# Assembled at run time so that no scanner mistakes this file for a leak.
+SECRETS = {
+    "hugging face": "HF_TOKEN = 'hf_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z'\n",
+    "openai": "OPENAI_API_KEY = 'sk-proj-" + "A" * 24 + "T3Blbk" + "FJ" + "b" * 24 + "'\n",
+    "databricks": "token = 'dapi" + "0123456789abcdef" * 2 + "'\n",
+    "wandb": "WANDB_API_KEY=" + "0123456789" * 4 + "\n",
+    "aws secret": "aws_secret_access_key = "
+    + "wJalrXUtnFEMI/K7MDENG/bPxRfiCY"
+    + "EXAMPLEKE"
+    + "Y\n",
+    "redis": "REDIS_URL = 'redis://:" + "s3cr3tpw@cache.internal:6379/0'\n",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SECRETS))
+def test_ml_ecosystem_tokens_are_found_with_their_line(tmp_path: Path, kind: str) -> None:
+    found = result(tmp_path, "SEC004", {"src/settings.py": "import os\n" + SECRETS[kind]})
+    assert found.status is Status.failed, kind
+    assert (found.path, found.line) == ("src/settings.py", 2)
+
+
+def test_fake_secrets_in_test_fixtures_are_not_leaks(tmp_path: Path) -> None:
+    files: Files = {
+        "tests/fixtures/settings.py": SECRETS["hugging face"],
+        "tests/test_x.py": SECRETS["openai"],
+        "testdata/.env": "A=1\n",
+    }
+    for check_id in ("SEC004", "SEC002"):
+        assert status(tmp_path / check_id, check_id, files) is Status.passed
+
+
+def test_secrets_are_found_outside_git_too(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "plain", {"app.py": SECRETS["databricks"]}, use_git=False)
+    (found,) = run_checks(root, select=["SEC004"]).results
+    assert (found.status, found.path, found.line) == (Status.failed, "app.py", 1)
+
+
+def test_results_in_a_monorepo_folder_are_relative_to_the_repository(tmp_path: Path) -> None:
+    root = make_repo(
+        tmp_path / "mono",
+        {
+            "services/model/pyproject.toml": PY,
+            "services/model/.env": "A=1\n",
+            "services/model/train.py": SECRETS["hugging face"],
+            ".github/workflows/ci.yml": workflow("pytest", uses="actions/checkout@v4"),
+        },
+    )
+    report = run_checks(root / "services" / "model", select=["SEC", "CI004"])
+    by_id = {r.id: r for r in report.results}
+    assert (by_id["SEC002"].status, by_id["SEC002"].path) == (
+        Status.failed,
+        "services/model/.env",
+    )
+    assert by_id["SEC004"].path == "services/model/train.py"
+    assert (by_id["CI004"].status, by_id["CI004"].path) == (Status.failed, WF)
+
+
+def test_every_result_points_at_a_real_file(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {"train.py": "x = 1\n", "Dockerfile": "FROM x\n"})
+    git(root, "commit", "--quiet", "-m", "x")
+    for found in run_checks(root).results:
+        if found.status is Status.failed:
+            assert (root / found.path).is_file(), found
+            assert found.line >= 1
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("dvc.yaml", "stages:\n  train:\n    cmd: python train.py\n    outs:\n"),
+        ("pyproject.toml", "tool = 1\n[project]\nname = 'x'\n"),
+        ("dvc.yaml", "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+            f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+            for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+        )),
+        (".github/workflows/ci.yml", "a:" + " [" * 5000 + "]" * 5000 + "\n"),
+        ("pyproject.toml", "a = " + "[" * 5000 + "]" * 5000 + "\n"),
+        (".copier-answers.yml", "\xff\xfe not utf-8"),
+    ],
+)  # fmt: skip
+def test_hostile_and_half_written_inputs_never_crash(tmp_path: Path, name: str, text: str) -> None:
+    report = run_checks(make_repo(tmp_path / "r", {name: text, "train.py": "x = 1\n"}))
+    assert report.results
+
+
+def test_a_deep_folder_tree_and_symlink_loops_outside_git(tmp_path: Path) -> None:
+    root = tmp_path / "deep"
+    folder = root
+    for _ in range(300):
+        folder = folder / "d"
+    folder.mkdir(parents=True)
+    (folder / "x.py").write_text("x = 1\n", encoding="utf-8")
+    (root / "loop").symlink_to(root)
+    assert run_checks(root).results
