@@ -3,10 +3,17 @@
 Importing this module costs about a third of a second, so callers import it
 inside the functions that render, never at module level: ``mlops-new --help``
 must stay fast.  Copier's exceptions are translated into ours here.
+
+Trust boundary: copier's own git calls (cloning the template, its index
+checks) run with the same hardened git configuration as ours, a render that
+names a ``.git`` path, an absolute path or a symlink leaving the render is
+refused before the caller sees it, and without ``trust`` no template code
+(tasks, Jinja extensions) runs.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from collections.abc import Iterator, Mapping
@@ -16,6 +23,7 @@ from typing import Any
 
 import copier
 from copier import errors as copier_errors
+from plumbum import local
 
 from mlops_new.errors import (
     AbortedError,
@@ -36,13 +44,17 @@ def copy(
     user_defaults: Mapping[str, Any],
     defaults: bool,
     trust: bool = False,
+    skip_tasks: bool = False,
 ) -> None:
     """Render ``src`` at ``ref`` into the (new, empty) folder ``dst``.
 
     The user's own copier settings file is ignored: only what mlops-new passes
     decides the answers, so a project renders the same on every machine.
+    ``skip_tasks``: the template's tasks do not run (renders for an update or a
+    diff: template code runs on creation only).  Raises
+    :class:`TemplateSourceError` if the render holds a forbidden path.
     """
-    with _calling(src):
+    with _calling(src), _hardened_git(src):
         copier.run_copy(
             src,
             dst,
@@ -53,8 +65,10 @@ def copy(
             user_defaults=dict(user_defaults),
             quiet=True,
             unsafe=trust,
+            skip_tasks=skip_tasks,
             cleanup_on_error=False,
         )
+    refuse_forbidden_paths(dst, src)
 
 
 def update(
@@ -92,6 +106,59 @@ _SETTINGS = copier.Settings(defaults={}, trust=[])
 """Never the user's own copier settings: the same answers render the same everywhere."""
 
 
+def refuse_forbidden_paths(root: Path, src: str) -> None:
+    """Refuse a render at ``root`` holding a ``.git`` path or a symlink leaving it.
+
+    Absolute and ``..`` paths never land (copier refuses them; translated
+    below); a ``.git`` folder or file would hand the project's repository to
+    the template (hooks, config), and a symlink out of the project would let
+    later writes and reads go elsewhere.
+    """
+    if not root.exists():
+        return
+    top = root.resolve()
+    for folder, dirs, files in os.walk(root):
+        for name in (*dirs, *files):
+            path = Path(folder) / name
+            rel = path.relative_to(root).as_posix()
+            if name.lower() == ".git":
+                raise _forbidden(src, f"renders the path '{rel}' (a .git component)")
+            if path.is_symlink():
+                target = path.readlink()
+                if target.is_absolute() or not path.resolve().is_relative_to(top):
+                    raise _forbidden(
+                        src, f"renders the symlink '{rel}' -> '{target}', pointing outside it"
+                    )
+
+
+def _forbidden(src: str, what: str) -> TemplateSourceError:
+    return TemplateSourceError(
+        f"The template {src} {what}; mlops-new refuses it and wrote nothing.",
+        "Fix the template, or use another one.",
+    )
+
+
+@contextmanager
+def _hardened_git(src: str) -> Iterator[None]:
+    """Copier's own git processes get our hardened configuration (see ``git.hardened_env``).
+
+    plumbum (copier's process runner) keeps its own copy of the environment,
+    so both it and ``os.environ`` (tasks, trusted only) are set for the call.
+    """
+    from mlops_new.git import hardened_env  # noqa: PLC0415
+
+    local_src = Path(src).expanduser()
+    env = hardened_env(local_src if local_src.is_dir() else None)
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        with local.env(**env):
+            yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @contextmanager
 def _calling(src: str) -> Iterator[None]:
     """Around every copier call: our errors for copier's, copier's warnings silenced."""
@@ -118,6 +185,9 @@ def _translated(src: str) -> Iterator[None]:
         ) from exc
     except (copier_errors.ConfigFileError, copier_errors.UnsupportedVersionError) as exc:
         raise TemplateSourceError(f"The template {src} cannot be used: {exc}") from exc
+    except copier_errors.PathError as exc:
+        first = str(exc).splitlines()[0]
+        raise _forbidden(src, f"renders a path outside the project ({first})") from exc
     except copier_errors.UserMessageError as exc:
         raise MlopsNewError(str(exc)) from exc
     except ValueError as exc:
