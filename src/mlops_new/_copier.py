@@ -45,17 +45,18 @@ def copy(
     defaults: bool,
     trust: bool = False,
     skip_tasks: bool = False,
-) -> None:
-    """Render ``src`` at ``ref`` into the (new, empty) folder ``dst``.
+) -> dict[str, Any]:
+    """Render ``src`` at ``ref`` into the (new, empty) folder ``dst``; the template's questions.
 
     The user's own copier settings file is ignored: only what mlops-new passes
     decides the answers, so a project renders the same on every machine.
     ``skip_tasks``: the template's tasks do not run (renders for an update or a
     diff: template code runs on creation only).  Raises
     :class:`TemplateSourceError` if the render holds a forbidden path.
+    The questions (name -> settings) let the caller validate given answers.
     """
     with _calling(src), _hardened_git(src):
-        copier.run_copy(
+        worker = copier.run_copy(
             src,
             dst,
             data=dict(data),
@@ -68,7 +69,9 @@ def copy(
             skip_tasks=skip_tasks,
             cleanup_on_error=False,
         )
+        questions = dict(worker.template.questions_data)
     refuse_forbidden_paths(dst, src)
+    return questions
 
 
 def update(
