@@ -23,14 +23,16 @@ from typing import Any
 
 import copier
 from copier import errors as copier_errors
-from plumbum import local
+from plumbum import ProcessExecutionError, local
 
 from mlops_new.errors import (
     AbortedError,
     InvalidAnswerError,
     MlopsNewError,
+    StoreError,
     TemplateSourceError,
 )
+from mlops_new.template_store import STORE_SRC
 
 _ANSWER_ERRORS = ("Validation error for question", "Invalid choice for", "Question ")
 
@@ -194,15 +196,44 @@ def _translated(src: str) -> Iterator[None]:
     except copier_errors.UserMessageError as exc:
         raise MlopsNewError(str(exc)) from exc
     except ValueError as exc:
-        required = re.match(r'Question "(\w+)" is required', str(exc))
-        if required:
-            name = required.group(1)
-            raise InvalidAnswerError(
-                f"The question '{name}' has no default and no answer.",
-                f"Answer it with -d {name}=VALUE.",
-            ) from exc
-        if str(exc).startswith(_ANSWER_ERRORS):
-            raise InvalidAnswerError(
-                f"{exc}.", "Fix the value given with -d/--data-file, or leave it to its default."
-            ) from exc
-        raise
+        mapped = _answer_error(exc)
+        if mapped is None:
+            raise
+        raise mapped from exc
+    except ProcessExecutionError as exc:
+        raise _git_error(src, exc) from exc
+
+
+def _answer_error(exc: ValueError) -> InvalidAnswerError | None:
+    required = re.match(r'Question "(\w+)" is required', str(exc))
+    if required:
+        name = required.group(1)
+        return InvalidAnswerError(
+            f"The question '{name}' has no default and no answer.",
+            f"Answer it with -d {name}=VALUE.",
+        )
+    if str(exc).startswith(_ANSWER_ERRORS):
+        return InvalidAnswerError(
+            f"{_one_line(str(exc))}.",
+            "Fix the value given with -d/--data-file, or leave it to its default.",
+        )
+    return None
+
+
+def _git_error(src: str, exc: ProcessExecutionError) -> MlopsNewError:
+    """Copier's git failed on ``src``: the store's (exit 5) or the template's fault."""
+    lines = str(exc.stderr or "").strip().splitlines()
+    reason = _one_line(lines[-1] if lines else f"git exited with {exc.retcode}")
+    if src == STORE_SRC:
+        return StoreError(
+            f"The template store {src} cannot be read: {reason}",
+            f"Move {src} aside and retry; it is rebuilt from the package.",
+        )
+    return TemplateSourceError(f"The template {src} cannot be read: {reason}")
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """``text`` on one line with control characters escaped (no terminal escapes)."""
+    flat = " ".join(text.split("\n"))
+    shown = "".join(char if char.isprintable() else repr(char)[1:-1] for char in flat)
+    return shown if len(shown) <= limit else f"{shown[:limit]}..."
