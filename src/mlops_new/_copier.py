@@ -91,7 +91,7 @@ def update(
     ``conflict="inline"``; ``"rej"`` files can swallow non-conflicting edits).
     Template tasks never run again on update: they are for creation.
     """
-    with _calling(src):
+    with _calling(src), _hardened_git(src):
         copier.run_update(
             dst,
             data=dict(data),
@@ -194,7 +194,9 @@ def _translated(src: str) -> Iterator[None]:
         first = str(exc).splitlines()[0]
         raise _forbidden(src, f"renders a path outside the project ({first})") from exc
     except copier_errors.UserMessageError as exc:
-        raise MlopsNewError(str(exc)) from exc
+        raise TemplateSourceError(
+            f"The template {src} cannot be used: {_one_line(str(exc))}"
+        ) from exc
     except ValueError as exc:
         mapped = _answer_error(exc)
         if mapped is None:
