@@ -91,7 +91,7 @@ def update(
     ``conflict="inline"``; ``"rej"`` files can swallow non-conflicting edits).
     Template tasks never run again on update: they are for creation.
     """
-    with _calling(src), _hardened_git(src):
+    with _calling(src):
         copier.run_update(
             dst,
             data=dict(data),

@@ -71,8 +71,9 @@ def make_template(
     copier_extra: str = "",
     symlinks: dict[str, str] | None = None,
     executable: tuple[str, ...] = (),
+    tag: str | None = "v0.1.0",
 ) -> Path:
-    """A copier template as a git repository tagged v0.1.0."""
+    """A copier template as a git repository (tagged ``tag``: copier renders that tag)."""
     where.mkdir(parents=True)
     build_tree(where, {"copier.yml": BASE_COPIER + copier_extra, **BASE_FILES, **files})
     for name in executable:
@@ -83,7 +84,8 @@ def make_template(
     git(where, "init", "--quiet")
     git(where, "add", "--all")
     git(where, "commit", "--quiet", "-m", "template")
-    git(where, "tag", "v0.1.0")
+    if tag:
+        git(where, "tag", tag)
     return where
 
 

@@ -124,8 +124,11 @@ def test_paths_leaving_the_project_are_refused(scene: Scene, run_cli: Run, name:
 
 
 def test_template_repository_config_does_not_run(scene: Scene, run_cli: Run) -> None:
-    """A local template's own .git/config (fsmonitor, filters) and hooks stay inert."""
-    template = make_template(scene.root / "tpl", {".gitattributes": "* filter=evil\n"})
+    """A local template's own .git/config (fsmonitor, filters) and hooks stay inert.
+
+    Untagged and dirty, so copier runs `git status` in it and commits the changes.
+    """
+    template = make_template(scene.root / "tpl", {".gitattributes": "* filter=evil\n"}, tag=None)
     hooks = template / ".git" / "hooks"
     for hook in ("post-checkout", "pre-commit", "post-commit"):
         (hooks / hook).write_text(_hook(scene), encoding="utf-8")
