@@ -31,6 +31,7 @@ from mlops_new.errors import (
     MlopsNewError,
     StoreError,
     TemplateSourceError,
+    UserError,
 )
 from mlops_new.template_store import STORE_SRC
 
@@ -91,7 +92,7 @@ def update(
     ``conflict="inline"``; ``"rej"`` files can swallow non-conflicting edits).
     Template tasks never run again on update: they are for creation.
     """
-    with _calling(src):
+    with _calling(src), _hardened_git(src, dst):
         copier.run_update(
             dst,
             data=dict(data),
@@ -144,7 +145,7 @@ def _forbidden(src: str, what: str) -> TemplateSourceError:
 
 
 @contextmanager
-def _hardened_git(src: str) -> Iterator[None]:
+def _hardened_git(src: str, *repos: Path) -> Iterator[None]:
     """Copier's own git processes get our hardened configuration (see ``git.hardened_env``).
 
     plumbum (copier's process runner) keeps its own copy of the environment,
@@ -153,7 +154,7 @@ def _hardened_git(src: str) -> Iterator[None]:
     from mlops_new.git import hardened_env  # noqa: PLC0415
 
     local_src = Path(src).expanduser()
-    env = hardened_env(local_src if local_src.is_dir() else None)
+    env = hardened_env(repos=(local_src, *repos) if local_src.is_dir() else repos)
     saved = dict(os.environ)
     os.environ.update(env)
     try:
@@ -198,7 +199,7 @@ def _translated(src: str) -> Iterator[None]:
             f"The template {src} cannot be used: {_one_line(str(exc))}"
         ) from exc
     except ValueError as exc:
-        mapped = _answer_error(exc)
+        mapped = _answer_error(src, exc)
         if mapped is None:
             raise
         raise mapped from exc
@@ -206,13 +207,18 @@ def _translated(src: str) -> Iterator[None]:
         raise _git_error(src, exc) from exc
 
 
-def _answer_error(exc: ValueError) -> InvalidAnswerError | None:
+def _answer_error(src: str, exc: ValueError) -> UserError | None:
     required = re.match(r'Question "(\w+)" is required', str(exc))
     if required:
         name = required.group(1)
         return InvalidAnswerError(
             f"The question '{name}' has no default and no answer.",
             f"Answer it with -d {name}=VALUE.",
+        )
+    if str(exc).startswith("Local template must be a directory"):
+        return TemplateSourceError(
+            f"The template source {_one_line(src)} is neither a folder nor a git URL.",
+            "Check _src_path in .copier-answers.yml (git log -p -- .copier-answers.yml).",
         )
     if str(exc).startswith(_ANSWER_ERRORS):
         return InvalidAnswerError(

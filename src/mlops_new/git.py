@@ -127,19 +127,22 @@ def run(
     return proc
 
 
-def hardened_env(cwd: Path | None = None, extra: dict[str, str] | None = None) -> dict[str, str]:
+def hardened_env(
+    cwd: Path | None = None, extra: dict[str, str] | None = None, repos: tuple[Path, ...] = ()
+) -> dict[str, str]:
     """The environment of a hardened git call in ``cwd``: :data:`HARDENING` and driver overrides.
 
     Also given to copier around its own git calls (see ``_copier``), so the
-    ``-c`` options travel as ``GIT_CONFIG_*`` variables too.
+    ``-c`` options travel as ``GIT_CONFIG_*`` variables too; ``repos`` adds the
+    driver overrides of more repositories (the template's and the project's).
     """
     base = {k: v for k, v in os.environ.items() if k not in _UNSET_ENV}
     pairs = [
         (HARDENING[i + 1].partition("=")[0], HARDENING[i + 1].partition("=")[2])
         for i in range(0, len(HARDENING), 2)
     ]
-    if cwd is not None:
-        pairs.extend(driver_overrides(cwd))
+    for repo in (cwd, *repos) if cwd is not None else repos:
+        pairs.extend(driver_overrides(repo))
     # The user's own GIT_CONFIG_* entries stay; ours come after them and win.
     count = base.get("GIT_CONFIG_COUNT", "")
     start = int(count) if count.isdigit() else 0

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.security.conftest import Run, Scene, assert_clear_error, make_template
+from tests.security.conftest import Ran, Run, Scene, assert_clear_error, make_template
 
 USER_ERROR = 4
 
 
-def _create(run_cli: Run, template: Path, *extra: str) -> object:
+def _create(run_cli: Run, template: Path, *extra: str) -> Ran:
     return run_cli("proj", "--template", str(template), "--defaults", "--no-lock", *extra)
 
 
