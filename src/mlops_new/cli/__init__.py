@@ -89,4 +89,8 @@ def install_signal_handlers() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     install_signal_handlers()
-    app(args=route(sys.argv[1:] if argv is None else argv), prog_name="mlops-new")
+    try:
+        app(args=route(sys.argv[1:] if argv is None else argv), prog_name="mlops-new")
+    except KeyboardInterrupt:  # before a command's own handling began, or after it ended
+        sys.stderr.write("Aborted.\n")
+        sys.exit(130)
