@@ -111,7 +111,9 @@ def check_src_path(src: Any, where: str) -> str:
         or src.startswith("-")
         or any(ord(char) < 32 or ord(char) == 127 for char in src)
     )
-    if not bad and ("://" in src or src.startswith(("gh:", "gl:")) or _looks_scp(src)):
+    if not bad and (
+        "://" in src or "::" in src or src.startswith(("gh:", "gl:")) or _looks_scp(src)
+    ):
         bad = not _URL.match(src)
     if bad:
         raise NotAProjectError(
