@@ -3,10 +3,17 @@
 Importing this module costs about a third of a second, so callers import it
 inside the functions that render, never at module level: ``mlops-new --help``
 must stay fast.  Copier's exceptions are translated into ours here.
+
+Trust boundary: copier's own git calls (cloning the template, its index
+checks) run with the same hardened git configuration as ours, a render that
+names a ``.git`` path, an absolute path or a symlink leaving the render is
+refused before the caller sees it, and without ``trust`` no template code
+(tasks, Jinja extensions) runs.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from collections.abc import Iterator, Mapping
@@ -16,13 +23,17 @@ from typing import Any
 
 import copier
 from copier import errors as copier_errors
+from plumbum import ProcessExecutionError, local
 
 from mlops_new.errors import (
     AbortedError,
     InvalidAnswerError,
     MlopsNewError,
+    StoreError,
     TemplateSourceError,
+    UserError,
 )
+from mlops_new.template_store import STORE_SRC
 
 _ANSWER_ERRORS = ("Validation error for question", "Invalid choice for", "Question ")
 
@@ -37,16 +48,18 @@ def copy(
     defaults: bool,
     trust: bool = False,
     skip_tasks: bool = False,
-) -> None:
-    """Render ``src`` at ``ref`` into the (new, empty) folder ``dst``.
+) -> dict[str, Any]:
+    """Render ``src`` at ``ref`` into the (new, empty) folder ``dst``; the template's questions.
 
     The user's own copier settings file is ignored: only what mlops-new passes
     decides the answers, so a project renders the same on every machine.
     ``skip_tasks``: the template's tasks do not run (renders for an update or a
-    diff: template code runs on creation only).
+    diff: template code runs on creation only).  Raises
+    :class:`TemplateSourceError` if the render holds a forbidden path.
+    The questions (name -> settings) let the caller validate given answers.
     """
-    with _calling(src):
-        copier.run_copy(
+    with _calling(src), _hardened_git(src):
+        worker = copier.run_copy(
             src,
             dst,
             data=dict(data),
@@ -59,10 +72,66 @@ def copy(
             skip_tasks=skip_tasks,
             cleanup_on_error=False,
         )
+        questions = dict(worker.template.questions_data)
+    refuse_forbidden_paths(dst, src)
+    return questions
 
 
 _SETTINGS = copier.Settings(defaults={}, trust=[])
 """Never the user's own copier settings: the same answers render the same everywhere."""
+
+
+def refuse_forbidden_paths(root: Path, src: str) -> None:
+    """Refuse a render at ``root`` holding a ``.git`` path or a symlink leaving it.
+
+    Absolute and ``..`` paths never land (copier refuses them; translated
+    below); a ``.git`` folder or file would hand the project's repository to
+    the template (hooks, config), and a symlink out of the project would let
+    later writes and reads go elsewhere.
+    """
+    if not root.exists():
+        return
+    top = root.resolve()
+    for folder, dirs, files in os.walk(root):
+        for name in (*dirs, *files):
+            path = Path(folder) / name
+            rel = path.relative_to(root).as_posix()
+            if name.lower() == ".git":
+                raise _forbidden(src, f"renders the path '{rel}' (a .git component)")
+            if path.is_symlink():
+                target = path.readlink()
+                if target.is_absolute() or not path.resolve().is_relative_to(top):
+                    raise _forbidden(
+                        src, f"renders the symlink '{rel}' -> '{target}', pointing outside it"
+                    )
+
+
+def _forbidden(src: str, what: str) -> TemplateSourceError:
+    return TemplateSourceError(
+        f"The template {src} {what}; mlops-new refuses it and wrote nothing.",
+        "Fix the template, or use another one.",
+    )
+
+
+@contextmanager
+def _hardened_git(src: str, *repos: Path) -> Iterator[None]:
+    """Copier's own git processes get our hardened configuration (see ``git.hardened_env``).
+
+    plumbum (copier's process runner) keeps its own copy of the environment,
+    so both it and ``os.environ`` (tasks, trusted only) are set for the call.
+    """
+    from mlops_new.git import hardened_env  # noqa: PLC0415
+
+    local_src = Path(src).expanduser()
+    env = hardened_env(repos=(local_src, *repos) if local_src.is_dir() else repos)
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        with local.env(**env):
+            yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @contextmanager
@@ -91,18 +160,57 @@ def _translated(src: str) -> Iterator[None]:
         ) from exc
     except (copier_errors.ConfigFileError, copier_errors.UnsupportedVersionError) as exc:
         raise TemplateSourceError(f"The template {src} cannot be used: {exc}") from exc
+    except copier_errors.PathError as exc:
+        first = str(exc).splitlines()[0]
+        raise _forbidden(src, f"renders a path outside the project ({first})") from exc
     except copier_errors.UserMessageError as exc:
-        raise MlopsNewError(str(exc)) from exc
+        raise TemplateSourceError(
+            f"The template {src} cannot be used: {_one_line(str(exc))}"
+        ) from exc
     except ValueError as exc:
-        required = re.match(r'Question "(\w+)" is required', str(exc))
-        if required:
-            name = required.group(1)
-            raise InvalidAnswerError(
-                f"The question '{name}' has no default and no answer.",
-                f"Answer it with -d {name}=VALUE.",
-            ) from exc
-        if str(exc).startswith(_ANSWER_ERRORS):
-            raise InvalidAnswerError(
-                f"{exc}.", "Fix the value given with -d/--data-file, or leave it to its default."
-            ) from exc
-        raise
+        mapped = _answer_error(src, exc)
+        if mapped is None:
+            raise
+        raise mapped from exc
+    except ProcessExecutionError as exc:
+        raise _git_error(src, exc) from exc
+
+
+def _answer_error(src: str, exc: ValueError) -> UserError | None:
+    required = re.match(r'Question "(\w+)" is required', str(exc))
+    if required:
+        name = required.group(1)
+        return InvalidAnswerError(
+            f"The question '{name}' has no default and no answer.",
+            f"Answer it with -d {name}=VALUE.",
+        )
+    if str(exc).startswith("Local template must be a directory"):
+        return TemplateSourceError(
+            f"The template source {_one_line(src)} is neither a folder nor a git URL.",
+            "Check _src_path in .copier-answers.yml (git log -p -- .copier-answers.yml).",
+        )
+    if str(exc).startswith(_ANSWER_ERRORS):
+        return InvalidAnswerError(
+            f"{_one_line(str(exc))}.",
+            "Fix the value given with -d/--data-file, or leave it to its default.",
+        )
+    return None
+
+
+def _git_error(src: str, exc: ProcessExecutionError) -> MlopsNewError:
+    """Copier's git failed on ``src``: the store's (exit 5) or the template's fault."""
+    lines = str(exc.stderr or "").strip().splitlines()
+    reason = _one_line(lines[-1] if lines else f"git exited with {exc.retcode}")
+    if src == STORE_SRC:
+        return StoreError(
+            f"The template store {src} cannot be read: {reason}",
+            f"Move {src} aside and retry; it is rebuilt from the package.",
+        )
+    return TemplateSourceError(f"The template {src} cannot be read: {reason}")
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """``text`` on one line with control characters escaped (no terminal escapes)."""
+    flat = " ".join(text.split("\n"))
+    shown = "".join(char if char.isprintable() else repr(char)[1:-1] for char in flat)
+    return shown if len(shown) <= limit else f"{shown[:limit]}..."

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -15,13 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from mlops_new import __version__, source
-from mlops_new.answers import read_answers
+from mlops_new.answers import read_answers, validate_answers
 from mlops_new.config import Settings, load_policy_file
 from mlops_new.errors import DestinationExistsError, InvalidNameError
 from mlops_new.git import identity, init_and_commit, require_git
 from mlops_new.results import CreateResult
 
 _NAME = re.compile(r"^[A-Za-z](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$")
+MAX_NAME = 100
+"""Longest project name: file systems allow 255 bytes, staging folders add a prefix."""
+_DEFERRED = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 
 
@@ -47,18 +54,22 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
     parent and moved only once complete.
     """
     require_git()
-    target = target.expanduser().absolute()
+    # Lexically normal: `a/../b` must not create (and leave) an empty `a/`.
+    target = Path(os.path.abspath(target.expanduser()))  # noqa: PTH100  (Path.absolute keeps ..)
     name = validate_target(target)
+    given = dict(options.data or {})  # the user's own answers: validated after the render
     options = _with_settings(options)
     template = source.resolve(options.template, options.ref)
     src, ref = template.src, template.tag
     who = identity(Path.cwd())
     with _parent_folders(target.parent), _staging(target.parent, name) as staging:
-        _render(src, ref, staging, user_defaults(name, who), options)
+        with _temporary_files_in(staging.parent):
+            questions = _render(src, ref, staging, user_defaults(name, who), options)
+        validate_answers(given, questions)
         answers = read_answers(staging)
         # A policy shipped inside the template applies from the first render.
         options.settings.policy.merged(load_policy_file(staging)).refuse_locked(answers)
-        warnings = [] if not options.lock else _uv_lock(staging)
+        warnings = [] if not options.lock else _lock_if_trusted(staging, options)
         version = str(answers.get("_commit", "")) or template.label
         commit, fallback = init_and_commit(
             staging,
@@ -95,6 +106,11 @@ def _with_settings(options: CreateOptions) -> CreateOptions:
 def validate_target(target: Path) -> str:
     """Check that ``target`` can become a project and return the project's name."""
     name = target.name
+    if len(name) > MAX_NAME:
+        raise InvalidNameError(
+            f"The project name '{name[:20]}...' is {len(name)} characters long; "
+            f"use at most {MAX_NAME}.",
+        )
     if not _NAME.match(name):
         suggestion = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "my-project"
         if not suggestion[0].isalpha():
@@ -102,6 +118,11 @@ def validate_target(target: Path) -> str:
         raise InvalidNameError(
             f"'{name}' is not a valid project name: use letters, digits, '-' and '_', "
             f"starting with a letter and ending with a letter or digit (try '{suggestion}')."
+        )
+    if target.is_symlink() and not target.exists():
+        raise DestinationExistsError(
+            f"'{target}' is a symlink to a missing folder; mlops-new does not write through it.",
+            "Choose another NAME, or remove that symlink first.",
         )
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise DestinationExistsError(
@@ -127,10 +148,10 @@ def user_defaults(name: str, who: tuple[str, str] | None) -> dict[str, Any]:
 
 def _render(
     src: str, ref: str | None, dst: Path, user_defaults: dict[str, Any], options: CreateOptions
-) -> None:
+) -> dict[str, Any]:
     from mlops_new import _copier  # noqa: PLC0415  (lazy: importing copier is slow)
 
-    _copier.copy(
+    return _copier.copy(
         src,
         dst,
         ref=ref,
@@ -139,6 +160,21 @@ def _render(
         defaults=options.defaults,
         trust=options.trust,
     )
+
+
+def _lock_if_trusted(project: Path, options: CreateOptions) -> list[str]:
+    """``uv lock`` for the bundled template or with ``--trust``; a warning otherwise.
+
+    Locking builds the project's own package, so it runs the template's build
+    backend (``backend-path = ["."]`` is code from the template).
+    """
+    if options.template is None or options.trust:
+        return _uv_lock(project)
+    return [
+        "uv lock skipped: locking runs the template's build backend, and --template "
+        "is not trusted; review the project, then run `uv lock` and commit uv.lock "
+        "(or create it with --trust)."
+    ]
 
 
 def _uv_lock(project: Path) -> list[str]:
@@ -180,23 +216,57 @@ def _parent_folders(parent: Path) -> Iterator[None]:
         if folder.exists():
             break
         first_missing = folder
-    parent.mkdir(parents=True, exist_ok=True)
+    with _signals_deferred():
+        parent.mkdir(parents=True, exist_ok=True)
     try:
         yield
     except BaseException:
         if first_missing is not None:
-            shutil.rmtree(first_missing, ignore_errors=True)
+            with _signals_deferred():
+                shutil.rmtree(first_missing, ignore_errors=True)
         raise
 
 
 @contextmanager
 def _staging(parent: Path, name: str) -> Iterator[Path]:
-    """A temporary folder beside the target, removed whatever happens."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.mlops-new-", dir=parent))
+    """A temporary folder beside the target, removed whatever happens.
+
+    A second SIGTERM/SIGHUP/Ctrl-C waits until the folder is made or removed,
+    so an interruption never leaves a hidden ``.NAME.mlops-new-*`` folder.
+    """
+    with _signals_deferred():
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.mlops-new-", dir=parent))
     try:
         yield tmp / name
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with _signals_deferred():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold interrupting signals until the block is done (they are delivered after it)."""
+    if not _DEFERRED or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextmanager
+def _temporary_files_in(folder: Path) -> Iterator[None]:
+    """Temporary files (copier's template clone) go under ``folder``, removed with it."""
+    scratch = folder / "tmp"
+    scratch.mkdir(exist_ok=True)
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(scratch)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved
 
 
 def _move_into_place(staging: Path, target: Path) -> None:

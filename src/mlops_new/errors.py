@@ -7,6 +7,8 @@ prints ``message`` (and ``hint``) without a traceback.  Anything that is not an
 
 from __future__ import annotations
 
+import errno
+
 
 class MlopsNewError(Exception):
     """Base class: a failure mlops-new can explain to its user."""
@@ -70,3 +72,30 @@ class DowngradeError(UserError):
 
 class ConflictsError(MlopsNewError):
     """An update left conflicts to resolve (raised by the CLI after reporting them)."""
+
+
+class FileSystemError(UserError):
+    """The file system refused: read-only, full, a name too long, a missing or looping path."""
+
+
+USER_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in (
+        "EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT", "ENAMETOOLONG", "ENOENT",
+        "ENOTDIR", "EISDIR", "ELOOP", "EEXIST", "ENOTEMPTY", "EMLINK", "EFBIG", "EXDEV",
+    )
+    if hasattr(errno, name)
+)  # fmt: skip
+"""``errno`` values a user (their disk, permissions or paths) causes, not a bug."""
+
+
+def from_os_error(exc: OSError) -> FileSystemError | None:
+    """The user error for a file system failure the user can fix, else ``None`` (a bug)."""
+    if exc.errno not in USER_ERRNOS:
+        return None
+    where = f" '{exc.filename}'" if exc.filename else ""
+    reason = exc.strerror or "file system error"
+    return FileSystemError(
+        f"Cannot use{where}: {reason}.",
+        "Free some space, pick a writable folder or a shorter path, and retry.",
+    )

@@ -5,11 +5,20 @@ templates are other people's data, so nothing configured in them may run code:
 hooks, fsmonitor, pagers, editors, credential helpers, ssh commands and exotic
 transports are switched off on the command line (which wins over every config
 file), and callers put ``--`` before paths and sources.
+
+A repository's own config can also name programs per path: filters
+(``filter.<name>.clean/smudge/process``), diff drivers and textconv, merge
+drivers, and a remote's upload/receive-pack.  :func:`driver_overrides` reads
+those keys once per repository (its includes, conditional ones too) and
+overrides each with a harmless value (or the user's own global one) through
+``GIT_CONFIG_*`` variables, which win over every config file as ``-c`` does.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -27,7 +36,6 @@ HARDENING: tuple[str, ...] = (
     "-c", "core.askPass=",
     "-c", "core.sshCommand=ssh",
     "-c", "credential.helper=",
-    "-c", "diff.external=",
     "-c", "protocol.allow=never",
     "-c", "protocol.file.allow=always",
     "-c", "protocol.https.allow=always",
@@ -43,11 +51,40 @@ _ENV = {
     "GIT_TERMINAL_PROMPT": "0",
     "GIT_ASKPASS": "true",
     "SSH_ASKPASS": "true",
-    "GIT_EXTERNAL_DIFF": "",
     "GIT_PAGER": "cat",
     "GIT_EDITOR": "true",
     "LC_ALL": "C",
 }
+
+
+_UNSET_ENV = ("GIT_EXTERNAL_DIFF",)
+"""Removed from every git call's environment (porcelain diffs get ``--no-ext-diff`` too)."""
+
+_NO_EXT_DIFF = frozenset({"diff", "show", "log"})
+"""Porcelain commands that would run ``diff.external`` or a driver's ``command``."""
+
+_DRIVER_KEY = re.compile(
+    r"^(?:filter\.(?P<f>.+)\.(?:clean|smudge|process|required)"
+    r"|diff\.(?P<d>.+)\.(?:command|textconv)"
+    r"|merge\.(?P<m>.+)\.driver"
+    r"|remote\.(?P<r>.+)\.(?:uploadpack|receivepack))$"
+)
+_DRIVER_PATTERN = r"^(filter|diff|merge|remote)\."
+_SAFE_VALUES = {
+    "clean": "",
+    "smudge": "",
+    "process": "",
+    "required": "false",
+    "command": "",
+    "textconv": "cat",
+    "driver": "git merge-file --marker-size=%L %A %O %B",
+    "uploadpack": "git-upload-pack",
+    "receivepack": "git-receive-pack",
+}
+"""What a repository's driver keys become: no filter, identity textconv, git's text merge."""
+_TRUSTED_SCOPES = ("system", "global")
+_INCLUDE_KEY = re.compile(r"^include(?:if\..*)?\.path$")
+_MAX_INCLUDES = 20
 
 
 class GitError(MlopsNewError):
@@ -77,9 +114,9 @@ def run(
     With ``check`` a non-zero exit raises :class:`GitError` naming the command.
     """
     proc = subprocess.run(
-        [require_git(), *HARDENING, *args],
+        [require_git(), *HARDENING, *_no_ext_diff(args)],
         cwd=cwd,
-        env={**os.environ, **_ENV, **(env or {})},
+        env=hardened_env(cwd, env),
         capture_output=True,
         input=input,
         check=False,
@@ -88,6 +125,117 @@ def run(
         stderr = proc.stderr.decode("utf-8", "replace").strip()
         raise GitError(f"git {' '.join(args)} failed in {cwd}: {stderr}")
     return proc
+
+
+def hardened_env(
+    cwd: Path | None = None, extra: dict[str, str] | None = None, repos: tuple[Path, ...] = ()
+) -> dict[str, str]:
+    """The environment of a hardened git call in ``cwd``: :data:`HARDENING` and driver overrides.
+
+    Also given to copier around its own git calls (see ``_copier``), so the
+    ``-c`` options travel as ``GIT_CONFIG_*`` variables too; ``repos`` adds the
+    driver overrides of more repositories (the template's and the project's).
+    """
+    base = {k: v for k, v in os.environ.items() if k not in _UNSET_ENV}
+    pairs = [
+        (HARDENING[i + 1].partition("=")[0], HARDENING[i + 1].partition("=")[2])
+        for i in range(0, len(HARDENING), 2)
+    ]
+    for repo in (cwd, *repos) if cwd is not None else repos:
+        pairs.extend(driver_overrides(repo))
+    # The user's own GIT_CONFIG_* entries stay; ours come after them and win.
+    count = base.get("GIT_CONFIG_COUNT", "")
+    start = int(count) if count.isdigit() else 0
+    config = {"GIT_CONFIG_COUNT": str(start + len(pairs))}
+    for index, (key, value) in enumerate(pairs, start):
+        config[f"GIT_CONFIG_KEY_{index}"] = key
+        config[f"GIT_CONFIG_VALUE_{index}"] = value
+    return {**base, **_ENV, **config, **(extra or {})}
+
+
+def driver_overrides(cwd: Path) -> tuple[tuple[str, str], ...]:
+    """``(key, value)`` pairs that neutralise the drivers configured by the repository at ``cwd``.
+
+    Cached per folder: a repository's config is read once per process.
+    """
+    try:
+        where = str(cwd.resolve())
+    except OSError:
+        return ()
+    return _driver_overrides(where)
+
+
+@functools.lru_cache(maxsize=4096)
+def _driver_overrides(cwd: str) -> tuple[tuple[str, str], ...]:
+    listed = _config_entries(Path(cwd), ("--show-scope", "--show-origin", "--includes"))
+    trusted = {key: value for scope, _, key, value in listed if scope in _TRUSTED_SCOPES}
+    untrusted = {key for scope, _, key, _ in listed if scope not in (*_TRUSTED_SCOPES, "command")}
+    untrusted |= _conditionally_included_keys(Path(cwd), listed)
+    overrides = []
+    for key in sorted(untrusted):
+        if _DRIVER_KEY.match(key):
+            overrides.append((key, trusted.get(key, _SAFE_VALUES[key.rsplit(".", 1)[1]])))
+    return tuple(overrides)
+
+
+def _config_entries(cwd: Path, options: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
+    """``(scope, origin, key, value)`` of config keys naming drivers or includes."""
+    pattern = f"{_DRIVER_PATTERN}|^include(if)?\\."
+    proc = subprocess.run(
+        [require_git(), "config", "-z", *options, "--get-regexp", pattern],
+        cwd=cwd,
+        env={**{k: v for k, v in os.environ.items() if k not in _UNSET_ENV}, **_ENV},
+        capture_output=True,
+        check=False,
+    )
+    entries = []
+    fields = 3 if "--show-scope" in options else 2
+    parts = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    for index in range(0, len(parts) - fields + 1, fields):
+        chunk = parts[index : index + fields]
+        scope = chunk[0] if fields == 3 else "local"
+        origin = chunk[-2]
+        key, _, value = chunk[-1].partition("\n")
+        entries.append((scope, origin, key, value))
+    return entries
+
+
+def _conditionally_included_keys(cwd: Path, listed: list[tuple[str, str, str, str]]) -> set[str]:
+    """Driver keys in files a repository includes, whether or not the condition holds now."""
+    queue = [
+        (origin, value) for scope, origin, key, value in listed
+        if scope not in _TRUSTED_SCOPES and _INCLUDE_KEY.match(key)
+    ]  # fmt: skip
+    keys: set[str] = set()
+    seen: set[str] = set()
+    while queue and len(seen) < _MAX_INCLUDES:
+        origin, value = queue.pop()
+        path = _include_path(origin, value)
+        if path is None or path in seen:
+            continue
+        seen.add(path)
+        for _, sub_origin, key, sub_value in _config_entries(
+            cwd, ("--show-origin", "--file", path)
+        ):
+            if _INCLUDE_KEY.match(key):
+                queue.append((sub_origin, sub_value))
+            keys.add(key)
+    return keys
+
+
+def _include_path(origin: str, value: str) -> str | None:
+    if not origin.startswith("file:") or not value:
+        return None
+    if value.startswith("~/"):
+        return str(Path(value).expanduser())
+    return str(Path(origin.removeprefix("file:")).parent / value)
+
+
+def _no_ext_diff(args: tuple[str, ...]) -> tuple[str, ...]:
+    """Porcelain diffs get ``--no-ext-diff``: no external diff program runs."""
+    if args and args[0] in _NO_EXT_DIFF:
+        return (args[0], "--no-ext-diff", *args[1:])
+    return args
 
 
 def git(

@@ -92,7 +92,23 @@ def store_path() -> Path:
 
 
 def ensure_store() -> Path:
-    """Make sure the store holds every bundled version and return its path."""
+    """Make sure the store holds every bundled version and return its path.
+
+    A store that cannot be read or written (read-only home, a file in its
+    place, damaged refs) is a :class:`StoreError` (exit 5) naming the fix.
+    """
+    try:
+        return _ensure_store()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise StoreError(
+            f"The template store {STORE_SRC} cannot be used: {reason}.",
+            f"Make {STORE_SRC} writable, or move it aside and retry; "
+            "it is rebuilt from the package.",
+        ) from exc
+
+
+def _ensure_store() -> Path:
     path = store_path()
     released = manifest()
     if _has_all(path, released):

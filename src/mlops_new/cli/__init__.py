@@ -91,6 +91,6 @@ def main(argv: list[str] | None = None) -> None:
     install_signal_handlers()
     try:
         app(args=route(sys.argv[1:] if argv is None else argv), prog_name="mlops-new")
-    except KeyboardInterrupt:  # before any command began (start-up): nothing was done
-        sys.stderr.write("Aborted: nothing was changed.\n")
+    except KeyboardInterrupt:  # before a command's own handling began, or after it ended
+        sys.stderr.write("Aborted.\n")
         sys.exit(130)

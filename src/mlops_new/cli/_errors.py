@@ -21,9 +21,10 @@ class ExitCode(enum.IntEnum):
     CONFLICTS = 3
     """``update`` left conflicts to resolve (inline markers, unmerged in git)."""
     USER_ERROR = 4
-    """Bad input: name, answer, version, existing folder, missing tool."""
+    """Bad input: name, answer, version, existing folder, missing tool, hostile template,
+    a file system that refuses (read-only, full, name too long)."""
     STORE_ERROR = 5
-    """The per-user template store is damaged."""
+    """The per-user template store is damaged or cannot be written."""
     DRIFT = 6
     """``diff --exit-code`` found template files the team changed or deleted."""
     FAILED_CHECKS = 7
@@ -61,6 +62,11 @@ def handled() -> Iterator[None]:
         _fail("Aborted: nothing was left behind.", None, ExitCode.ABORTED)
     except errors.MlopsNewError as exc:
         _fail(exc.message, exc.hint, exit_code_for(exc))
+    except OSError as exc:
+        mapped = errors.from_os_error(exc)
+        if mapped is None:
+            raise
+        _fail(mapped.message, mapped.hint, exit_code_for(mapped))
 
 
 def _fail(message: str, hint: str | None, code: ExitCode) -> None:

@@ -1,0 +1,122 @@
+"""Hostile repositories under check, versions, update and fleet: nothing of theirs runs.
+
+Projects are made with the real bundled template (an older version, so that
+``update`` and ``fleet update`` check out, merge and commit), then poisoned:
+answers naming an option as template source, and a repository config that
+names an fsmonitor, filters, a merge driver and a hooks folder.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import git
+from tests.security.conftest import Ran, Run, Scene
+
+BUG = 1
+OLD = "0.2.0"
+DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8, 9}
+
+
+def _project(run_cli: Run, scene: Scene, name: str) -> Path:
+    ran = run_cli(name, "--ref", OLD, "--defaults", "--no-lock")
+    assert ran.code == 0, ran.err
+    return scene.work / name
+
+
+def _poison_answers(project: Path, scene: Scene) -> None:
+    answers = project / ".copier-answers.yml"
+    text = answers.read_text(encoding="utf-8")
+    src = next(line for line in text.splitlines() if line.startswith("_src_path:"))
+    answers.write_text(
+        text.replace(src, f"_src_path: '--upload-pack={scene.payload()}'"), encoding="utf-8"
+    )
+    git(project, "commit", "--quiet", "-am", "hostile answers")
+
+
+def _poison_config(project: Path, scene: Scene) -> None:
+    payload = scene.payload()
+    hooks = project / "hooks"
+    hooks.mkdir()
+    for hook in ("pre-commit", "post-commit", "post-checkout", "reference-transaction"):
+        (hooks / hook).write_text(f"#!/bin/sh\n{payload}\n", encoding="utf-8")
+        (hooks / hook).chmod(0o755)
+    (project / ".gitattributes").write_text(
+        "*.md filter=evil diff=evil merge=evil\n", encoding="utf-8"
+    )
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "attributes and hooks")
+    (project / ".git" / "evil.cfg").write_text(
+        f'[merge "evil"]\n\tdriver = "{payload}"\n', encoding="utf-8"
+    )
+    with (project / ".git" / "config").open("a", encoding="utf-8") as config:
+        config.write(
+            f'[core]\n\tfsmonitor = "{payload}"\n\thooksPath = hooks\n'
+            f'[filter "evil"]\n\tclean = "{payload}; cat"\n\tsmudge = "{payload}; cat"\n'
+            f'\tprocess = "{payload}"\n\trequired = true\n'
+            f'[diff "evil"]\n\ttextconv = "{payload}; cat"\n\tcommand = "{payload}"\n'
+            '[includeIf "onbranch:mlops-new/**"]\n\tpath = evil.cfg\n'
+        )
+
+
+def _assert_safe(ran: Ran, scene: Scene) -> None:
+    code, out, err = ran.code, ran.out, ran.err
+    assert not scene.marker.exists(), f"a hostile payload ran:\n{out}\n{err}"
+    assert "Traceback" not in out + err, err
+    assert code in DOCUMENTED, (code, out, err)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["check"], ["versions"], ["update", "--dry-run"], ["update"], ["diff"]],
+    ids="-".join,
+)
+def test_an_option_as_template_source_never_reaches_git(
+    scene: Scene, run_cli: Run, command: list[str]
+) -> None:
+    project = _project(run_cli, scene, "proj")
+    _poison_answers(project, scene)
+    ran = run_cli(*command, cwd=project)
+    _assert_safe(ran, scene)
+    assert ran.code not in (0, 2), f"a hostile _src_path passed silently: {ran.err}"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["check"], ["update"], ["diff"], ["versions"]],
+    ids=lambda c: c[0],
+)
+def test_repository_config_does_not_run(scene: Scene, run_cli: Run, command: list[str]) -> None:
+    project = _project(run_cli, scene, "proj")
+    (project / "README.md").write_text("# team edit\n", encoding="utf-8")
+    if command[0] == "update":
+        git(project, "commit", "--quiet", "-am", "team edit")
+    _poison_config(project, scene)
+    ran = run_cli(*command, cwd=project)
+    _assert_safe(ran, scene)
+
+
+def test_fleet_report_names_every_repository(scene: Scene, run_cli: Run) -> None:
+    good = _project(run_cli, scene, "good")
+    bad_src = _project(run_cli, scene, "bad-src")
+    bad_config = _project(run_cli, scene, "bad-config")
+    _poison_answers(bad_src, scene)
+    _poison_config(bad_config, scene)
+    (bad_config / "README.md").write_text("# dirty\n", encoding="utf-8")
+    ran = run_cli("fleet", "report", str(scene.work), "--format", "json")
+    _assert_safe(ran, scene)
+    names = {Path(row["path"]).name for row in json.loads(ran.out)["result"]["repos"]}
+    assert {good.name, bad_src.name, bad_config.name} <= names
+
+
+def test_fleet_update_runs_no_hook_filter_or_driver(scene: Scene, run_cli: Run) -> None:
+    good = _project(run_cli, scene, "good")
+    bad = _project(run_cli, scene, "bad-config")
+    _poison_config(bad, scene)
+    ran = run_cli("fleet", "update", str(scene.work), "--format", "json")
+    _assert_safe(ran, scene)
+    assert good.name in ran.out
+    assert bad.name in ran.out

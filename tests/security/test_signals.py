@@ -1,0 +1,109 @@
+"""SIGTERM and SIGHUP during create leave nothing behind, like Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.security.conftest import Scene
+
+ABORTED = 130
+
+
+def _create_and_kill(scene: Scene, signum: int, after: float) -> tuple[int, str]:
+    tmp = scene.root / "tmp"
+    tmp.mkdir(exist_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlops_new", "proj", "--defaults", "--no-lock"],
+        cwd=scene.work,
+        env={**os.environ, "TMPDIR": str(tmp)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(after)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
+@pytest.mark.parametrize("after", [0.6, 1.2, 2.0, 3.0])
+def test_a_signal_during_create_leaves_nothing_behind(
+    scene: Scene, signum: int, after: float
+) -> None:
+    code, err = _create_and_kill(scene, signum, after)
+    left = sorted(p.name for p in scene.work.iterdir())
+    assert "Traceback" not in err, err
+    assert not [name for name in left if name.startswith(".")], f"staging left: {left}"
+    assert list((scene.root / "tmp").iterdir()) == [], "temporary files left behind"
+    if code == 0:  # finished before the signal: a complete project
+        assert left == ["proj"]
+        assert (scene.work / "proj" / ".git").is_dir()
+    else:  # or, while Python starts, the signal's own exit (or Ctrl-C's): nothing made yet
+        assert code in (ABORTED, -signum, -signal.SIGINT), (code, err)
+        assert left == [], f"an interrupted create left {left}"
+
+
+def test_dot_dot_in_the_name_leaves_no_empty_folder(scene: Scene) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlops_new", "a/../b", "--defaults", "--no-lock"],
+        cwd=scene.work,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in scene.work.iterdir()) == ["b"]
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [("p" * 300, ["characters long"]), ("ro/proj", ["ro", "Permission denied"])],
+    ids=["long-name", "read-only-parent"],
+)
+def test_file_system_refusals_are_user_errors(scene: Scene, name: str, words: list[str]) -> None:
+    readonly = scene.work / "ro"
+    readonly.mkdir()
+    readonly.chmod(0o500)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "mlops_new", name, "--defaults", "--no-lock"],
+            cwd=scene.work,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        readonly.chmod(0o700)
+    if os.geteuid() == 0 and name.startswith("ro/"):
+        pytest.skip("root writes into read-only folders")
+    assert proc.returncode == 4, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for word in words:
+        assert word in proc.stderr
+    assert sorted(p.name for p in scene.work.iterdir()) == ["ro"]
+    assert list(readonly.iterdir()) == []
+
+
+def test_a_read_only_store_is_a_store_error(scene: Scene) -> None:
+    home = Path(os.environ["HOME"])
+    (home / ".mlops-new").mkdir()
+    (home / ".mlops-new" / "template").write_text("not a store\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlops_new", "proj", "--defaults", "--no-lock"],
+        cwd=scene.work,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 5, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "template store" in proc.stderr
+    assert list(scene.work.iterdir()) == []
