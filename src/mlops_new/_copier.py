@@ -36,14 +36,16 @@ def copy(
     user_defaults: Mapping[str, Any],
     defaults: bool,
     trust: bool = False,
-) -> None:
+) -> str:
     """Render ``src`` at ``ref`` into the (new, empty) folder ``dst``.
 
     The user's own copier settings file is ignored: only what mlops-new passes
     decides the answers, so a project renders the same on every machine.
+    Returns the template's ``_message_after_copy``, rendered ("" when none):
+    each template says its own next steps.
     """
     with _calling(src):
-        copier.run_copy(
+        worker = copier.run_copy(
             src,
             dst,
             data=dict(data),
@@ -55,6 +57,16 @@ def copy(
             unsafe=trust,
             cleanup_on_error=False,
         )
+        return _message_after_copy(worker)
+
+
+def _message_after_copy(worker: Any) -> str:
+    """The template's message after copy, rendered in copier's sandbox with the answers."""
+    message = worker.template.message_after_copy
+    if not isinstance(message, str) or not message.strip():
+        return ""
+    rendered = worker.jinja_env.from_string(message).render(**worker.answers.combined)
+    return str(rendered).strip("\n")
 
 
 def update(

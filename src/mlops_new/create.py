@@ -22,7 +22,7 @@ from mlops_new.git import identity, init_and_commit, require_git
 from mlops_new.results import CreateResult
 
 _NAME = re.compile(r"^[A-Za-z](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$")
-SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
     src, ref = resolve_template(options.template, options.ref)
     who = identity(Path.cwd())
     with _parent_folders(target.parent), _staging(target.parent, name) as staging:
-        _render(src, ref, staging, user_defaults(name, who), options)
+        message = _render(src, ref, staging, user_defaults(name, who), options)
         answers = read_answers(staging)
         # A policy shipped inside the template applies from the first render.
         options.settings.policy.merged(load_policy_file(staging)).refuse_locked(answers)
@@ -79,13 +79,36 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
         locked=options.lock and not any(w.startswith("uv lock") for w in warnings),
         fallback_identity=fallback,
         warnings=tuple(warnings),
+        next_steps=next_steps(message, bundled=options.template is None),
     )
+
+
+LEGACY_NEXT_STEPS = (
+    "make setup    # uv sync + pre-commit hooks",
+    "make test     # pytest",
+    "make repro    # dvc repro: prepare -> train -> evaluate",
+)
+"""What bundled template versions before 0.4.0 (which carry no message) need next."""
+
+
+def next_steps(message: str, *, bundled: bool) -> tuple[str, ...]:
+    """The template's own next steps (its ``_message_after_copy``), one a line."""
+    lines = tuple(line.rstrip() for line in message.splitlines() if line.strip())
+    if not lines and bundled:
+        return LEGACY_NEXT_STEPS
+    return lines
 
 
 def _with_settings(options: CreateOptions) -> CreateOptions:
     """Apply the settings: default template, preset answers, locked answers."""
     settings = options.settings
-    data = {**settings.answers, **(options.data or {})}
+    data = {
+        "mlops_new_source": settings.mlops_new_source,
+        **settings.answers,
+        **(options.data or {}),
+        # Generated projects pin the mlops-new that made them (update moves the pin).
+        "mlops_new_version": __version__,
+    }
     settings.policy.refuse_locked(data)
     data.update(settings.policy.locked)
     return replace(options, template=options.template or settings.template, data=data)
@@ -137,10 +160,10 @@ def user_defaults(name: str, who: tuple[str, str] | None) -> dict[str, Any]:
 
 def _render(
     src: str, ref: str | None, dst: Path, user_defaults: dict[str, Any], options: CreateOptions
-) -> None:
+) -> str:
     from mlops_new import _copier  # noqa: PLC0415  (lazy: importing copier is slow)
 
-    _copier.copy(
+    return _copier.copy(
         src,
         dst,
         ref=ref,

@@ -34,6 +34,8 @@ class CreateResult(JsonResult):
     locked: bool
     fallback_identity: bool
     warnings: tuple[str, ...] = field(default=())
+    next_steps: tuple[str, ...] = field(default=())
+    """The template's next steps (commands to run inside the project), one a line."""
 
 
 @dataclass(frozen=True)

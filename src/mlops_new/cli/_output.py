@@ -83,25 +83,29 @@ def envelope(command: str, result: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=False, default=str)
 
 
-def created(result: CreateResult, fmt: Format) -> None:
-    """Report a created project."""
+def created(result: CreateResult, fmt: Format, first_steps: tuple[str, ...] = ()) -> None:
+    """Report a created project and the steps that come next.
+
+    ``first_steps`` are the shell's own (put uv on PATH, ``cd`` into the
+    project); the rest are the template's, so every template says its own.
+    """
     if fmt is Format.json:
-        sys.stdout.write(envelope("create", result.to_json()) + "\n")
+        payload = {**result.to_json(), "next_steps": [*first_steps, *result.next_steps]}
+        sys.stdout.write(envelope("create", payload) + "\n")
         return
     err = _stderr()
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=False)
     out = _stdout()
     out.print(
         f"[green]Created[/] [bold]{escape(str(result.path))}[/] from template "
         f"[bold]{escape(result.template_version)}[/] ({escape(result.template_src)})",
-        soft_wrap=True,
+        soft_wrap=False,
     )
     out.print("Next steps:")
-    steps = [f"cd {result.path.name}", "make setup    # uv sync + pre-commit hooks"]
-    steps += ["make test     # pytest", "make repro    # dvc repro: prepare -> train -> evaluate"]
-    for step in steps:
-        out.print(f"  {escape(step)}")
+    for step in (*first_steps, *result.next_steps):
+        # soft_wrap: a command is copied as one line, never cut at the terminal's width.
+        out.print(f"  {escape(step)}", soft_wrap=True)
 
 
 def _print_json(command: str, payload: dict[str, Any]) -> None:
