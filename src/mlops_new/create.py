@@ -66,9 +66,12 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
         )
         _move_into_place(staging, target)
     if fallback:
+        author = f"{answers.get('author_name', '')} <{answers.get('author_email', '')}>"
         warnings.append(
-            "git has no user.name/user.email: the first commit uses a fallback identity; "
-            "set yours with `git config --global user.name ...` and `user.email ...`."
+            f"git has no user.name/user.email: the first commit uses a fallback identity, "
+            f"and the project's author is {author}; next time set yours with "
+            "`git config --global user.name ...` and `user.email ...` "
+            "(or answer -d author_name=... -d author_email=...)."
         )
     return CreateResult(
         path=target,

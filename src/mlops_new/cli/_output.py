@@ -67,6 +67,14 @@ def error(message: str, hint: str | None) -> None:
         console.print(f"[dim]hint:[/] {escape(hint)}", soft_wrap=True)
 
 
+def json_error(command: str, message: str, hint: str | None, exit_code: int) -> None:
+    """A user-facing error under ``--format json``: the envelope with an ``error`` object."""
+    document = json.loads(envelope(command, {}))
+    del document["result"]
+    document["error"] = {"message": message, "hint": hint, "exit_code": exit_code}
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+
+
 def note(message: str) -> None:
     """An informational line on stderr (never pollutes ``--format json``)."""
     _stderr().print(f"[dim]{escape(message)}[/]", soft_wrap=True)
