@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import json
 import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
         CreateResult,
         DiffResult,
         LinkResult,
+        QuestionsResult,
         RestoreResult,
         UpdateResult,
         VersionsResult,
@@ -179,6 +181,32 @@ def listed_versions(result: VersionsResult, fmt: Format) -> None:
         mark = "  [bold cyan]<- this project[/]" if note.version == result.project_version else ""
         summary = f"  {escape(note.summary)}" if note.summary else ""
         out.print(f"  v{escape(note.version)}{summary}{mark}", soft_wrap=True)
+
+
+def listed_questions(result: QuestionsResult, fmt: Format) -> None:
+    """Report a template's questions: key, choices or type, default, help."""
+    if fmt is Format.json:
+        _print_json("questions", result.to_json())
+        return
+    out = _stdout()
+    out.print(
+        f"Questions of {escape(result.template_src)} ({escape(result.template_version)}); "
+        "answer with -d KEY=VALUE:",
+        soft_wrap=False,
+    )
+    for question in result.questions:
+        if question.asked == "derived":
+            continue
+        default = "" if question.default is None else str(question.default).strip()
+        if "{{" in default or "{%" in default:
+            default = "(from earlier answers)"
+        values = " | ".join(question.choices) or question.type
+        out.print(
+            f"  [bold]{escape(question.name)}[/] = {escape(default)}  [dim]{escape(values)}[/]"
+        )
+        note = "" if question.asked == "always" else " (not always asked)"
+        for line in textwrap.wrap(question.help + note, width=max(out.width - 6, 40)):
+            out.print(f"      {escape(line)}", soft_wrap=True)
 
 
 def diffed(result: DiffResult, fmt: Format) -> None:
