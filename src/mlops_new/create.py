@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,6 +37,8 @@ class CreateOptions:
     lock: bool = True
     settings: Settings = field(default_factory=Settings)
     """Organisation/user settings: default template, preset answers, policy."""
+    on_step: Callable[[str | None], None] | None = None
+    """Told each slow step's name as it starts (None: all done), for a progress display."""
 
 
 def create_project(target: Path, options: CreateOptions) -> CreateResult:
@@ -53,11 +55,14 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
     src, ref = resolve_template(options.template, options.ref)
     who = identity(Path.cwd())
     with _parent_folders(target.parent), _staging(target.parent, name) as staging:
+        _step(options, "Rendering the template" if options.defaults else None)
         message = _render(src, ref, staging, user_defaults(name, who), options)
         answers = read_answers(staging)
         # A policy shipped inside the template applies from the first render.
         options.settings.policy.merged(load_policy_file(staging)).refuse_locked(answers)
+        _step(options, "Locking the dependencies (uv lock)" if options.lock else None)
         warnings = [] if not options.lock else _uv_lock(staging)
+        _step(options, "Committing")
         version = str(answers.get("_commit", ref or "unversioned"))
         commit, fallback = init_and_commit(
             staging,
@@ -65,6 +70,7 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
             who,
         )
         _move_into_place(staging, target)
+        _step(options, None)
     if fallback:
         author = f"{answers.get('author_name', '')} <{answers.get('author_email', '')}>"
         warnings.append(
@@ -100,6 +106,11 @@ def next_steps(message: str, *, bundled: bool) -> tuple[str, ...]:
     if not lines and bundled:
         return LEGACY_NEXT_STEPS
     return lines
+
+
+def _step(options: CreateOptions, name: str | None) -> None:
+    if options.on_step is not None:
+        options.on_step(name)
 
 
 def _with_settings(options: CreateOptions) -> CreateOptions:
@@ -192,9 +203,22 @@ def _uv_lock(project: Path) -> list[str]:
         check=False,
     )
     if proc.returncode != 0:
-        reason = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
-        return [f"uv lock failed ({reason}); run `uv lock` in the project and commit uv.lock."]
+        return [
+            f"uv lock failed: {_uv_reason(proc.stderr)}; run `uv lock` in the project "
+            "and commit uv.lock."
+        ]
     return []
+
+
+def _uv_reason(stderr: str) -> str:
+    """uv's error and its root cause (``Failed to fetch: URL ... Connection refused``)."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    if not lines:
+        return "unknown error"
+    first = next((line for line in lines if line.lower().startswith("error")), lines[0])
+    first = first.split(":", 1)[1].strip() if first.lower().startswith("error:") else first
+    root = lines[-1].removeprefix("cause:").strip()
+    return first if root in first else f"{first} ({root})"
 
 
 def _find_uv() -> str | None:

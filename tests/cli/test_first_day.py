@@ -146,3 +146,25 @@ def test_help_names_values_not_python_types(invoke: Invoke, command: str) -> Non
     assert result.exit_code == 0
     for python_type in ("<str>", "<path>", "<list[", "{NAME}"):
         assert python_type not in result.stdout
+
+
+def test_lock_failure_names_the_index_that_did_not_answer(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = build_tree(
+        tmp_path / "tpl",
+        {
+            "copier.yml": "_subdirectory: project\nproject_name:\n  type: str\n  default: p\n",
+            "project/pyproject.toml.jinja": (
+                '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\n'
+                'requires-python = ">=3.10"\ndependencies = ["no-such-package-here"]\n'
+            ),
+        },
+    )
+    monkeypatch.setenv("UV_DEFAULT_INDEX", "http://127.0.0.1:9/simple")
+    monkeypatch.setenv("UV_NO_CACHE", "1")
+    monkeypatch.setenv("UV_HTTP_RETRIES", "0")
+    result = invoke("proj", "--template", str(template), "--defaults")
+    assert result.exit_code == 0, result.output
+    assert "uv lock failed" in result.stderr
+    assert "127.0.0.1:9" in result.stderr

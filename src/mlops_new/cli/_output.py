@@ -331,3 +331,30 @@ def _fleet_table(result: FleetReport) -> None:
     if result.common_failures:
         common = ", ".join(f"{c} ({n})" for c, n in result.common_failures)
         out.print(f"Most common failures: {common}.")
+
+
+@contextmanager
+def steps(*, enabled: bool) -> Iterator[Callable[[str | None], None]]:
+    """A one-line display of the running step and its elapsed time, on stderr.
+
+    Yields ``on_step(name)``: a new name starts a new step (its clock from
+    zero), ``None`` hides the line (during prompts, and when done). Nothing is
+    shown unless ``enabled`` and stderr is a terminal.
+    """
+    if not enabled or not sys.stderr.isatty():
+        yield lambda _name: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=_stderr(), transient=True) as bar:
+        current: list[Any] = []
+
+        def on_step(name: str | None) -> None:
+            for task in current:
+                bar.remove_task(task)
+            current.clear()
+            if name is not None:
+                current.append(bar.add_task(name, total=None))
+
+        yield on_step

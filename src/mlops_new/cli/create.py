@@ -89,16 +89,18 @@ def create(
         answers.update(parse_pairs(data or []))
         interactive = sys.stdin.isatty() and not defaults
         target = (output_dir or Path.cwd()) / name
-        options = CreateOptions(
-            template=template,
-            ref=ref,
-            data=answers,
-            defaults=not interactive,
-            trust=trust,
-            lock=lock,
-            settings=load_settings(config),
-        )
-        result = create_project(target, options)
+        with _output.steps(enabled=fmt is _output.Format.rich) as on_step:
+            options = CreateOptions(
+                template=template,
+                ref=ref,
+                data=answers,
+                defaults=not interactive,
+                trust=trust,
+                lock=lock,
+                settings=load_settings(config),
+                on_step=on_step,
+            )
+            result = create_project(target, options)
         _output.created(result, fmt, first_steps(result.path, Path.cwd()))
         if not defaults and not interactive and fmt is _output.Format.rich:
             _output.note("stdin is not a terminal, so unanswered questions took their defaults.")
