@@ -18,6 +18,7 @@ import re
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,16 @@ from mlops_new.template_store import STORE_SRC
 _ANSWER_ERRORS = ("Validation error for question", "Invalid choice for", "Question ")
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """What a render tells its caller besides the files."""
+
+    questions: dict[str, Any]
+    """The template's questions (name -> settings): to validate the given answers."""
+    message: str
+    """The template's ``_message_after_copy``, rendered ("" when none): its own next steps."""
+
+
 def copy(
     src: str,
     dst: Path,
@@ -48,15 +59,14 @@ def copy(
     defaults: bool,
     trust: bool = False,
     skip_tasks: bool = False,
-) -> dict[str, Any]:
-    """Render ``src`` at ``ref`` into the (new, empty) folder ``dst``; the template's questions.
+) -> Rendered:
+    """Render ``src`` at ``ref`` into the (new, empty) folder ``dst``.
 
     The user's own copier settings file is ignored: only what mlops-new passes
     decides the answers, so a project renders the same on every machine.
     ``skip_tasks``: the template's tasks do not run (renders for an update or a
     diff: template code runs on creation only).  Raises
     :class:`TemplateSourceError` if the render holds a forbidden path.
-    The questions (name -> settings) let the caller validate given answers.
     """
     with _calling(src), _hardened_git(src):
         worker = copier.run_copy(
@@ -72,9 +82,21 @@ def copy(
             skip_tasks=skip_tasks,
             cleanup_on_error=False,
         )
-        questions = dict(worker.template.questions_data)
+        rendered = Rendered(
+            questions=dict(worker.template.questions_data),
+            message=_message_after_copy(worker),
+        )
     refuse_forbidden_paths(dst, src)
-    return questions
+    return rendered
+
+
+def _message_after_copy(worker: Any) -> str:
+    """The template's message after copy, rendered in copier's sandbox with the answers."""
+    message = worker.template.message_after_copy
+    if not isinstance(message, str) or not message.strip():
+        return ""
+    rendered = worker.jinja_env.from_string(message).render(**worker.answers.combined)
+    return str(rendered).strip("\n")
 
 
 _SETTINGS = copier.Settings(defaults={}, trust=[])

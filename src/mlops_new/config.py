@@ -5,6 +5,9 @@ when unset); ``MLOPS_NEW_CONFIG`` or ``--config`` name another one::
 
     [defaults]
     template = "https://git.example.com/acme/ml-template.git"
+    # Where generated projects' hook, CI and template sync get mlops-new:
+    # a package index (the simple API) or a git URL (default: PyPI).
+    mlops_new_source = "https://pypi.acme.example/simple"
 
     [defaults.answers]
     license = "Proprietary"
@@ -158,6 +161,8 @@ class Settings:
     template: str | None = None
     answers: Mapping[str, Any] = field(default_factory=dict)
     policy: Policy = field(default_factory=Policy)
+    mlops_new_source: str = ""
+    """Index URL or ``git+`` URL generated projects install mlops-new from ("" = PyPI)."""
 
     def locked_violations(self, answers: Mapping[str, Any]) -> list[str]:
         """Messages naming the policy for each answer that breaks a locked one."""
@@ -212,16 +217,38 @@ def load_settings(path: Path | None = None) -> Settings:
     data = _read_toml(file)
     _reject_unknown(file, data, _TOP_KEYS, "")
     defaults = _table(file, data, "defaults")
-    _reject_unknown(file, defaults, frozenset({"template", "answers"}), "defaults.")
+    _reject_unknown(file, defaults, _DEFAULTS_KEYS, "defaults.")
     template = defaults.get("template")
     if template is not None and not isinstance(template, str):
         raise ConfigError(f"{file}: defaults.template must be a string (a path or git URL).")
     return Settings(
         path=file,
         template=template,
+        mlops_new_source=_mlops_new_source(file, defaults.get("mlops_new_source", "")),
         answers=_table(file, defaults, "answers"),
         policy=parse_policy(_table(file, data, "policy"), str(file)),
     )
+
+
+_DEFAULTS_KEYS = frozenset({"template", "answers", "mlops_new_source"})
+
+
+def _mlops_new_source(file: Path, value: object) -> str:
+    """``defaults.mlops_new_source``: "" (PyPI), an https index URL or a ``git+`` URL."""
+    ok = isinstance(value, str) and (
+        value == ""
+        or (
+            value.startswith(("https://", "http://", "git+https://", "git+ssh://"))
+            and not any(c.isspace() or c in "\"'\\$`{}%#" for c in value)
+        )
+    )
+    if not ok:
+        raise ConfigError(
+            f"{file}: defaults.mlops_new_source={value!r} is neither a package index URL "
+            "nor a git URL.",
+            "Use https://host/simple (an index) or git+https://host/org/mlops-new.git.",
+        )
+    return str(value)
 
 
 def load_policy_file(folder: Path) -> Policy | None:

@@ -10,11 +10,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlops_new import __version__, source
 from mlops_new.answers import read_answers, validate_answers
@@ -23,13 +23,16 @@ from mlops_new.errors import DestinationExistsError, InvalidNameError
 from mlops_new.git import identity, init_and_commit, require_git
 from mlops_new.results import CreateResult
 
+if TYPE_CHECKING:
+    from mlops_new._copier import Rendered
+
 _NAME = re.compile(r"^[A-Za-z](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$")
 MAX_NAME = 100
 """Longest project name: file systems allow 255 bytes, staging folders add a prefix."""
 _DEFERRED = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
-SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class CreateOptions:
     lock: bool = True
     settings: Settings = field(default_factory=Settings)
     """Organisation/user settings: default template, preset answers, policy."""
+    on_step: Callable[[str | None], None] | None = None
+    """Told each slow step's name as it starts (None: all done), for a progress display."""
 
 
 def create_project(target: Path, options: CreateOptions) -> CreateResult:
@@ -63,13 +68,16 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
     src, ref = template.src, template.tag
     who = identity(Path.cwd())
     with _parent_folders(target.parent), _staging(target.parent, name) as staging:
+        _step(options, "Rendering the template" if options.defaults else None)
         with _temporary_files_in(staging.parent):
-            questions = _render(src, ref, staging, user_defaults(name, who), options)
-        validate_answers(given, questions)
+            rendered = _render(src, ref, staging, user_defaults(name, who), options)
+        validate_answers(given, rendered.questions)
         answers = read_answers(staging)
         # A policy shipped inside the template applies from the first render.
         options.settings.policy.merged(load_policy_file(staging)).refuse_locked(answers)
+        _step(options, "Locking the dependencies (uv lock)" if options.lock else None)
         warnings = [] if not options.lock else _lock_if_trusted(staging, options)
+        _step(options, "Committing")
         version = str(answers.get("_commit", "")) or template.label
         commit, fallback = init_and_commit(
             staging,
@@ -77,10 +85,14 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
             who,
         )
         _move_into_place(staging, target)
+        _step(options, None)
     if fallback:
+        author = f"{answers.get('author_name', '')} <{answers.get('author_email', '')}>"
         warnings.append(
-            "git has no user.name/user.email: the first commit uses a fallback identity; "
-            "set yours with `git config --global user.name ...` and `user.email ...`."
+            f"git has no user.name/user.email: the first commit uses a fallback identity, "
+            f"and the project's author is {author}; next time set yours with "
+            "`git config --global user.name ...` and `user.email ...` "
+            "(or answer -d author_name=... -d author_email=...)."
         )
     return CreateResult(
         path=target,
@@ -91,13 +103,41 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
         locked=options.lock and not any(w.startswith("uv lock") for w in warnings),
         fallback_identity=fallback,
         warnings=tuple(warnings),
+        next_steps=next_steps(rendered.message, bundled=options.template is None),
     )
+
+
+LEGACY_NEXT_STEPS = (
+    "make setup    # uv sync + pre-commit hooks",
+    "make test     # pytest",
+    "make repro    # dvc repro: prepare -> train -> evaluate",
+)
+"""What bundled template versions before 0.4.0 (which carry no message) need next."""
+
+
+def next_steps(message: str, *, bundled: bool) -> tuple[str, ...]:
+    """The template's own next steps (its ``_message_after_copy``), one a line."""
+    lines = tuple(line.rstrip() for line in message.splitlines() if line.strip())
+    if not lines and bundled:
+        return LEGACY_NEXT_STEPS
+    return lines
+
+
+def _step(options: CreateOptions, name: str | None) -> None:
+    if options.on_step is not None:
+        options.on_step(name)
 
 
 def _with_settings(options: CreateOptions) -> CreateOptions:
     """Apply the settings: default template, preset answers, locked answers."""
     settings = options.settings
-    data = {**settings.answers, **(options.data or {})}
+    data = {
+        "mlops_new_source": settings.mlops_new_source,
+        **settings.answers,
+        **(options.data or {}),
+        # Generated projects pin the mlops-new that made them (update moves the pin).
+        "mlops_new_version": __version__,
+    }
     settings.policy.refuse_locked(data)
     data.update(settings.policy.locked)
     return replace(options, template=options.template or settings.template, data=data)
@@ -148,7 +188,7 @@ def user_defaults(name: str, who: tuple[str, str] | None) -> dict[str, Any]:
 
 def _render(
     src: str, ref: str | None, dst: Path, user_defaults: dict[str, Any], options: CreateOptions
-) -> dict[str, Any]:
+) -> Rendered:
     from mlops_new import _copier  # noqa: PLC0415  (lazy: importing copier is slow)
 
     return _copier.copy(
@@ -192,9 +232,22 @@ def _uv_lock(project: Path) -> list[str]:
         check=False,
     )
     if proc.returncode != 0:
-        reason = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
-        return [f"uv lock failed ({reason}); run `uv lock` in the project and commit uv.lock."]
+        return [
+            f"uv lock failed: {_uv_reason(proc.stderr)}; run `uv lock` in the project "
+            "and commit uv.lock."
+        ]
     return []
+
+
+def _uv_reason(stderr: str) -> str:
+    """uv's error and its root cause (``Failed to fetch: URL ... Connection refused``)."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    if not lines:
+        return "unknown error"
+    first = next((line for line in lines if line.lower().startswith("error")), lines[0])
+    first = first.split(":", 1)[1].strip() if first.lower().startswith("error:") else first
+    root = lines[-1].removeprefix("cause:").strip()
+    return first if root in first else f"{first} ({root})"
 
 
 def _find_uv() -> str | None:

@@ -49,10 +49,15 @@ def repo_root(path: Path) -> Path:
     if not path.is_dir():
         raise NotAProjectError(f"'{path}' is not a folder.", "Give the path of a project.")
     root = git("rev-parse", "--show-toplevel", cwd=path, check=False)
+    if not root and not (path / ANSWERS_FILE).is_file():
+        raise NotAProjectError(
+            f"'{path}' is not an mlops-new project (no git repository, no {ANSWERS_FILE}).",
+            "Run this inside a project (or pass its path), or create one with `mlops-new NAME`.",
+        )
     if not root:
         raise NotAProjectError(
             f"'{path}' is not inside a git repository; mlops-new updates only git projects.",
-            "Run `git init && git add -A && git commit -m init` first.",
+            "Commit the project first: `git init && git add -A && git commit -m init`.",
         )
     return Path(root)
 

@@ -34,6 +34,8 @@ class CreateResult(JsonResult):
     locked: bool
     fallback_identity: bool
     warnings: tuple[str, ...] = field(default=())
+    next_steps: tuple[str, ...] = field(default=())
+    """The template's next steps (commands to run inside the project), one a line."""
 
 
 @dataclass(frozen=True)
@@ -145,3 +147,26 @@ class LinkResult(JsonResult):
     template_version: str
     answers: dict[str, Any]
     git_commit: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a template, as its copier.yml declares it."""
+
+    name: str
+    type: str
+    help: str
+    choices: tuple[str, ...]
+    default: Any
+    """As declared: a value, or a Jinja expression over earlier answers."""
+    asked: str
+    """``always``, ``derived`` (never asked) or ``when <expression>``."""
+
+
+@dataclass(frozen=True)
+class QuestionsResult(JsonResult):
+    """The questions a template asks (``mlops-new questions``)."""
+
+    template_src: str
+    template_version: str
+    questions: tuple[Question, ...] = ()

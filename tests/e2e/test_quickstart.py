@@ -31,17 +31,7 @@ def test_quickstart_has_two_commands_and_ci_runs_the_second() -> None:
 
 def test_first_command_installs_and_creates_a_project(tmp_path: Path) -> None:
     checkout = tmp_path / "checkout"
-    files = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    for name in filter(None, files.split("\0")):
-        if (ROOT / name).is_file():
-            (checkout / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, checkout / name)
+    _copy_checkout(checkout)
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     proc = subprocess.run(
         ["bash", "-c", _quickstart_commands()[0]],
@@ -60,3 +50,71 @@ def test_first_command_installs_and_creates_a_project(tmp_path: Path) -> None:
         ["git", "log", "--oneline"], cwd=project, capture_output=True, text=True, check=True
     ).stdout
     assert len(log.splitlines()) == 1
+
+
+def _clean_env(home: Path) -> dict[str, str]:
+    """A new user's shell: a fresh HOME, only the system's PATH (Python, git, make), no uv."""
+    home.mkdir()
+    keep = ("LANG", "LC_ALL", "TERM", "TMPDIR", "UV_CACHE_DIR", "UV_PYTHON_DOWNLOADS")
+    env = {k: v for k, v in os.environ.items() if k in keep or k.startswith("PIP_")}
+    env.update(
+        HOME=str(home),
+        PATH="/usr/bin:/bin",
+        GIT_CONFIG_NOSYSTEM="1",
+        # The machine's warm uv cache, as a returning user has (the index is still used).
+        UV_CACHE_DIR=os.environ.get("UV_CACHE_DIR", str(Path.home() / ".cache" / "uv")),
+    )
+    return env
+
+
+def _next_steps(output: str) -> list[str]:
+    lines = output.split("Next steps:", 1)[1].splitlines()
+    return [line.strip() for line in lines if line.startswith("  ") and line.strip()]
+
+
+@pytest.mark.skipif(shutil.which("make", path="/usr/bin:/bin") is None, reason="no make")
+def test_readme_then_the_printed_next_steps_verbatim(tmp_path: Path) -> None:
+    """A new user: the README's first command, then each printed next step, as printed."""
+    checkout = tmp_path / "checkout"
+    _copy_checkout(checkout)
+    env = _clean_env(tmp_path / "home")
+    assert shutil.which("uv", path=env["PATH"]) is None, "the machine has uv on PATH"
+    first = subprocess.run(
+        ["bash", "-c", _quickstart_commands()[0]],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert first.returncode == 0, first.stdout + first.stderr
+    steps = _next_steps(first.stdout)
+    assert any(step.startswith("make test") for step in steps), steps
+    script = "set -e\n" + "\n".join(steps) + "\n"
+    proc = subprocess.run(
+        ["bash", "-c", script],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,
+    )
+    assert proc.returncode == 0, script + proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "does not match the project environment" not in proc.stderr
+    assert (checkout / "myproject" / "dvc.lock").is_file()
+
+
+def _copy_checkout(checkout: Path) -> None:
+    files = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for name in filter(None, files.split("\0")):
+        if (ROOT / name).is_file():
+            (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, checkout / name)

@@ -192,6 +192,7 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
         ".github/workflows/release.yml": a["ci"] == "github" and docker,
         ".github/dependabot.yml": a["ci"] == "github",
         ".gitlab-ci.yml": a["ci"] == "gitlab",
+        ".gitlab/template_sync.py": a["ci"] == "gitlab",
         "mkdocs.yml": a["docs"] == "mkdocs",
         "docs/index.md": a["docs"] == "mkdocs",
         "docs/pipeline.md": a["docs"] == "mkdocs",

@@ -10,11 +10,13 @@ from typing import Annotated, Optional
 import typer
 
 from mlops_new import __version__
+from mlops_new.cli._help import plain_argument_help
 from mlops_new.cli.check import check
 from mlops_new.cli.create import EXAMPLES, create
 from mlops_new.cli.diff import diff
 from mlops_new.cli.fleet import fleet_app
 from mlops_new.cli.link import link
+from mlops_new.cli.questions import questions
 from mlops_new.cli.restore import restore
 from mlops_new.cli.update import update
 from mlops_new.cli.versions import versions
@@ -29,7 +31,9 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+plain_argument_help()
 app.command("create", epilog=EXAMPLES)(create)
+app.command("questions")(questions)
 app.command("update")(update)
 app.command("versions")(versions)
 app.command("diff")(diff)

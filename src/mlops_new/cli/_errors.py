@@ -6,6 +6,7 @@ import enum
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from mlops_new import errors
 
@@ -70,7 +71,33 @@ def handled() -> Iterator[None]:
 
 
 def _fail(message: str, hint: str | None, code: ExitCode) -> None:
-    from mlops_new.cli._output import error  # noqa: PLC0415  (rich loads only on failure)
+    from mlops_new.cli import _output  # noqa: PLC0415  (rich loads only on failure)
 
-    error(message, hint)
+    command = _json_command()
+    if command is not None:
+        _output.json_error(command, message, hint, int(code))
+    else:
+        _output.error(message, hint)
     sys.exit(int(code))
+
+
+def _json_command() -> str | None:
+    """The running command's name when it was given ``--format json``, else None.
+
+    Read from click's context, so every command that takes ``--format`` (as
+    ``fmt``) reports its errors as JSON without passing anything here.
+    """
+    context = _click_context()
+    if context is None or str(getattr(context.params.get("fmt"), "value", "")) != "json":
+        return None
+    root = str(context.find_root().info_name or "")
+    return str(context.command_path).removeprefix(root).strip()
+
+
+def _click_context() -> Any:
+    """The current click context: typer >= 0.2x vendors click as ``typer._click``."""
+    try:
+        from typer._click import globals as click_globals  # noqa: PLC0415
+    except ImportError:  # typer that uses click itself
+        import click as click_globals  # type: ignore[no-redef]  # noqa: PLC0415
+    return click_globals.get_current_context(silent=True)

@@ -6,6 +6,7 @@ import enum
 import json
 import re
 import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
         CreateResult,
         DiffResult,
         LinkResult,
+        QuestionsResult,
         RestoreResult,
         UpdateResult,
         VersionsResult,
@@ -76,6 +78,14 @@ def error(message: str, hint: str | None) -> None:
         console.print(f"[dim]hint:[/] {escape(hint)}", soft_wrap=True)
 
 
+def json_error(command: str, message: str, hint: str | None, exit_code: int) -> None:
+    """A user-facing error under ``--format json``: the envelope with an ``error`` object."""
+    document = json.loads(envelope(command, {}))
+    del document["result"]
+    document["error"] = {"message": message, "hint": hint, "exit_code": exit_code}
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+
+
 def note(message: str) -> None:
     """An informational line on stderr (never pollutes ``--format json``)."""
     _stderr().print(f"[dim]{escape(message)}[/]", soft_wrap=True)
@@ -92,25 +102,29 @@ def envelope(command: str, result: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=False, default=str)
 
 
-def created(result: CreateResult, fmt: Format) -> None:
-    """Report a created project."""
+def created(result: CreateResult, fmt: Format, first_steps: tuple[str, ...] = ()) -> None:
+    """Report a created project and the steps that come next.
+
+    ``first_steps`` are the shell's own (put uv on PATH, ``cd`` into the
+    project); the rest are the template's, so every template says its own.
+    """
     if fmt is Format.json:
-        sys.stdout.write(envelope("create", result.to_json()) + "\n")
+        payload = {**result.to_json(), "next_steps": [*first_steps, *result.next_steps]}
+        sys.stdout.write(envelope("create", payload) + "\n")
         return
     err = _stderr()
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=False)
     out = _stdout()
     out.print(
         f"[green]Created[/] [bold]{escape(str(result.path))}[/] from template "
         f"[bold]{escape(result.template_version)}[/] ({escape(result.template_src)})",
-        soft_wrap=True,
+        soft_wrap=False,
     )
     out.print("Next steps:")
-    steps = [f"cd {result.path.name}", "make setup    # uv sync + pre-commit hooks"]
-    steps += ["make test     # pytest", "make repro    # dvc repro: prepare -> train -> evaluate"]
-    for step in steps:
-        out.print(f"  {escape(step)}")
+    for step in (*first_steps, *result.next_steps):
+        # soft_wrap: a command is copied as one line, never cut at the terminal's width.
+        out.print(f"  {escape(step)}", soft_wrap=True)
 
 
 def _print_json(command: str, payload: dict[str, Any]) -> None:
@@ -220,6 +234,32 @@ def listed_versions(result: VersionsResult, fmt: Format) -> None:
         mark = "  [bold cyan]<- this project[/]" if note.version == result.project_version else ""
         summary = f"  {escape(note.summary)}" if note.summary else ""
         out.print(f"  v{escape(note.version)}{summary}{mark}", soft_wrap=True)
+
+
+def listed_questions(result: QuestionsResult, fmt: Format) -> None:
+    """Report a template's questions: key, choices or type, default, help."""
+    if fmt is Format.json:
+        _print_json("questions", result.to_json())
+        return
+    out = _stdout()
+    out.print(
+        f"Questions of {escape(result.template_src)} ({escape(result.template_version)}); "
+        "answer with -d KEY=VALUE:",
+        soft_wrap=False,
+    )
+    for question in result.questions:
+        if question.asked == "derived":
+            continue
+        default = "" if question.default is None else str(question.default).strip()
+        if "{{" in default or "{%" in default:
+            default = "(from earlier answers)"
+        values = " | ".join(question.choices) or question.type
+        out.print(
+            f"  [bold]{escape(question.name)}[/] = {escape(default)}  [dim]{escape(values)}[/]"
+        )
+        note = "" if question.asked == "always" else " (not always asked)"
+        for line in textwrap.wrap(question.help + note, width=max(out.width - 6, 40)):
+            out.print(f"      {escape(line)}", soft_wrap=True)
 
 
 def diffed(result: DiffResult, fmt: Format) -> None:
@@ -361,3 +401,30 @@ def _fleet_table(result: FleetReport) -> None:
     if result.common_failures:
         common = ", ".join(f"{c} ({n})" for c, n in result.common_failures)
         out.print(f"Most common failures: {common}.")
+
+
+@contextmanager
+def steps(*, enabled: bool) -> Iterator[Callable[[str | None], None]]:
+    """A one-line display of the running step and its elapsed time, on stderr.
+
+    Yields ``on_step(name)``: a new name starts a new step (its clock from
+    zero), ``None`` hides the line (during prompts, and when done). Nothing is
+    shown unless ``enabled`` and stderr is a terminal.
+    """
+    if not enabled or not sys.stderr.isatty():
+        yield lambda _name: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=_stderr(), transient=True) as bar:
+        current: list[Any] = []
+
+        def on_step(name: str | None) -> None:
+            for task in current:
+                bar.remove_task(task)
+            current.clear()
+            if name is not None:
+                current.append(bar.add_task(name, total=None))
+
+        yield on_step

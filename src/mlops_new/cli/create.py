@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -86,16 +89,52 @@ def create(
         answers.update(parse_pairs(data or []))
         interactive = sys.stdin.isatty() and not defaults
         target = (output_dir or Path.cwd()) / name
-        options = CreateOptions(
-            template=template,
-            ref=ref,
-            data=answers,
-            defaults=not interactive,
-            trust=trust,
-            lock=lock,
-            settings=load_settings(config),
-        )
-        result = create_project(target, options)
-        _output.created(result, fmt)
+        with _output.steps(enabled=fmt is _output.Format.rich) as on_step:
+            options = CreateOptions(
+                template=template,
+                ref=ref,
+                data=answers,
+                defaults=not interactive,
+                trust=trust,
+                lock=lock,
+                settings=load_settings(config),
+                on_step=on_step,
+            )
+            result = create_project(target, options)
+        _output.created(result, fmt, first_steps(result.path, Path.cwd()))
         if not defaults and not interactive and fmt is _output.Format.rich:
             _output.note("stdin is not a terminal, so unanswered questions took their defaults.")
+
+
+def first_steps(project: Path, cwd: Path) -> tuple[str, ...]:
+    """The shell's steps before the template's: put uv on PATH if needed, then ``cd``.
+
+    The generated Makefile runs ``uv``. mlops-new depends on uv, so uv sits
+    beside mlops-new; when that folder is not on PATH (a virtual environment
+    made as the README says, never activated) the first step activates it,
+    as users of venv and pip expect. The Makefile unexports VIRTUAL_ENV, so
+    uv still uses the project's own ``.venv``.
+    """
+    steps = [] if shutil.which("uv") else [_uv_step(cwd)]
+    steps.append(f"cd {_shell_path(project, cwd)}")
+    return tuple(step for step in steps if step)
+
+
+def _uv_step(cwd: Path) -> str:
+    scripts = Path(sys.executable).parent
+    if os.name == "nt":
+        activate = scripts / "activate.bat"
+        return str(activate) if activate.is_file() else ""
+    activate = scripts / "activate"
+    if sys.prefix != sys.base_prefix and activate.is_file():
+        return f". {_shell_path(activate, cwd)}    # puts uv (installed with mlops-new) on PATH"
+    return "python3 -m pip install --user uv    # the project's Makefile runs uv"
+
+
+def _shell_path(path: Path, cwd: Path) -> str:
+    """``path`` relative to ``cwd`` when inside it (what the user typed), shell-quoted."""
+    try:
+        shown = str(path.relative_to(cwd))
+    except ValueError:
+        shown = str(path)
+    return shlex.quote(shown)

@@ -1,0 +1,102 @@
+"""``list_questions``: a template's questions (keys, choices, defaults), read from its copier.yml.
+
+Works for any copier template (the bundled one, a path, a git URL) at any
+version, without rendering anything: the file is read from git (a shallow
+clone for remote sources) and nothing of the template runs.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mlops_new import bounded, catalog, template_store
+from mlops_new.bounded import InputError
+from mlops_new.errors import TemplateSourceError
+from mlops_new.git import git, run
+from mlops_new.results import Question, QuestionsResult
+
+_CONFIG_NAMES = ("copier.yml", "copier.yaml")
+
+
+def list_questions(template: str | None = None, ref: str | None = None) -> QuestionsResult:
+    """The questions of ``template`` (default: the bundled one) at ``ref`` (default: newest)."""
+    src, tag = _resolve(template, ref)
+    text, where = _config_text(src, tag)
+    try:
+        config = bounded.load_yaml(text, where)
+    except InputError as exc:
+        raise TemplateSourceError(f"The template {src} cannot be read: {exc.message}") from exc
+    if not isinstance(config, dict):
+        raise TemplateSourceError(f"The template {src} has no questions: {where} is no mapping.")
+    questions = tuple(
+        _question(str(name), spec) for name, spec in config.items() if not str(name).startswith("_")
+    )
+    version = (tag or "").removeprefix("v") or "unversioned"
+    return QuestionsResult(template_src=src, template_version=version, questions=questions)
+
+
+def _resolve(template: str | None, ref: str | None) -> tuple[str, str | None]:
+    if template is None:
+        entry = template_store.latest() if ref is None else template_store.find(ref)
+        template_store.ensure_store()
+        return template_store.STORE_SRC, entry.tag
+    if not _is_git(template):
+        return template, None  # a plain folder: its files as they are
+    if ref is None:
+        newest = catalog.available(template)
+        return template, (catalog.match_tag(template, newest[0].version) if newest else None)
+    return template, catalog.match_tag(template, ref)
+
+
+def _is_git(src: str) -> bool:
+    folder = Path(src).expanduser()
+    if not folder.is_dir():
+        return True  # a URL
+    top = git("rev-parse", "--show-toplevel", cwd=folder, check=False)
+    return bool(top) and Path(top).resolve() == folder.resolve()  # as copier decides
+
+
+def _config_text(src: str, tag: str | None) -> tuple[str, str]:
+    """copier.yml's text at ``tag`` and how to name it in messages."""
+    folder = Path(src).expanduser()
+    if folder.is_dir() and tag is None:
+        for name in _CONFIG_NAMES:
+            if (folder / name).is_file():
+                return bounded.read_text(folder / name), str(folder / name)
+        raise TemplateSourceError(f"'{src}' is not a copier template: it has no copier.yml.")
+    if folder.is_dir():
+        return _show(folder, tag, src)
+    with tempfile.TemporaryDirectory(prefix="mlops-new-questions-") as tmp:
+        branch = ["--branch", tag] if tag else []
+        proc = run("clone", "--quiet", "--depth", "1", *branch, "--", src, tmp, cwd=Path(tmp))
+        if proc.returncode != 0:  # pragma: no cover  (run raises on failure)
+            raise TemplateSourceError(f"Cannot read the template {src}.")
+        return _show(Path(tmp), "HEAD", src)
+
+
+def _show(repo: Path, tag: str | None, src: str) -> tuple[str, str]:
+    for name in _CONFIG_NAMES:
+        text = git("show", f"{tag or 'HEAD'}:{name}", cwd=repo, check=False, strip=False)
+        if text:
+            return text, f"{src}@{tag}:{name}"
+    raise TemplateSourceError(f"The template {src} has no copier.yml at {tag or 'HEAD'}.")
+
+
+def _question(name: str, spec: Any) -> Question:
+    if not isinstance(spec, dict):  # the short form `name: default`
+        return Question(name=name, type="str", help="", choices=(), default=spec, asked="always")
+    choices = spec.get("choices") or ()
+    if isinstance(choices, dict):  # {label: value}
+        choices = tuple(choices.values())
+    when = spec.get("when", True)
+    asked = "always" if when is True else "derived" if when is False else f"when {when}"
+    return Question(
+        name=name,
+        type=str(spec.get("type", "str")),
+        help=str(spec.get("help", "")).strip(),
+        choices=tuple(str(c) if not isinstance(c, dict) else str(c.get("value")) for c in choices),
+        default=spec.get("default"),
+        asked=asked,
+    )

@@ -1,0 +1,67 @@
+"""Helpers of the template-sync jobs in .gitlab-ci.yml (standard library only).
+
+``report update.json`` prints the merge request's description;
+``merge-request body.md`` opens or updates it (needs TEMPLATE_SYNC_TOKEN).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+
+def report(update_json: str) -> str:
+    """The merge request's description: what `mlops-new update` changed."""
+    r = json.loads(Path(update_json).read_text(encoding="utf-8"))["result"]
+    lines = [
+        f"Template update v{r['from_version']} -> v{r['to_version']}"
+        " (`mlops-new update`, then `uv lock`).",
+        "",
+    ]
+    if r["conflicts"]:
+        lines += ["**Conflicts: resolve the markers in these files before merging.**", ""]
+    for title in ("conflicts", "changed", "added", "removed", "removed_modified"):
+        if r[title]:
+            lines += [f"### {title.replace('_', ' ')}", *[f"- `{n}`" for n in r[title]], ""]
+    lines += [f"- v{note['version']}: {note['summary']}" for note in r["changelog"]]
+    return "\n".join(lines)
+
+
+def _api(method: str, path: str, data: dict[str, str] | None = None) -> Any:
+    url = f"{os.environ['CI_API_V4_URL']}/projects/{os.environ['CI_PROJECT_ID']}{path}"
+    body = urllib.parse.urlencode(data).encode() if data else None
+    request = urllib.request.Request(url, data=body, method=method)  # noqa: S310
+    request.add_header("PRIVATE-TOKEN", os.environ["TEMPLATE_SYNC_TOKEN"])
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        return json.load(response)
+
+
+def merge_request(body_file: str) -> None:
+    """Open the sync merge request, or update the open one (never a merged one)."""
+    branch = os.environ["SYNC_BRANCH"]
+    body = Path(body_file).read_text(encoding="utf-8")
+    first = body.splitlines()[0].split(" (", 1)[0]
+    title = first.replace("Template update", "Update the project template:")
+    if os.environ.get("SYNC_CONFLICTS") == "1":
+        title += " (conflicts to resolve)"
+    query = urllib.parse.urlencode({"source_branch": branch, "state": "opened"})
+    found = _api("GET", f"/merge_requests?{query}")
+    fields = {"title": title, "description": body}
+    if found:
+        _api("PUT", f"/merge_requests/{found[0]['iid']}", fields)
+    else:
+        fields |= {"source_branch": branch, "target_branch": os.environ["CI_DEFAULT_BRANCH"]}
+        _api("POST", "/merge_requests", fields)
+
+
+if __name__ == "__main__":
+    command, argument = sys.argv[1], sys.argv[2]
+    if command == "report":
+        print(report(argument))
+    else:
+        merge_request(argument)

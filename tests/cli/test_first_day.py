@@ -1,0 +1,170 @@
+"""What a new user meets first: next steps, errors as JSON, questions, help, hints."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Invoke
+from tests.helpers import build_tree, git
+from tests.template import matrix
+
+create_cli = importlib.import_module("mlops_new.cli.create")
+MESSAGE_TEMPLATE = {
+    "copier.yml": (
+        "_subdirectory: project\n"
+        "_message_after_copy: |\n  just bootstrap   # {{ project_name }}\n  just test\n"
+        "project_name:\n  type: str\n  default: p\n"
+        "flavour:\n  type: str\n  help: Which flavour.\n  choices: [vanilla, mint]\n"
+        "  default: mint\n"
+        'shout:\n  type: str\n  default: "{{ project_name | upper }}"\n  when: false\n'
+    ),
+    "project/README.md.jinja": "# {{ project_name }}\n",
+}
+
+
+def _template(tmp_path: Path, tag: str | None = None) -> Path:
+    root = build_tree(tmp_path / "tpl", MESSAGE_TEMPLATE)
+    if tag:
+        git(root, "init", "--quiet")
+        git(root, "add", "-A")
+        git(root, "commit", "--quiet", "-m", "t")
+        git(root, "tag", tag)
+    return root
+
+
+def test_next_steps_come_from_the_template(invoke: Invoke, tmp_path: Path) -> None:
+    template = _template(tmp_path)
+    result = invoke("proj", "--template", str(template), "--defaults", "--no-lock")
+    assert result.exit_code == 0, result.output
+    steps = result.stdout.split("Next steps:", 1)[1]
+    assert "  cd proj\n" in steps
+    assert "just bootstrap   # proj" in steps
+    assert "make" not in steps  # the bundled template's steps are not every template's
+
+
+def test_next_steps_in_json_and_cd_names_the_path_typed(invoke: Invoke, tmp_path: Path) -> None:
+    template = _template(tmp_path)
+    args = ("proj", "-o", "sub/dir", "--template", str(template), "--defaults", "--no-lock")
+    result = invoke(*args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.stdout)["result"]["next_steps"]
+    assert "cd sub/dir/proj" in steps
+    assert steps[-2:] == ["just bootstrap   # proj", "just test"]
+
+
+def test_bundled_template_next_steps(invoke: Invoke, tmp_path: Path) -> None:
+    template = matrix.template_copy(tmp_path / "template")
+    result = invoke("proj", "--template", str(template), "--defaults", "--no-lock")
+    assert result.exit_code == 0, result.output
+    assert "make setup" in result.stdout
+    assert "make repro" in result.stdout
+
+
+def test_without_uv_on_path_the_first_step_activates_mlops_news_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    venv = tmp_path / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "activate").write_text("")
+    monkeypatch.setattr(sys, "executable", str(venv / "bin" / "python"))
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    steps = create_cli.first_steps(tmp_path / "my proj", tmp_path)
+    if os.name != "nt":
+        assert steps[0].startswith(". .venv/bin/activate")
+    assert steps[-1] == "cd 'my proj'"
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "uv").write_text("#!/bin/sh\n")
+    (tmp_path / "bin" / "uv").chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    assert create_cli.first_steps(tmp_path / "p", tmp_path / "elsewhere") == (
+        f"cd {tmp_path / 'p'}",
+    )
+
+
+def test_errors_are_json_under_format_json(invoke: Invoke) -> None:
+    result = invoke("bad name!", "--format", "json")
+    assert result.exit_code == 4
+    document = json.loads(result.stdout)
+    assert document["command"] == "create"
+    assert document["error"]["exit_code"] == 4
+    assert "bad name!" in document["error"]["message"]
+    assert "error:" not in result.stderr
+
+
+def test_errors_are_text_without_format_json(invoke: Invoke) -> None:
+    result = invoke("bad name!")
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    assert "error:" in result.stderr
+
+
+def test_update_outside_a_project_does_not_suggest_git_init(invoke: Invoke) -> None:
+    result = invoke("update")
+    assert result.exit_code == 4
+    assert "git init" not in result.stderr
+    assert "mlops-new NAME" in result.stderr
+
+
+def test_questions_of_any_template(invoke: Invoke, tmp_path: Path) -> None:
+    template = _template(tmp_path, tag="v1.0.0")
+    result = invoke("questions", "--template", str(template), "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)["result"]
+    assert document["template_version"] == "1.0.0"
+    by_name = {q["name"]: q for q in document["questions"]}
+    assert by_name["flavour"]["choices"] == ["vanilla", "mint"]
+    assert by_name["flavour"]["default"] == "mint"
+    assert by_name["shout"]["asked"] == "derived"
+    text = invoke("questions", "--template", str(template))
+    assert "flavour = mint  vanilla | mint" in text.stdout
+    assert "shout" not in text.stdout  # derived: never asked
+
+
+def test_questions_of_the_bundled_template(invoke: Invoke) -> None:
+    result = invoke("questions", "--format", "json")
+    assert result.exit_code == 0, result.output
+    names = [q["name"] for q in json.loads(result.stdout)["result"]["questions"]]
+    assert "license" in names
+
+
+def test_questions_of_a_folder_that_is_no_template(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("questions", "--template", str(tmp_path))
+    assert result.exit_code == 4
+    assert "no copier.yml" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["create", "check", "diff", "restore", "link", "update"])
+def test_help_names_values_not_python_types(invoke: Invoke, command: str) -> None:
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    for python_type in ("<str>", "<path>", "<list[", "{NAME}"):
+        assert python_type not in result.stdout
+
+
+def test_lock_failure_names_the_index_that_did_not_answer(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = build_tree(
+        tmp_path / "tpl",
+        {
+            "copier.yml": "_subdirectory: project\nproject_name:\n  type: str\n  default: p\n",
+            "project/pyproject.toml.jinja": (
+                '[project]\nname = "{{ project_name }}"\nversion = "0.1.0"\n'
+                'requires-python = ">=3.10"\ndependencies = ["no-such-package-here"]\n'
+            ),
+        },
+    )
+    monkeypatch.setenv("UV_DEFAULT_INDEX", "http://127.0.0.1:9/simple")
+    monkeypatch.setenv("UV_NO_CACHE", "1")
+    monkeypatch.setenv("UV_HTTP_RETRIES", "0")
+    result = invoke("proj", "--template", str(template), "--defaults")
+    assert result.exit_code == 0, result.output
+    assert "uv lock failed" in result.stderr
+    assert "127.0.0.1:9" in result.stderr
