@@ -180,7 +180,6 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
     }
     optional = {
         f"{package}/network.py": a["framework"] == "pytorch",
-        f"{package}/tracking.py": a["tracking"] != "none",
         f"{package}/serving/__init__.py": a["serving"] == "fastapi",
         f"{package}/serving/app.py": a["serving"] == "fastapi",
         "tests/test_serving.py": a["serving"] == "fastapi",
@@ -196,6 +195,8 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
         "mkdocs.yml": a["docs"] == "mkdocs",
         "docs/index.md": a["docs"] == "mkdocs",
         "docs/pipeline.md": a["docs"] == "mkdocs",
+        "docs/model-card.md": a["docs"] == "mkdocs",
+        "notebooks/exploration.ipynb": bool(a["notebooks"]),
         "docs/serving.md": a["docs"] == "mkdocs" and a["serving"] == "fastapi",
     }
     return files | {name for name, wanted in optional.items() if wanted}
@@ -204,13 +205,18 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
 PACKAGE_MODULES = (
     "__init__.py",
     "__main__.py",
+    "card.py",
     "config.py",
     "data.py",
     "evaluate.py",
     "features.py",
+    "lineage.py",
     "predict.py",
+    "promote.py",
     "py.typed",
-    "train.py",
+    "schema.py",
+    "tracking.py",  # one module per tracking option (MLflow, DVCLive, none), one name
+    "train.py",  # one module per framework, one name
 )
 TEST_MODULES = (
     "conftest.py",
@@ -220,6 +226,8 @@ TEST_MODULES = (
     "test_evaluate.py",
     "test_features.py",
     "test_predict.py",
+    "test_promote.py",
+    "test_schema.py",
     "test_train.py",
 )
 

@@ -1,9 +1,9 @@
-"""The prepare stage: load a dataset that ships with scikit-learn and split it.
+"""The prepare stage: load a dataset that ships with scikit-learn, check it and split it.
 
 The Wisconsin breast-cancer dataset (569 rows, 30 numeric features, binary
 target) is bundled with scikit-learn, so the pipeline runs offline. Replace
-``load_dataset`` to plug in your own data; the rest of the pipeline only sees
-the CSV files written here.
+``load_dataset`` to plug in your own data (and ``schema.SCHEMA`` to describe
+it); the rest of the pipeline only sees the CSV files written here.
 """
 
 import csv
@@ -16,6 +16,7 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 
 from .config import Params
+from .schema import validate
 
 TARGET_COLUMN = "target"
 DEFAULT_PREPARED_DIR = Path("data/prepared")
@@ -97,8 +98,10 @@ def read_csv(path: Path) -> Dataset:
 
 
 def prepare(params: Params, out_dir: Path = DEFAULT_PREPARED_DIR) -> PreparedPaths:
-    """Load, split and write the train and test CSV files."""
-    train, test = split(load_dataset(), params.data.test_size, params.seed)
+    """Load, validate, split and write the train and test CSV files."""
+    dataset = load_dataset()
+    validate(dataset)  # stops the pipeline with the column and rule that failed
+    train, test = split(dataset, params.data.test_size, params.seed)
     paths = PreparedPaths(train=out_dir / "train.csv", test=out_dir / "test.csv")
     write_csv(train, paths.train)
     write_csv(test, paths.test)
