@@ -8,8 +8,10 @@ a URL are errors that name the value and the fix.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -158,3 +160,21 @@ def _shown(text: str, limit: int = 60) -> str:
     """``text`` safe to print: control characters escaped, long values cut."""
     escaped = text.encode("unicode_escape").decode("ascii")
     return escaped if len(escaped) <= limit else f"{escaped[:limit]}..."
+
+
+SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13", "3.14")
+"""The bundled template's ``python_version`` choices: the running one is the default."""
+
+
+def user_defaults(name: str, who: tuple[str, str] | None) -> dict[str, Any]:
+    """Answers' defaults from this machine: name, year, Python, git identity."""
+    defaults: dict[str, Any] = {
+        "project_name": name,
+        "copyright_year": str(dt.datetime.now(dt.timezone.utc).year),
+    }
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if python in SUPPORTED_PYTHONS:
+        defaults["python_version"] = python
+    if who is not None:
+        defaults["author_name"], defaults["author_email"] = who
+    return defaults

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -17,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_new import __version__, source
-from mlops_new.answers import read_answers, validate_answers
+from mlops_new.answers import read_answers, user_defaults, validate_answers
 from mlops_new.config import Settings, load_policy_file
 from mlops_new.errors import DestinationExistsError, InvalidNameError
 from mlops_new.git import identity, init_and_commit, require_git
@@ -32,7 +30,6 @@ MAX_NAME = 100
 _DEFERRED = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
-SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 
 
 @dataclass(frozen=True)
@@ -170,20 +167,6 @@ def validate_target(target: Path) -> str:
             "Choose another NAME, or remove that folder first.",
         )
     return name
-
-
-def user_defaults(name: str, who: tuple[str, str] | None) -> dict[str, Any]:
-    """Answers' defaults from this machine: name, year, Python, git identity."""
-    defaults: dict[str, Any] = {
-        "project_name": name,
-        "copyright_year": str(dt.datetime.now(dt.timezone.utc).year),
-    }
-    python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    if python in SUPPORTED_PYTHONS:
-        defaults["python_version"] = python
-    if who is not None:
-        defaults["author_name"], defaults["author_email"] = who
-    return defaults
 
 
 def _render(

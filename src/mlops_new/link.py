@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_new import source
-from mlops_new.answers import ANSWERS_FILE, read_answers
-from mlops_new.create import user_defaults
+from mlops_new.answers import ANSWERS_FILE, read_answers, user_defaults
 from mlops_new.errors import NotAProjectError
 from mlops_new.git import git, identity
 from mlops_new.project import Project, repo_root, require_clean

@@ -14,7 +14,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "mlops_new"
 USE_CASES = frozenset({"mlops_new.create", "mlops_new.update", "mlops_new.link", "mlops_new.drift"})
 """One floor: each a user-facing operation; they never import each other."""
-BATCH = frozenset({"mlops_new.fleet", "mlops_new.fleet_report"})
+BATCH = frozenset({"mlops_new.fleet", "mlops_new.fleet_report", "mlops_new.fleet_render"})
 """Above the use cases: run one of them over many repositories."""
 
 

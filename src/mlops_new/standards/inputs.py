@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mlops_new import git
 from mlops_new.answers import ANSWERS_FILE
@@ -25,9 +25,6 @@ from mlops_new.bounded import InputError, load_yaml
 from mlops_new.config import Policy
 from mlops_new.errors import MlopsNewError
 from mlops_new.standards import scan
-
-if TYPE_CHECKING:
-    from mlops_new.standards.model import Currency
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -335,13 +332,6 @@ class Repo:
         return frozenset(
             match[0].lower().replace("_", "-") for spec in specs if (match := _NAME.match(spec))
         )
-
-    @cached_property
-    def currency(self) -> Currency | None:
-        """The template version against the newest available (generated projects only)."""
-        from mlops_new.standards.template import read_currency  # noqa: PLC0415  (circular)
-
-        return read_currency(self)
 
     @cached_property
     def uses_mlflow(self) -> bool:

@@ -23,6 +23,7 @@ from mlops_new.standards import (
 )
 from mlops_new.standards.inputs import Repo
 from mlops_new.standards.model import Check, CheckResult, Currency, Fail, NotApplicable, Status
+from mlops_new.standards.template import read_currency, wants_currency
 from mlops_new.standards.waivers import load_waivers
 
 ALL_CHECKS: tuple[type[Check], ...] = (
@@ -140,7 +141,7 @@ def run_checks(
     chosen = select_checks(parse_ids(select), parse_ids(ignore))
     for cls in chosen:
         evaluate(cls(), repo, done, waivers, policy)
-    currency = repo.currency if repo.generated else None
+    currency = read_currency(repo) if wants_currency(repo) else None
     return CheckReport(
         path=root,
         results=tuple(done[cls.id] for cls in chosen),

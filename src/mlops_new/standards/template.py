@@ -6,7 +6,9 @@ another template's git repository), never from copier.
 
 from __future__ import annotations
 
-from mlops_new import catalog, versions
+import functools
+
+from mlops_new import catalog, template_store, versions
 from mlops_new.answers import ANSWERS_FILE
 from mlops_new.errors import MlopsNewError
 from mlops_new.standards.inputs import Repo
@@ -17,11 +19,19 @@ VERSION_CHECK = "TPL001"
 
 
 def read_currency(repo: Repo) -> Currency | None:
-    """How many template versions the project is behind (``None`` if not generated)."""
+    """How many template versions the project is behind (``None`` if not generated).
+
+    Reading another template's versions can mean the network: only the runner
+    (when a policy bounds the version, or the source is the local store) and the
+    version check ask, and each source and version is read once per process.
+    """
     if not repo.generated:
         return None
-    src = str(repo.answer("_src_path"))
-    version = str(repo.answer("_commit")).removeprefix("v")
+    return _currency(str(repo.answer("_src_path")), str(repo.answer("_commit")).removeprefix("v"))
+
+
+@functools.lru_cache(maxsize=256)
+def _currency(src: str, version: str) -> Currency:
     try:
         versions.parse(version)
         available = [note.version for note in catalog.available(src)]
@@ -32,6 +42,13 @@ def read_currency(repo: Repo) -> Currency | None:
     mine = versions.parse(version)
     behind = sum(1 for v in available if versions.parse(v) > mine)
     return Currency(src, version, available[0], behind)
+
+
+def wants_currency(repo: Repo) -> bool:
+    """Whether a report shows the version currency: cheap (the local store) or required."""
+    if not repo.generated:
+        return False
+    return repo.policy.sets_version or repo.answer("_src_path") == template_store.STORE_SRC
 
 
 def _not_generated(repo: Repo) -> NotApplicable | None:
@@ -71,7 +88,7 @@ class TPL001(Template):
                 f"{policy.label} bounds the template version, but there is no "
                 f"`{ANSWERS_FILE}` naming one (`_src_path`, `_commit`)."
             )
-        currency = repo.currency
+        currency = read_currency(repo)
         if currency is None or currency.latest_version is None:
             error = currency.error if currency else ""
             return f"The template's versions cannot be read: {error}"
