@@ -164,7 +164,8 @@ def test_lock_failure_names_the_index_that_did_not_answer(
     monkeypatch.setenv("UV_DEFAULT_INDEX", "http://127.0.0.1:9/simple")
     monkeypatch.setenv("UV_NO_CACHE", "1")
     monkeypatch.setenv("UV_HTTP_RETRIES", "0")
-    result = invoke("proj", "--template", str(template), "--defaults")
+    # --trust: locking another template runs its build backend (docs/security.md).
+    result = invoke("proj", "--template", str(template), "--defaults", "--trust")
     assert result.exit_code == 0, result.output
     assert "uv lock failed" in result.stderr
     assert "127.0.0.1:9" in result.stderr

@@ -144,7 +144,8 @@ def setup(tmp_path: Path) -> tuple[Path, Path, Runner]:
     mlops_new = shutil.which("mlops-new", path=str(BIN))
     assert mlops_new
     subprocess.run(
-        [mlops_new, "proj", "--template", str(template), "--ref", "0.1.0", "--defaults"],
+        # --trust: the test's own template; locking runs its build backend.
+        [mlops_new, "proj", "--template", str(template), "--ref", "0.1.0", "--defaults", "--trust"],
         cwd=tmp_path,
         check=True,
         capture_output=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -215,10 +216,12 @@ def test_fleet_update_opens_pull_requests_with_gh_when_it_can(
     git(repo, "remote", "add", "origin", str(remote))
     fake_bin = tmp_path.parent / f"bin-{tmp_path.name}"
     fake_bin.mkdir()
-    for tool in ("git",):
-        found = shutil.which(tool)
-        assert found
-        (fake_bin / tool).symlink_to(found)
+    # Everything on PATH but a real `gh` (git's own scripts need sed, sh...).
+    for folder in os.environ["PATH"].split(os.pathsep):
+        for tool in Path(folder).glob("*") if Path(folder).is_dir() else ():
+            if tool.name != "gh" and not (fake_bin / tool.name).exists():
+                (fake_bin / tool.name).symlink_to(tool)
+    assert shutil.which("git", path=str(fake_bin))
     if gh_script is not None:
         (fake_bin / "gh").write_text("#!/bin/sh\n" + gh_script)
         (fake_bin / "gh").chmod(0o755)

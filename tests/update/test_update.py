@@ -224,7 +224,9 @@ def test_not_a_git_repository(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "plain").mkdir()
     result = cli("update", str(tmp_path / "plain"))
     assert result.exit_code == ExitCode.USER_ERROR
-    assert "is not inside a git repository" in result.stderr
+    message = " ".join(result.stderr.split())
+    assert "is not an mlops-new project (no git repository" in message
+    assert "git init" not in message  # outside a project, never suggest making one here
 
 
 def test_dirty_repository_is_refused_and_unchanged(cli: Cli, make_project: MakeProject) -> None:

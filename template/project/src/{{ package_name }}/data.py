@@ -6,6 +6,8 @@ target) is bundled with scikit-learn, so the pipeline runs offline. Replace
 it); the rest of the pipeline only sees the CSV files written here.
 """
 
+from __future__ import annotations
+
 import csv
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +35,7 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.target)
 
-    def take(self, rows: NDArray[np.intp]) -> "Dataset":
+    def take(self, rows: NDArray[np.intp]) -> Dataset:
         """Return the given rows (e.g. a subsample)."""
         return Dataset(self.features[rows], self.target[rows], self.feature_names)
 

@@ -9,6 +9,8 @@ Edit ``SCHEMA`` when your data changes: dvc.yaml re-runs prepare because it
 depends on the whole package folder.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -44,14 +46,14 @@ SCHEMA: tuple[Check, ...] = (
 )
 
 
-def _columns(dataset: "Dataset", column: str) -> list[tuple[str, Values]]:
+def _columns(dataset: Dataset, column: str) -> list[tuple[str, Values]]:
     if column == "target":
         return [("target", dataset.target.astype(np.float64))]
     names = dataset.feature_names if column == ALL_FEATURES else (column,)
     return [(name, dataset.features[:, dataset.feature_names.index(name)]) for name in names]
 
 
-def problems(dataset: "Dataset", schema: tuple[Check, ...] = SCHEMA) -> list[str]:
+def problems(dataset: Dataset, schema: tuple[Check, ...] = SCHEMA) -> list[str]:
     """Every broken rule, one message each (empty when the data is valid)."""
     found = []
     if len(dataset) < MIN_ROWS:
@@ -75,7 +77,7 @@ def problems(dataset: "Dataset", schema: tuple[Check, ...] = SCHEMA) -> list[str
     return found
 
 
-def validate(dataset: "Dataset", schema: tuple[Check, ...] = SCHEMA) -> None:
+def validate(dataset: Dataset, schema: tuple[Check, ...] = SCHEMA) -> None:
     """Raise DataValidationError listing every broken rule."""
     if found := problems(dataset, schema):
         raise DataValidationError("data check failed: " + "; ".join(found))
