@@ -1,7 +1,7 @@
 """The package's import graph, read from its source (for the layering test and the docs).
 
-``python -m tests.arch.imports`` prints it as a Mermaid diagram for
-``docs/development.md``.
+``python -m tests.arch.imports`` prints it as a Mermaid diagram;
+``python -m tests.arch.imports --write`` puts it into ``docs/development.md``.
 """
 
 from __future__ import annotations
@@ -93,5 +93,24 @@ def mermaid(edges: dict[str, set[str]]) -> str:
     return "\n".join(lines)
 
 
+DOC = PACKAGE.parents[1] / "docs" / "development.md"
+_START, _END = "<!-- import-graph:start -->\n", "<!-- import-graph:end -->"
+
+
+def documented() -> str:
+    """The graph as ``docs/development.md`` shows it."""
+    text = DOC.read_text(encoding="utf-8")
+    return text[text.index(_START) + len(_START) : text.index(_END)].strip()
+
+
+def write_doc() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    head, rest = text.split(_START)
+    DOC.write_text(f"{head}{_START}{mermaid(graph())}\n{_END}{rest.split(_END)[1]}", "utf-8")
+
+
 if __name__ == "__main__":
-    sys.stdout.write(mermaid(graph()) + "\n")
+    if sys.argv[1:] == ["--write"]:
+        write_doc()
+    else:
+        sys.stdout.write(mermaid(graph()) + "\n")

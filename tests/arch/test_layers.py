@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import ast
 
-from tests.arch.imports import BATCH, PACKAGE, USE_CASES, cycles, graph, module_name
+from tests.arch.imports import (
+    BATCH,
+    PACKAGE,
+    USE_CASES,
+    cycles,
+    documented,
+    graph,
+    mermaid,
+    module_name,
+)
 
 _OWN_MAINS = {"mlops_new.__main__", "mlops_new._release"}
 """Entry points with their own ``main``: the console script, the maintainers' release tool."""
@@ -66,3 +75,8 @@ def _writes(node: ast.AST) -> bool:
         and isinstance(node.func, ast.Name)
         and node.func.id in {"print", "input", "breakpoint"}
     )
+
+
+def test_the_documented_import_graph_is_current() -> None:
+    """docs/development.md shows the graph; regenerate: python -m tests.arch.imports --write."""
+    assert documented() == mermaid(graph())
