@@ -164,10 +164,6 @@ class Settings:
     mlops_new_source: str = ""
     """Index URL or ``git+`` URL generated projects install mlops-new from ("" = PyPI)."""
 
-    def locked_violations(self, answers: Mapping[str, Any]) -> list[str]:
-        """Messages naming the policy for each answer that breaks a locked one."""
-        return self.policy.locked_violations(answers)
-
 
 def _same(answer: Any, locked: Any) -> bool:
     """Equal, also when one side comes from the command line as text (``-d docker=false``)."""
@@ -177,12 +173,6 @@ def _same(answer: Any, locked: Any) -> bool:
         isinstance(answer, str) != isinstance(locked, str)
         and str(answer).lower() == str(locked).lower()
     )
-
-
-def versions_behind(project: str, available: list[str]) -> int:
-    """How many of ``available`` are newer than ``project``."""
-    mine = versions.parse(project)
-    return sum(1 for v in available if versions.parse(v) > mine)
 
 
 def default_path() -> Path:

@@ -74,6 +74,7 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
         options.settings.policy.merged(load_policy_file(staging)).refuse_locked(answers)
         _step(options, "Locking the dependencies (uv lock)" if options.lock else None)
         warnings = [] if not options.lock else _lock_if_trusted(staging, options)
+        locked = (staging / "uv.lock").is_file()
         _step(options, "Committing")
         version = str(answers.get("_commit", "")) or template.label
         commit, fallback = init_and_commit(
@@ -97,7 +98,7 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
         template_version=source.bare(version) or version,
         answers={k: v for k, v in answers.items() if not k.startswith("_")},
         git_commit=commit,
-        locked=options.lock and not any(w.startswith("uv lock") for w in warnings),
+        locked=locked,
         fallback_identity=fallback,
         warnings=tuple(warnings),
         next_steps=next_steps(rendered.message, bundled=options.template is None),

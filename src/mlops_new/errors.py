@@ -70,10 +70,6 @@ class DowngradeError(UserError):
     """The requested version is older than the project's."""
 
 
-class ConflictsError(MlopsNewError):
-    """An update left conflicts to resolve (raised by the CLI after reporting them)."""
-
-
 class FileSystemError(UserError):
     """The file system refused: read-only, full, a name too long, a missing or looping path."""
 

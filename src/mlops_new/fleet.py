@@ -11,6 +11,7 @@ would be lost.
 
 from __future__ import annotations
 
+import enum
 import os
 import shutil
 import subprocess
@@ -34,13 +35,22 @@ from mlops_new.results import JsonResult, UpdateResult
 _SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".dvc", ".tox", ".nox"}
 
 
+class Outcome(str, enum.Enum):
+    """What ``fleet update`` did to one repository (worst last)."""
+
+    updated = "updated"
+    up_to_date = "up_to_date"
+    skipped = "skipped"
+    conflicted = "conflicted"
+    failed = "failed"
+
+
 @dataclass(frozen=True)
 class RepoOutcome(JsonResult):
     """What happened to one repository."""
 
     path: Path
-    status: str
-    """``updated``, ``conflicted``, ``up_to_date``, ``skipped`` or ``failed``."""
+    status: Outcome
     reason: str = ""
     branch: str = ""
     from_version: str = ""
@@ -57,7 +67,7 @@ class FleetUpdateResult(JsonResult):
 
     repos: tuple[RepoOutcome, ...]
 
-    def count(self, status: str) -> int:
+    def count(self, status: Outcome) -> int:
         return sum(1 for repo in self.repos if repo.status == status)
 
 
@@ -182,12 +192,12 @@ def update_one(path: Path, options: FleetUpdateOptions) -> RepoOutcome:
     try:
         return _update_on_branch(load(path), options)
     except MlopsNewError as exc:
-        return RepoOutcome(path=path, status="failed", reason=exc.message)
+        return RepoOutcome(path=path, status=Outcome.failed, reason=exc.message)
 
 
 def _update_on_branch(project: Project, options: FleetUpdateOptions) -> RepoOutcome:
     """``update_project`` in a worktree on a new branch; the branch goes if nothing is left."""
-    outcome = RepoOutcome(path=project.path, status="skipped", from_version=project.version)
+    outcome = RepoOutcome(path=project.path, status=Outcome.skipped, from_version=project.version)
     if uncommitted(project.repo_root):
         return replace(outcome, reason="uncommitted changes in the working tree")
     try:
@@ -202,7 +212,7 @@ def _update_on_branch(project: Project, options: FleetUpdateOptions) -> RepoOutc
         return replace(outcome, reason=f"branch {branch} already exists")
     result = _commit_update(project, options, branch)
     if result is None:
-        return replace(outcome, status="up_to_date", to_version=target.version)
+        return replace(outcome, status=Outcome.up_to_date, to_version=target.version)
     return _published(
         project, options, branch, replace(outcome, to_version=result.to_version), result
     )
@@ -249,7 +259,7 @@ def _published(
     notes = ("conflict markers committed on the branch" if result.conflicts else "", pr_note)
     return replace(
         outcome,
-        status="conflicted" if result.conflicts else "updated",
+        status=Outcome.conflicted if result.conflicts else Outcome.updated,
         branch=branch,
         conflicts=result.conflicts,
         pushed=bool(pushed),
@@ -360,7 +370,3 @@ def _branch_worktree(project: Project, branch: str, base: str) -> Iterator[_Work
         git("worktree", "remove", "--force", str(tree), cwd=project.repo_root, check=False)
         git("worktree", "prune", cwd=project.repo_root, check=False)
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def default_jobs() -> int:
-    return max(1, min(8, os.cpu_count() or 1))

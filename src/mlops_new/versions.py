@@ -34,8 +34,3 @@ def bare(version: str) -> str:
 def tag(version: str) -> str:
     """``"0.1.0"`` -> ``"v0.1.0"``, the git tag of a bundled template version."""
     return f"v{bare(version)}"
-
-
-def newest_first(versions: list[str]) -> list[str]:
-    """Sort bare versions, newest first."""
-    return sorted(versions, key=parse, reverse=True)

@@ -16,7 +16,3 @@ def test_both_spellings_are_accepted(given: str) -> None:
 def test_other_strings_are_rejected_with_the_value(given: str) -> None:
     with pytest.raises(UnknownVersionError, match="is not a template version"):
         versions.parse(given)
-
-
-def test_newest_first_orders_numerically() -> None:
-    assert versions.newest_first(["0.2.0", "0.10.0", "0.9.1"]) == ["0.10.0", "0.9.1", "0.2.0"]

@@ -8,12 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from typer.testing import CliRunner, Result
 
 from mlops_new.cli import app as main_app
 from mlops_new.cli import route
-from mlops_new.cli.check import check
 from tests.helpers import build_tree, git
 
 # Secrets and markers are assembled at run time so that this file itself passes
@@ -105,14 +103,8 @@ Cli = Callable[..., Result]
 
 @pytest.fixture
 def check_cli() -> Cli:
-    """Invoke ``mlops-new check ...`` (through the main app once it registers the command)."""
-    commands = {c.name for c in main_app.registered_commands}
-    if "check" in commands:
-        return lambda *args: CliRunner().invoke(main_app, route(["check", *args]))
-    local = typer.Typer()
-    local.command("check")(check)
-    local.callback()(lambda: None)
-    return lambda *args: CliRunner().invoke(local, ["check", *args])
+    """Invoke ``mlops-new check ...`` through the main app."""
+    return lambda *args: CliRunner().invoke(main_app, route(["check", *args]))
 
 
 def payload(result: Result) -> dict[str, Any]:

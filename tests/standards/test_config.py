@@ -107,9 +107,9 @@ def test_named_settings_file_must_exist(tmp_path: Path) -> None:
 
 def test_locked_violations_name_the_policy(tmp_path: Path) -> None:
     settings = load_settings(_write(tmp_path / "org.toml", ORG))
-    assert settings.locked_violations({"ci": "github", "license": "Proprietary"}) == []
-    assert settings.locked_violations({"project_name": "x"}) == []
-    (problem,) = settings.locked_violations({"ci": "gitlab"})
+    assert settings.policy.locked_violations({"ci": "github", "license": "Proprietary"}) == []
+    assert settings.policy.locked_violations({"project_name": "x"}) == []
+    (problem,) = settings.policy.locked_violations({"ci": "gitlab"})
     assert "ci='gitlab'" in problem
     assert "policy 'acme'" in problem
     assert str(tmp_path / "org.toml") in problem

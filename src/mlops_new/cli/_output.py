@@ -308,25 +308,29 @@ def fleet_updated(result: FleetUpdateResult, fmt: Format) -> None:
         return
     from rich.table import Table  # noqa: PLC0415
 
+    from mlops_new.fleet import Outcome  # noqa: PLC0415  (lazy: the CLI starts fast)
+
     table = Table("repository", "outcome", "versions", "branch", "details")
-    colours = {"updated": "green", "conflicted": "red", "failed": "bold red", "skipped": "yellow"}
+    colours = {
+        Outcome.updated: "green",
+        Outcome.conflicted: "red",
+        Outcome.failed: "bold red",
+        Outcome.skipped: "yellow",
+    }
     for repo in result.repos:
         versions = f"{repo.from_version} -> {repo.to_version}" if repo.to_version else ""
         details = ", ".join(repo.conflicts) or repo.reason
         colour = colours.get(repo.status, "dim")
         table.add_row(
             escape(str(repo.path)),
-            f"[{colour}]{repo.status}[/]",
+            f"[{colour}]{repo.status.value}[/]",
             versions,
             escape(repo.branch),
             escape(details),
         )
     out = _stdout()
     out.print(table)
-    totals = ", ".join(
-        f"{result.count(status)} {status}"
-        for status in ("updated", "conflicted", "up_to_date", "skipped", "failed")
-    )
+    totals = ", ".join(f"{result.count(status)} {status.value}" for status in Outcome)
     out.print(f"{len(result.repos)} repositories: {totals}.")
 
 

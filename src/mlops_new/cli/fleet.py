@@ -108,7 +108,12 @@ def update(
     """Prepare each repository's update on its own branch; never touch default branches."""
     from mlops_new.answers import parse_pairs  # noqa: PLC0415
     from mlops_new.config import load_settings  # noqa: PLC0415
-    from mlops_new.fleet import FleetUpdateOptions, discover, update_fleet  # noqa: PLC0415
+    from mlops_new.fleet import (  # noqa: PLC0415
+        FleetUpdateOptions,
+        Outcome,
+        discover,
+        update_fleet,
+    )
 
     with handled():
         repos = discover(roots or [Path()], list_file)
@@ -124,7 +129,7 @@ def update(
         )
         result = update_fleet(repos, options)
         _output.fleet_updated(result, fmt)
-    if result.count("failed"):
+    if result.count(Outcome.failed):
         raise typer.Exit(int(ExitCode.FLEET_FAILURES))
-    if result.count("conflicted"):
+    if result.count(Outcome.conflicted):
         raise typer.Exit(int(ExitCode.CONFLICTS))
