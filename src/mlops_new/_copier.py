@@ -155,10 +155,11 @@ def _hardened_git(src: str, *repos: Path) -> Iterator[None]:
 
     local_src = Path(src).expanduser()
     env = hardened_env(repos=(local_src, *repos) if local_src.is_dir() else repos)
+    changes = {key: value for key, value in env.items() if os.environ.get(key) != value}
     saved = dict(os.environ)
-    os.environ.update(env)
+    os.environ.update(changes)
     try:
-        with local.env(**env):
+        with local.env(**changes):
             yield
     finally:
         os.environ.clear()
