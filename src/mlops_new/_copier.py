@@ -25,6 +25,7 @@ import copier
 from copier import errors as copier_errors
 from plumbum import ProcessExecutionError, local
 
+from mlops_new.answers import given_bool
 from mlops_new.errors import (
     AbortedError,
     InvalidAnswerError,
@@ -74,6 +75,9 @@ def copy(
         )
         questions = dict(worker.template.questions_data)
     refuse_forbidden_paths(dst, src)
+    for key, value in data.items():  # copier reads any text as a boolean ("nope" is true)
+        if isinstance(questions.get(key), dict) and questions[key].get("type") == "bool":
+            given_bool(key, value)
     return questions
 
 
@@ -223,7 +227,7 @@ def _answer_error(src: str, exc: ValueError) -> UserError | None:
         )
     if str(exc).startswith(_ANSWER_ERRORS):
         return InvalidAnswerError(
-            f"{_one_line(str(exc))}.",
+            f"{_one_line(str(exc)).rstrip('.')}.",
             "Fix the value given with -d/--data-file, or leave it to its default.",
         )
     return None
