@@ -67,9 +67,10 @@ _DRIVER_KEY = re.compile(
     r"^(?:filter\.(?P<f>.+)\.(?:clean|smudge|process|required)"
     r"|diff\.(?P<d>.+)\.(?:command|textconv)"
     r"|merge\.(?P<m>.+)\.driver"
-    r"|remote\.(?P<r>.+)\.(?:uploadpack|receivepack))$"
+    r"|remote\.(?P<r>.+)\.(?:uploadpack|receivepack)"
+    r"|core\.gitproxy)$"
 )
-_DRIVER_PATTERN = r"^(filter|diff|merge|remote)\."
+_DRIVER_PATTERN = r"^(filter|diff|merge|remote)\.|^core\.gitproxy$"
 _SAFE_VALUES = {
     "clean": "",
     "smudge": "",
@@ -80,6 +81,7 @@ _SAFE_VALUES = {
     "driver": "git merge-file --marker-size=%L %A %O %B",
     "uploadpack": "git-upload-pack",
     "receivepack": "git-receive-pack",
+    "gitproxy": "",
 }
 """What a repository's driver keys become: no filter, identity textconv, git's text merge."""
 _TRUSTED_SCOPES = ("system", "global")
@@ -143,6 +145,11 @@ def hardened_env(
     ]
     for repo in (cwd, *repos) if cwd is not None else repos:
         pairs.extend(driver_overrides(repo))
+    if any(key == "core.gitproxy" for key, _ in pairs):
+        # `-c` cannot override a repository's proxy command (the first match wins);
+        # the variable can, and an empty one means no proxy.
+        pairs = [pair for pair in pairs if pair[0] != "core.gitproxy"]
+        base["GIT_PROXY_COMMAND"] = base.get("GIT_PROXY_COMMAND", "")
     # The user's own GIT_CONFIG_* entries stay; ours come after them and win.
     count = base.get("GIT_CONFIG_COUNT", "")
     start = int(count) if count.isdigit() else 0

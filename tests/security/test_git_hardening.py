@@ -86,6 +86,15 @@ def test_merge_tree_uses_git_text_merge_not_the_repository_driver(
     assert not marker.exists()
 
 
+def test_a_repository_proxy_command_does_not_run(hostile_repo: Path, marker: Path) -> None:
+    proxy = hostile_repo / "proxy.sh"
+    proxy.write_text(f"#!/bin/sh\ntouch {marker}\n", encoding="utf-8")
+    proxy.chmod(0o755)
+    plain_git(hostile_repo, "config", "core.gitProxy", str(proxy))
+    git.run("ls-remote", "--", "git://127.0.0.1:9/x", cwd=hostile_repo, check=False)
+    assert not marker.exists()
+
+
 def test_a_plain_git_call_would_run_the_payload(hostile_repo: Path, marker: Path) -> None:
     """The fixture is hostile for real: without the runner, git runs its programs."""
     subprocess.run(["git", "status"], cwd=hostile_repo, capture_output=True, check=False)
