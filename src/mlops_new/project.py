@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mlops_new import template_store
-from mlops_new.answers import ANSWERS_FILE
+from mlops_new.answers import ANSWERS_FILE, read_answers
+from mlops_new.bounded import InputError
 from mlops_new.errors import DirtyProjectError, NotAProjectError, UnknownVersionError
 from mlops_new.git import git, require_git
 
@@ -69,11 +68,10 @@ def load(path: Path) -> Project:
             "Adopt it with `mlops-new link PATH --ref VERSION`.",
         )
     try:
-        answers = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
+        answers = read_answers(path)  # bounded; _src_path must be a path or URL
+    except InputError as exc:
         raise NotAProjectError(
-            f"{answers_path} is not valid YAML ({str(exc).splitlines()[0]}).",
-            "Restore it from git history: `git log -p -- .copier-answers.yml`.",
+            exc.message, "Restore it from git history: `git log -p -- .copier-answers.yml`."
         ) from exc
     if not isinstance(answers, dict) or not answers.get("_src_path") or not answers.get("_commit"):
         raise NotAProjectError(
