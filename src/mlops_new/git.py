@@ -23,7 +23,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from mlops_new.errors import MissingToolError, MlopsNewError
+from mlops_new.errors import FileSystemError, MissingToolError, MlopsNewError
 
 FALLBACK_NAME = "mlops-new"
 FALLBACK_EMAIL = "mlops-new@users.noreply.localhost"
@@ -93,6 +93,30 @@ class GitError(MlopsNewError):
     """A git command failed unexpectedly."""
 
 
+class GitFileSystemError(GitError, FileSystemError):
+    """A git command failed because the file system refused (full, read-only, permissions)."""
+
+
+_FILE_SYSTEM_FAILURES = (
+    "No space left on device",
+    "Disk quota exceeded",
+    "Read-only file system",
+    "Permission denied",
+    "File name too long",
+)
+"""git's messages (``LC_ALL=C``) for failures the user's disk or permissions cause."""
+
+
+def failure(args: tuple[str, ...], cwd: Path, stderr: str) -> GitError:
+    """The error for a failed ``git *args``: a user error when the file system refused."""
+    message = f"git {' '.join(args)} failed in {cwd}: {stderr}"
+    if any(text in stderr for text in _FILE_SYSTEM_FAILURES):
+        return GitFileSystemError(
+            message, "Free some space or make the folder writable, then retry."
+        )
+    return GitError(message)
+
+
 def require_git() -> str:
     """Return the path of ``git`` or raise a user error that says how to get it."""
     path = shutil.which("git")
@@ -124,8 +148,7 @@ def run(
         check=False,
     )
     if check and proc.returncode != 0:
-        stderr = proc.stderr.decode("utf-8", "replace").strip()
-        raise GitError(f"git {' '.join(args)} failed in {cwd}: {stderr}")
+        raise failure(args, cwd, proc.stderr.decode("utf-8", "replace").strip())
     return proc
 
 
