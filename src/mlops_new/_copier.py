@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -150,24 +151,22 @@ def _forbidden(src: str, what: str) -> TemplateSourceError:
 
 @contextmanager
 def _hardened_git(src: str, *repos: Path) -> Iterator[None]:
-    """Copier's own git processes get our hardened configuration (see ``git.hardened_env``).
+    """Copier's own git processes get our hardened configuration (``git.hardening_variables``).
 
-    plumbum (copier's process runner) keeps its own copy of the environment,
-    so both it and ``os.environ`` (tasks, trusted only) are set for the call.
+    Copier runs git through plumbum, whose environment is its own copy and one
+    per process: only the hardening variables change in it, and one copier
+    call at a time holds it (renders in threads cannot swap each other's).
     """
-    from mlops_new.git import hardened_env  # noqa: PLC0415
+    from mlops_new.git import hardening_variables  # noqa: PLC0415
 
     local_src = Path(src).expanduser()
-    env = hardened_env(repos=(local_src, *repos) if local_src.is_dir() else repos)
-    changes = {key: value for key, value in env.items() if os.environ.get(key) != value}
-    saved = dict(os.environ)
-    os.environ.update(changes)
-    try:
-        with local.env(**changes):
-            yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    variables = hardening_variables((local_src, *repos) if local_src.is_dir() else repos)
+    with _ENVIRONMENT, local.env(**variables):
+        yield
+
+
+_ENVIRONMENT = threading.Lock()
+"""Held while plumbum's (process-wide) environment carries one call's hardening."""
 
 
 @contextmanager

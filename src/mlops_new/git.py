@@ -157,30 +157,39 @@ def hardened_env(
 ) -> dict[str, str]:
     """The environment of a hardened git call in ``cwd``: :data:`HARDENING` and driver overrides.
 
-    Also given to copier around its own git calls (see ``_copier``), so the
-    ``-c`` options travel as ``GIT_CONFIG_*`` variables too; ``repos`` adds the
-    driver overrides of more repositories (the template's and the project's).
+    ``repos`` adds the driver overrides of more repositories.
     """
     base = {k: v for k, v in os.environ.items() if k not in _UNSET_ENV}
+    hardening = hardening_variables((cwd, *repos) if cwd is not None else repos)
+    return {**base, **hardening, **(extra or {})}
+
+
+def hardening_variables(repos: tuple[Path, ...] = ()) -> dict[str, str]:
+    """Only the variables that harden git: ``_ENV`` and ``GIT_CONFIG_*`` for ``repos``.
+
+    Also given to copier around its own git calls (see ``_copier``), so the
+    ``-c`` options travel as ``GIT_CONFIG_*`` variables too.
+    """
     pairs = [
         (HARDENING[i + 1].partition("=")[0], HARDENING[i + 1].partition("=")[2])
         for i in range(0, len(HARDENING), 2)
     ]
-    for repo in (cwd, *repos) if cwd is not None else repos:
+    for repo in repos:
         pairs.extend(driver_overrides(repo))
+    variables = dict(_ENV)
     if any(key == "core.gitproxy" for key, _ in pairs):
         # `-c` cannot override a repository's proxy command (the first match wins);
         # the variable can, and an empty one means no proxy.
         pairs = [pair for pair in pairs if pair[0] != "core.gitproxy"]
-        base["GIT_PROXY_COMMAND"] = base.get("GIT_PROXY_COMMAND", "")
+        variables["GIT_PROXY_COMMAND"] = os.environ.get("GIT_PROXY_COMMAND", "")
     # The user's own GIT_CONFIG_* entries stay; ours come after them and win.
-    count = base.get("GIT_CONFIG_COUNT", "")
+    count = os.environ.get("GIT_CONFIG_COUNT", "")
     start = int(count) if count.isdigit() else 0
-    config = {"GIT_CONFIG_COUNT": str(start + len(pairs))}
+    variables["GIT_CONFIG_COUNT"] = str(start + len(pairs))
     for index, (key, value) in enumerate(pairs, start):
-        config[f"GIT_CONFIG_KEY_{index}"] = key
-        config[f"GIT_CONFIG_VALUE_{index}"] = value
-    return {**base, **_ENV, **config, **(extra or {})}
+        variables[f"GIT_CONFIG_KEY_{index}"] = key
+        variables[f"GIT_CONFIG_VALUE_{index}"] = value
+    return variables
 
 
 def driver_overrides(cwd: Path) -> tuple[tuple[str, str], ...]:
