@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ import copier
 from copier import errors as copier_errors
 from plumbum import ProcessExecutionError, local
 
+from mlops_new.answers import given_bool
 from mlops_new.errors import (
     AbortedError,
     InvalidAnswerError,
@@ -87,6 +89,12 @@ def copy(
             message=_message_after_copy(worker),
         )
     refuse_forbidden_paths(dst, src)
+    for key, value in data.items():  # copier reads any text as a boolean ("nope" is true)
+        if (
+            isinstance(rendered.questions.get(key), dict)
+            and rendered.questions[key].get("type") == "bool"
+        ):
+            given_bool(key, value)
     return rendered
 
 
@@ -137,23 +145,22 @@ def _forbidden(src: str, what: str) -> TemplateSourceError:
 
 @contextmanager
 def _hardened_git(src: str, *repos: Path) -> Iterator[None]:
-    """Copier's own git processes get our hardened configuration (see ``git.hardened_env``).
+    """Copier's own git processes get our hardened configuration (``git.hardening_variables``).
 
-    plumbum (copier's process runner) keeps its own copy of the environment,
-    so both it and ``os.environ`` (tasks, trusted only) are set for the call.
+    Copier runs git through plumbum, whose environment is its own copy and one
+    per process: only the hardening variables change in it, and one copier
+    call at a time holds it (renders in threads cannot swap each other's).
     """
-    from mlops_new.git import hardened_env  # noqa: PLC0415
+    from mlops_new.git import hardening_variables  # noqa: PLC0415
 
     local_src = Path(src).expanduser()
-    env = hardened_env(repos=(local_src, *repos) if local_src.is_dir() else repos)
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        with local.env(**env):
-            yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    variables = hardening_variables((local_src, *repos) if local_src.is_dir() else repos)
+    with _ENVIRONMENT, local.env(**variables):
+        yield
+
+
+_ENVIRONMENT = threading.Lock()
+"""Held while plumbum's (process-wide) environment carries one call's hardening."""
 
 
 @contextmanager
@@ -213,7 +220,7 @@ def _answer_error(src: str, exc: ValueError) -> UserError | None:
         )
     if str(exc).startswith(_ANSWER_ERRORS):
         return InvalidAnswerError(
-            f"{_one_line(str(exc))}.",
+            f"{_one_line(str(exc)).rstrip('.')}.",
             "Fix the value given with -d/--data-file, or leave it to its default.",
         )
     return None

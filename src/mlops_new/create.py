@@ -154,7 +154,7 @@ def validate_target(target: Path) -> str:
         if not suggestion[0].isalpha():
             suggestion = f"project-{suggestion}"
         raise InvalidNameError(
-            f"'{name}' is not a valid project name: use letters, digits, '-' and '_', "
+            f"'{_printable(name)}' is not a valid project name: use letters, digits, '-' and '_', "
             f"starting with a letter and ending with a letter or digit (try '{suggestion}')."
         )
     if target.is_symlink() and not target.exists():
@@ -168,6 +168,11 @@ def validate_target(target: Path) -> str:
             "Choose another NAME, or remove that folder first.",
         )
     return name
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters (terminal escapes) shown escaped."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def _render(

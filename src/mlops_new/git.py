@@ -23,7 +23,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from mlops_new.errors import MissingToolError, MlopsNewError
+from mlops_new.errors import FileSystemError, MissingToolError, MlopsNewError
 
 FALLBACK_NAME = "mlops-new"
 FALLBACK_EMAIL = "mlops-new@users.noreply.localhost"
@@ -67,9 +67,10 @@ _DRIVER_KEY = re.compile(
     r"^(?:filter\.(?P<f>.+)\.(?:clean|smudge|process|required)"
     r"|diff\.(?P<d>.+)\.(?:command|textconv)"
     r"|merge\.(?P<m>.+)\.driver"
-    r"|remote\.(?P<r>.+)\.(?:uploadpack|receivepack))$"
+    r"|remote\.(?P<r>.+)\.(?:uploadpack|receivepack)"
+    r"|core\.gitproxy)$"
 )
-_DRIVER_PATTERN = r"^(filter|diff|merge|remote)\."
+_DRIVER_PATTERN = r"^(filter|diff|merge|remote)\.|^core\.gitproxy$"
 _SAFE_VALUES = {
     "clean": "",
     "smudge": "",
@@ -80,6 +81,7 @@ _SAFE_VALUES = {
     "driver": "git merge-file --marker-size=%L %A %O %B",
     "uploadpack": "git-upload-pack",
     "receivepack": "git-receive-pack",
+    "gitproxy": "",
 }
 """What a repository's driver keys become: no filter, identity textconv, git's text merge."""
 _TRUSTED_SCOPES = ("system", "global")
@@ -89,6 +91,30 @@ _MAX_INCLUDES = 20
 
 class GitError(MlopsNewError):
     """A git command failed unexpectedly."""
+
+
+class GitFileSystemError(GitError, FileSystemError):
+    """A git command failed because the file system refused (full, read-only, permissions)."""
+
+
+_FILE_SYSTEM_FAILURES = (
+    "No space left on device",
+    "Disk quota exceeded",
+    "Read-only file system",
+    "Permission denied",
+    "File name too long",
+)
+"""git's messages (``LC_ALL=C``) for failures the user's disk or permissions cause."""
+
+
+def failure(args: tuple[str, ...], cwd: Path, stderr: str) -> GitError:
+    """The error for a failed ``git *args``: a user error when the file system refused."""
+    message = f"git {' '.join(args)} failed in {cwd}: {stderr}"
+    if any(text in stderr for text in _FILE_SYSTEM_FAILURES):
+        return GitFileSystemError(
+            message, "Free some space or make the folder writable, then retry."
+        )
+    return GitError(message)
 
 
 def require_git() -> str:
@@ -122,8 +148,7 @@ def run(
         check=False,
     )
     if check and proc.returncode != 0:
-        stderr = proc.stderr.decode("utf-8", "replace").strip()
-        raise GitError(f"git {' '.join(args)} failed in {cwd}: {stderr}")
+        raise failure(args, cwd, proc.stderr.decode("utf-8", "replace").strip())
     return proc
 
 
@@ -132,25 +157,39 @@ def hardened_env(
 ) -> dict[str, str]:
     """The environment of a hardened git call in ``cwd``: :data:`HARDENING` and driver overrides.
 
-    Also given to copier around its own git calls (see ``_copier``), so the
-    ``-c`` options travel as ``GIT_CONFIG_*`` variables too; ``repos`` adds the
-    driver overrides of more repositories (the template's and the project's).
+    ``repos`` adds the driver overrides of more repositories.
     """
     base = {k: v for k, v in os.environ.items() if k not in _UNSET_ENV}
+    hardening = hardening_variables((cwd, *repos) if cwd is not None else repos)
+    return {**base, **hardening, **(extra or {})}
+
+
+def hardening_variables(repos: tuple[Path, ...] = ()) -> dict[str, str]:
+    """Only the variables that harden git: ``_ENV`` and ``GIT_CONFIG_*`` for ``repos``.
+
+    Also given to copier around its own git calls (see ``_copier``), so the
+    ``-c`` options travel as ``GIT_CONFIG_*`` variables too.
+    """
     pairs = [
         (HARDENING[i + 1].partition("=")[0], HARDENING[i + 1].partition("=")[2])
         for i in range(0, len(HARDENING), 2)
     ]
-    for repo in (cwd, *repos) if cwd is not None else repos:
+    for repo in repos:
         pairs.extend(driver_overrides(repo))
+    variables = dict(_ENV)
+    if any(key == "core.gitproxy" for key, _ in pairs):
+        # `-c` cannot override a repository's proxy command (the first match wins);
+        # the variable can, and an empty one means no proxy.
+        pairs = [pair for pair in pairs if pair[0] != "core.gitproxy"]
+        variables["GIT_PROXY_COMMAND"] = os.environ.get("GIT_PROXY_COMMAND", "")
     # The user's own GIT_CONFIG_* entries stay; ours come after them and win.
-    count = base.get("GIT_CONFIG_COUNT", "")
+    count = os.environ.get("GIT_CONFIG_COUNT", "")
     start = int(count) if count.isdigit() else 0
-    config = {"GIT_CONFIG_COUNT": str(start + len(pairs))}
+    variables["GIT_CONFIG_COUNT"] = str(start + len(pairs))
     for index, (key, value) in enumerate(pairs, start):
-        config[f"GIT_CONFIG_KEY_{index}"] = key
-        config[f"GIT_CONFIG_VALUE_{index}"] = value
-    return {**base, **_ENV, **config, **(extra or {})}
+        variables[f"GIT_CONFIG_KEY_{index}"] = key
+        variables[f"GIT_CONFIG_VALUE_{index}"] = value
+    return variables
 
 
 def driver_overrides(cwd: Path) -> tuple[tuple[str, str], ...]:

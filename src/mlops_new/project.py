@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from mlops_new import journal, template_store
-from mlops_new.answers import ANSWERS_FILE
-from mlops_new.bounded import InputError, read_yaml
+from mlops_new.answers import ANSWERS_FILE, read_answers
+from mlops_new.bounded import InputError
 from mlops_new.errors import DirtyProjectError, NotAProjectError, UnknownVersionError
 from mlops_new.git import git, require_git, uncommitted
 
@@ -79,11 +79,10 @@ def load(path: Path, *, resuming: bool = False) -> Project:
             "Adopt it with `mlops-new link PATH --ref VERSION`.",
         )
     try:
-        answers = read_yaml(answers_path)
+        answers = read_answers(path)  # bounded; _src_path must be a path or URL
     except InputError as exc:
         raise NotAProjectError(
-            exc.message.replace(f"'{answers_path}'", str(answers_path)),
-            "Restore it from git history: `git log -p -- .copier-answers.yml`.",
+            exc.message, "Restore it from git history: `git log -p -- .copier-answers.yml`."
         ) from exc
     if not isinstance(answers, dict) or not answers.get("_src_path") or not answers.get("_commit"):
         raise NotAProjectError(

@@ -126,3 +126,15 @@ def assert_clear_error(ran: Ran, code: int, *words: str) -> None:
     assert 1 <= len(lines) <= 4, ran.err  # message and hint, each possibly wrapped once
     for word in words:
         assert word.lower() in ran.err.lower(), (word, ran.err)
+
+
+def make_versions(where: Path, versions: list[tuple[str, dict[str, str], str]]) -> Path:
+    """A template repository with one tagged commit per ``(tag, files, copier_extra)``."""
+    where.mkdir(parents=True)
+    git(where, "init", "--quiet")
+    for tag, files, copier_extra in versions:
+        build_tree(where, {"copier.yml": BASE_COPIER + copier_extra, **BASE_FILES, **files})
+        git(where, "add", "--all")
+        git(where, "commit", "--quiet", "-m", tag)
+        git(where, "tag", tag)
+    return where

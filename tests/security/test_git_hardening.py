@@ -86,6 +86,15 @@ def test_merge_tree_uses_git_text_merge_not_the_repository_driver(
     assert not marker.exists()
 
 
+def test_a_repository_proxy_command_does_not_run(hostile_repo: Path, marker: Path) -> None:
+    proxy = hostile_repo / "proxy.sh"
+    proxy.write_text(f"#!/bin/sh\ntouch {marker}\n", encoding="utf-8")
+    proxy.chmod(0o755)
+    plain_git(hostile_repo, "config", "core.gitProxy", str(proxy))
+    git.run("ls-remote", "--", "git://127.0.0.1:9/x", cwd=hostile_repo, check=False)
+    assert not marker.exists()
+
+
 def test_a_plain_git_call_would_run_the_payload(hostile_repo: Path, marker: Path) -> None:
     """The fixture is hostile for real: without the runner, git runs its programs."""
     subprocess.run(["git", "status"], cwd=hostile_repo, capture_output=True, check=False)
@@ -162,3 +171,33 @@ def test_file_system_refusals_are_user_errors(code: int) -> None:
 
 def test_other_os_errors_stay_bugs() -> None:
     assert errors.from_os_error(OSError(errno.EIO, "I/O error")) is None
+
+
+@pytest.mark.parametrize(
+    ("stderr", "code"),
+    [
+        ("error: unable to write file: No space left on device", ExitCode.USER_ERROR),
+        ("fatal: Unable to create '.git/index.lock': Read-only file system", ExitCode.USER_ERROR),
+        ("fatal: bad object HEAD", ExitCode.ERROR),
+    ],
+)
+def test_git_failures_caused_by_the_file_system_are_user_errors(
+    tmp_path: Path, stderr: str, code: ExitCode
+) -> None:
+    error = git.failure(("commit",), tmp_path, stderr)
+    assert isinstance(error, git.GitError)
+    assert exit_code_for(error) is code
+
+
+def test_a_failing_git_call_in_a_read_only_repository(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    plain_git(tmp_path, "init", "--quiet", str(repo))
+    (repo / ".git" / "objects").chmod(0o500)
+    (repo / "a.txt").write_text("a\n", encoding="utf-8")
+    try:
+        if os.geteuid() == 0:
+            pytest.skip("root writes into read-only folders")
+        with pytest.raises(git.GitFileSystemError):
+            git.git("add", "a.txt", cwd=repo)
+    finally:
+        (repo / ".git" / "objects").chmod(0o700)

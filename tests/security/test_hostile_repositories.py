@@ -120,3 +120,26 @@ def test_fleet_update_runs_no_hook_filter_or_driver(scene: Scene, run_cli: Run) 
     _assert_safe(ran, scene)
     assert good.name in ran.out
     assert bad.name in ran.out
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        "\n".join(
+            [f"l0: &l0 [{', '.join(['x'] * 10)}]"]
+            + [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 9)]
+        ),
+        "_src_path: caf\xe9\n",
+    ],
+    ids=["alias-bomb", "latin-1"],
+)
+@pytest.mark.parametrize("command", [["update"], ["diff"], ["versions"]], ids="-".join)
+def test_a_hostile_answers_file_is_a_clear_error(
+    scene: Scene, run_cli: Run, answers: str, command: list[str]
+) -> None:
+    project = _project(run_cli, scene, "proj")
+    (project / ".copier-answers.yml").write_bytes(answers.encode("latin-1"))
+    git(project, "commit", "--quiet", "-am", "hostile answers")
+    ran = run_cli(*command, cwd=project, timeout=60)
+    _assert_safe(ran, scene)
+    assert ran.code == 4, ran.err

@@ -107,3 +107,25 @@ def test_a_read_only_store_is_a_store_error(scene: Scene) -> None:
     assert "Traceback" not in proc.stderr
     assert "template store" in proc.stderr
     assert list(scene.work.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [("bad\x1b[31mname", ["\\x1b", "not a valid project name"]), ("dangling", ["symlink"])],
+    ids=["terminal-escape", "dangling-symlink"],
+)
+def test_bad_targets_are_clear_errors(scene: Scene, name: str, words: list[str]) -> None:
+    (scene.work / "dangling").symlink_to(scene.outside / "missing")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlops_new", name, "--defaults", "--no-lock"],
+        cwd=scene.work,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 4, proc.stderr
+    assert "\x1b" not in proc.stderr
+    for word in words:
+        assert word in proc.stderr
+    assert sorted(p.name for p in scene.work.iterdir()) == ["dangling"]
+    scene.assert_untouched()
