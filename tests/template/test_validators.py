@@ -35,6 +35,10 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "'ssh://user@host' names no path on the SSH server: use the form ssh://user@host/path",
         ),
         (
+            {"mlops_new_source": "https://pypi.example.com/simple\nhttps://evil.example/"},
+            "cannot be used as the mlops-new source",
+        ),
+        (
             {"mlflow_tracking_uri": "ftp://mlflow.example.com"},
             "'ftp://mlflow.example.com' is not a supported MLflow tracking URI: leave it empty",
         ),
