@@ -38,16 +38,24 @@ def _gitlab_ci_local() -> Path:
 
 
 def _run(tool: Path, project: Path, jobs: list[str], variables: dict[str, str]) -> str:
+    """Run ``jobs`` one after the other, each from a checkout without a .venv.
+
+    The shell executor runs every job in the project folder itself; GitLab gives
+    each job its own checkout, so no job may lean on another's environment.
+    """
     argv = [str(tool), "--force-shell-executor", "--no-color"]
     for name, value in variables.items():
         argv += ["--variable", f"{name}={value}"]
-    proc = subprocess.run(
-        [*argv, *jobs], cwd=project, capture_output=True, text=True, check=False, timeout=1800
-    )
-    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+    outputs = []
     for job in jobs:
+        shutil.rmtree(project / ".venv", ignore_errors=True)
+        proc = subprocess.run(
+            [*argv, job], cwd=project, capture_output=True, text=True, check=False, timeout=1800
+        )
+        assert proc.returncode == 0, f"{job}:\n{proc.stdout[-6000:]}{proc.stderr[-3000:]}"
         assert re.search(rf"PASS\s+{re.escape(job)}\b", proc.stdout), proc.stdout[-3000:]
-    return proc.stdout
+        outputs.append(proc.stdout)
+    return "\n".join(outputs)
 
 
 def test_every_gitlab_job_passes_without_git_in_the_job(tmp_path: Path) -> None:
