@@ -56,8 +56,11 @@ def _clean_env(home: Path) -> dict[str, str]:
     """A new user's shell: a fresh HOME, only the system's PATH (Python, git, make), no uv."""
     home.mkdir()
     (home / "tmp").mkdir()
-    keep = ("LANG", "LC_ALL", "TERM", "UV_CACHE_DIR", "UV_PYTHON_DOWNLOADS")
-    env = {k: v for k, v in os.environ.items() if k in keep or k.startswith("PIP_")}
+    keep = ("LANG", "LC_ALL", "TERM", "UV_CACHE_DIR", "UV_PYTHON_DOWNLOADS", "NO_PROXY")
+    # The machine's network set-up (certificates, proxies, package index) is not
+    # the README's business, so it stays.
+    network = ("PIP_", "SSL_", "REQUESTS_CA", "CURL_CA", "GIT_SSL", "HTTP", "UV_INDEX")
+    env = {k: v for k, v in os.environ.items() if k in keep or k.upper().startswith(network)}
     env.update(
         HOME=str(home),
         TMPDIR=str(home / "tmp"),
