@@ -43,8 +43,10 @@ def _env(tmp: Path) -> tuple[dict[str, str], Path]:
     home.mkdir()
     (home / ".gitconfig").write_text("[user]\n\tname = Bench\n\temail = b@example.com\n")
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "CI")}
+    (tmp / "tmp").mkdir()
     env.update(
         HOME=str(home),
+        TMPDIR=str(tmp / "tmp"),  # the project's pytest never meets others' /tmp leftovers
         PATH=f"{venv / 'bin'}{os.pathsep}{env['PATH']}",
         GIT_CONFIG_NOSYSTEM="1",
         UV_CACHE_DIR=os.environ.get("UV_CACHE_DIR", str(Path.home() / ".cache" / "uv")),

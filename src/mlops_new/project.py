@@ -51,7 +51,8 @@ def repo_root(path: Path) -> Path:
     root = git("rev-parse", "--show-toplevel", cwd=path, check=False)
     if not root and not (path / ANSWERS_FILE).is_file():
         raise NotAProjectError(
-            f"'{path}' is not an mlops-new project (no git repository, no {ANSWERS_FILE}).",
+            f"'{path}' is not inside a git repository and has no {ANSWERS_FILE}: "
+            "it is not an mlops-new project.",
             "Run this inside a project (or pass its path), or create one with `mlops-new NAME`.",
         )
     if not root:

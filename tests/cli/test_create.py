@@ -189,7 +189,9 @@ def test_no_git_identity_still_creates_with_a_fallback_and_a_hint(
     monkeypatch.setenv("EMAIL", "")
     result = invoke("p", "--defaults", "--no-lock")
     assert result.exit_code == 0, result.output
-    assert "fallback identity" in " ".join(result.stderr.split())  # wrapped at 80 columns
+    warning = " ".join(result.stderr.split())  # wrapped at the terminal's width
+    assert "fallback identity" in warning
+    assert "the project's author is" in warning  # the placeholder is named
     assert git(tmp_path / "p", "log", "-1", "--format=%an") == "mlops-new"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -66,19 +65,18 @@ def test_bundled_template_next_steps(invoke: Invoke, tmp_path: Path) -> None:
     assert "make repro" in result.stdout
 
 
-def test_without_uv_on_path_the_first_step_activates_mlops_news_environment(
+def test_without_uv_on_path_the_first_step_puts_mlops_news_uv_there(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
-    venv = tmp_path / ".venv"
-    (venv / "bin").mkdir(parents=True)
-    (venv / "bin" / "activate").write_text("")
-    monkeypatch.setattr(sys, "executable", str(venv / "bin" / "python"))
-    monkeypatch.setattr(sys, "prefix", str(venv))
     steps = create_cli.first_steps(tmp_path / "my proj", tmp_path)
-    if os.name != "nt":
-        assert steps[0].startswith(". .venv/bin/activate")
+    assert len(steps) == 2
     assert steps[-1] == "cd 'my proj'"
+    if os.name != "nt":
+        assert steps[0].startswith("export PATH=")
+        folder = steps[0].split("=", 1)[1].split(":", 1)[0].strip("'")
+        assert (Path(folder) / "uv").is_file()
+        assert "VIRTUAL_ENV" not in steps[0]
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "uv").write_text("#!/bin/sh\n")
     (tmp_path / "bin" / "uv").chmod(0o755)

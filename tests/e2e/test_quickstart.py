@@ -55,10 +55,15 @@ def test_first_command_installs_and_creates_a_project(tmp_path: Path) -> None:
 def _clean_env(home: Path) -> dict[str, str]:
     """A new user's shell: a fresh HOME, only the system's PATH (Python, git, make), no uv."""
     home.mkdir()
-    keep = ("LANG", "LC_ALL", "TERM", "TMPDIR", "UV_CACHE_DIR", "UV_PYTHON_DOWNLOADS")
-    env = {k: v for k, v in os.environ.items() if k in keep or k.startswith("PIP_")}
+    (home / "tmp").mkdir()
+    keep = ("LANG", "LC_ALL", "TERM", "UV_CACHE_DIR", "UV_PYTHON_DOWNLOADS", "NO_PROXY")
+    # The machine's network set-up (certificates, proxies, package index) is not
+    # the README's business, so it stays.
+    network = ("PIP_", "SSL_", "REQUESTS_CA", "CURL_CA", "GIT_SSL", "HTTP", "UV_INDEX")
+    env = {k: v for k, v in os.environ.items() if k in keep or k.upper().startswith(network)}
     env.update(
         HOME=str(home),
+        TMPDIR=str(home / "tmp"),
         PATH="/usr/bin:/bin",
         GIT_CONFIG_NOSYSTEM="1",
         # The machine's warm uv cache, as a returning user has (the index is still used).

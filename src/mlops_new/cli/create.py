@@ -111,24 +111,25 @@ def first_steps(project: Path, cwd: Path) -> tuple[str, ...]:
 
     The generated Makefile runs ``uv``. mlops-new depends on uv, so uv sits
     beside mlops-new; when that folder is not on PATH (a virtual environment
-    made as the README says, never activated) the first step activates it,
-    as users of venv and pip expect. The Makefile unexports VIRTUAL_ENV, so
-    uv still uses the project's own ``.venv``.
+    made as the README says and not activated, or a pipx install) the first
+    step puts it there. Only PATH changes: activating mlops-new's environment
+    would also set VIRTUAL_ENV, which makes ``uv run`` in any project warn.
     """
-    steps = [] if shutil.which("uv") else [_uv_step(cwd)]
+    steps = [] if shutil.which("uv") else [_uv_step()]
     steps.append(f"cd {_shell_path(project, cwd)}")
-    return tuple(step for step in steps if step)
+    return tuple(steps)
 
 
-def _uv_step(cwd: Path) -> str:
-    scripts = Path(sys.executable).parent
+def _uv_step() -> str:
+    try:
+        import uv  # noqa: PLC0415  (the uv wheel mlops-new depends on ships the binary)
+
+        folder = str(Path(uv.find_uv_bin()).parent)
+    except (ImportError, FileNotFoundError):
+        return "python3 -m pip install --user uv    # the project's Makefile runs uv"
     if os.name == "nt":
-        activate = scripts / "activate.bat"
-        return str(activate) if activate.is_file() else ""
-    activate = scripts / "activate"
-    if sys.prefix != sys.base_prefix and activate.is_file():
-        return f". {_shell_path(activate, cwd)}    # puts uv (installed with mlops-new) on PATH"
-    return "python3 -m pip install --user uv    # the project's Makefile runs uv"
+        return f'set "PATH={folder};%PATH%"'
+    return f'export PATH={shlex.quote(folder)}:"$PATH"    # uv, installed with mlops-new'
 
 
 def _shell_path(path: Path, cwd: Path) -> str:

@@ -1,0 +1,95 @@
+"""Running a generated project's CI on this machine: inputs shared by the CI-run tests.
+
+mlops-new comes from a wheel built from this checkout (the pinned
+``mlops-new==X.Y.Z`` resolves there through ``UV_FIND_LINKS``); the template
+is this checkout's ``template/`` released as a tag in a local git repository;
+the jobs' PATH has no git (as in uv's job image).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.commands import REAL_UV_CACHE
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+TEST_TAG = "9.9.9"
+
+
+def need(tool: str, how: str) -> str:
+    """The tool's path; skipped locally, failed in CI (``CI=true``) when missing."""
+    found = shutil.which(tool)
+    if found is None:
+        message = f"{tool} is missing: {how} (README, 'Generated-CI tests')"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def cache_dir() -> Path:
+    """The persistent test cache (``$MLOPS_NEW_TEST_CACHE``, as the buildah tests use)."""
+    default = Path.home() / ".cache" / "mlops-new-tests"
+    return Path(os.environ.get("MLOPS_NEW_TEST_CACHE") or default)
+
+
+def wheel(dist: Path) -> Path:
+    """A wheel of this checkout in ``dist``."""
+    uv = shutil.which("uv", path=str(BIN)) or need("uv", "pip install uv")
+    subprocess.run(
+        [uv, "build", "--quiet", "--wheel", "--out-dir", str(dist), str(ROOT)], check=True
+    )
+    (found,) = dist.glob("*.whl")
+    return found
+
+
+def template_repo(where: Path) -> Path:
+    """This checkout's template/ as a git repository with one version tag."""
+    shutil.copytree(ROOT / "template", where, ignore=shutil.ignore_patterns("__pycache__"))
+    for args in (("init", "--quiet"), ("add", "-A"), ("commit", "--quiet", "-m", "t")):
+        subprocess.run(["git", *args], cwd=where, check=True, capture_output=True)
+    subprocess.run(["git", "tag", f"v{TEST_TAG}"], cwd=where, check=True)
+    return where
+
+
+def create(parent: Path, name: str, template: Path, *args: str) -> Path:
+    """``mlops-new NAME --defaults ARGS`` (this checkout's): rendered, locked, committed."""
+    mlops_new = shutil.which("mlops-new", path=str(BIN))
+    assert mlops_new
+    argv = [mlops_new, name, "--template", str(template), "--ref", TEST_TAG, "--defaults"]
+    argv += args
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    subprocess.run(argv, cwd=parent, check=True, capture_output=True, env=env)
+    return parent / name
+
+
+def path_without_git(where: Path) -> Path:
+    """A folder of links to every system tool but git, and uv: the jobs' PATH."""
+    where.mkdir()
+    for folder in ("/usr/local/bin", "/usr/bin", "/bin"):
+        for tool in Path(folder).glob("*") if Path(folder).is_dir() else ():
+            if not tool.name.startswith("git") and not (where / tool.name).exists():
+                (where / tool.name).symlink_to(tool)
+    for name in ("uv", "uvx"):
+        found = shutil.which(name, path=str(BIN)) or shutil.which(name)
+        assert found, f"{name} is missing"
+        (where / name).unlink(missing_ok=True)
+        (where / name).symlink_to(found)
+    return where
+
+
+def warm_cache_copy(where: Path) -> Path:
+    """A hard-linked copy of the machine's uv cache: jobs may prune it (``uv cache prune --ci``)."""
+    if Path(REAL_UV_CACHE).is_dir():
+        proc = subprocess.run(["cp", "-al", REAL_UV_CACHE, str(where)], check=False)
+        if proc.returncode == 0:
+            return where
+    where.mkdir(exist_ok=True)
+    return where

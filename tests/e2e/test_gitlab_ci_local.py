@@ -1,0 +1,99 @@
+"""Every GitLab CI job of a generated project runs green with gitlab-ci-local.
+
+gitlab-ci-local (npm, installed by the test into the test cache) runs the jobs
+with its shell executor; the jobs' PATH has no git, as in uv's job image. The
+image jobs need Docker and are covered by the buildah tests; the template-sync
+jobs run only in scheduled pipelines, with a token (see test_template_sync.py
+for the GitHub twin of their script).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e import ci_local
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci-local")]
+
+VERSION = "4.73.0"
+RUN_HERE = {"lint", "standards", "test", "docs", "pipeline"}
+NOT_HERE = {"build-image", "push-image", "template-sync", "template-sync-push"}
+
+
+def _gitlab_ci_local() -> Path:
+    npm = ci_local.need("npm", "apt-get install npm")
+    ci_local.need("rsync", "apt-get install rsync")
+    prefix = ci_local.cache_dir() / f"gitlab-ci-local-{VERSION}"
+    tool = prefix / "node_modules" / ".bin" / "gitlab-ci-local"
+    if not tool.exists():
+        argv = [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--silent"]
+        subprocess.run([*argv, f"gitlab-ci-local@{VERSION}"], check=True, capture_output=True)
+    return tool
+
+
+def _run(tool: Path, project: Path, jobs: list[str], variables: dict[str, str]) -> str:
+    """Run ``jobs`` one after the other, each from a checkout without a .venv.
+
+    The shell executor runs every job in the project folder itself; GitLab gives
+    each job its own checkout, so no job may lean on another's environment.
+    """
+    argv = [str(tool), "--force-shell-executor", "--no-color"]
+    for name, value in variables.items():
+        argv += ["--variable", f"{name}={value}"]
+    outputs = []
+    for job in jobs:
+        shutil.rmtree(project / ".venv", ignore_errors=True)
+        proc = subprocess.run(
+            [*argv, job], cwd=project, capture_output=True, text=True, check=False, timeout=1800
+        )
+        assert proc.returncode == 0, f"{job}:\n{proc.stdout[-6000:]}{proc.stderr[-3000:]}"
+        assert re.search(rf"PASS\s+{re.escape(job)}\b", proc.stdout), proc.stdout[-3000:]
+        outputs.append(proc.stdout)
+    return "\n".join(outputs)
+
+
+def test_every_gitlab_job_passes_without_git_in_the_job(tmp_path: Path) -> None:
+    tool = _gitlab_ci_local()
+    dist = tmp_path / "dist"
+    ci_local.wheel(dist)
+    template = ci_local.template_repo(tmp_path / "template")
+    project = ci_local.create(tmp_path, "proj", template, "-dci=gitlab", "-ddocker=false")
+    listed = subprocess.run(
+        [str(tool), "--list"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout
+    jobs = {line.split()[0] for line in listed.splitlines()[1:] if line.strip()}
+    jobs = {job for job in jobs if job != "name" and not job.startswith(("parsing", "json"))}
+    assert jobs - NOT_HERE == RUN_HERE, listed
+    # The standards job's uv cache is outside the checkout, so check never scans it.
+    config = (project / ".gitlab-ci.yml").read_text(encoding="utf-8")
+    assert "UV_CACHE_DIR: /tmp/uv-cache" in config
+    jobs_path = ci_local.path_without_git(tmp_path / "no-git")
+    common = {"UV_FIND_LINKS": str(dist), "PATH": str(jobs_path)}
+    env_path = os.environ["PATH"]
+    assert shutil.which("git", path=str(jobs_path)) is None, env_path
+    out = _run(tool, project, ["standards"], {**common, "UV_CACHE_DIR": str(tmp_path / "c1")})
+    assert "0 fail" in out
+    cache = ci_local.warm_cache_copy(tmp_path / "uv-cache")
+    _run(tool, project, sorted(RUN_HERE - {"standards"}), {**common, "UV_CACHE_DIR": str(cache)})
+
+
+def test_scheduled_pipeline_runs_only_the_template_sync(tmp_path: Path) -> None:
+    tool = _gitlab_ci_local()
+    template = ci_local.template_repo(tmp_path / "template")
+    project = ci_local.create(tmp_path, "proj", template, "-dci=gitlab", "--no-lock")
+    listed = subprocess.run(
+        [str(tool), "--list", "--variable", "CI_PIPELINE_SOURCE=schedule"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    names = {line.split()[0] for line in listed.splitlines() if line.strip()}
+    assert {"template-sync", "template-sync-push"} <= names
+    assert not names & (RUN_HERE | {"build-image", "push-image"}), listed

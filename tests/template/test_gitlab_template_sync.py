@@ -1,0 +1,223 @@
+"""The GitLab template-sync jobs' own scripts, run locally against a bare remote.
+
+The two jobs are read from the rendered .gitlab-ci.yml and run with bash as the
+shell runner would, each in a fresh clone: ``template-sync`` (update and
+``uv lock``, no token, a git bundle as artifact) then ``template-sync-push``
+(the only job with TEMPLATE_SYNC_TOKEN: a push without force, and the merge
+request through a stand-in of GitLab's API). Stand-ins: ``apt-get`` (git is
+here already), ``uvx`` (this checkout's mlops-new), the HTTPS remote (git's
+``insteadOf`` points it at the bare repository).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import yaml
+
+from tests.helpers import git
+from tests.template import matrix
+from tests.template.test_template_sync import BIN, FAKE_UVX, _release
+
+HOST, PROJECT = "gitlab.example", "owner/proj"
+
+
+class _Api(BaseHTTPRequestHandler):
+    """GitLab's merge request endpoints, remembered in ``calls``."""
+
+    calls: ClassVar[list[tuple[str, str, dict[str, list[str]]]]] = []
+    open_iid: ClassVar[int | None] = None
+
+    def _answer(self, payload: Any) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _record(self) -> dict[str, list[str]]:
+        length = int(self.headers.get("Content-Length") or 0)
+        fields = parse_qs(self.rfile.read(length).decode())
+        assert self.headers["PRIVATE-TOKEN"] == "push-token"
+        _Api.calls.append((self.command, urlparse(self.path).path, fields))
+        return fields
+
+    def do_GET(self) -> None:
+        self._record()
+        query = parse_qs(urlparse(self.path).query)
+        assert query["state"] == ["opened"]
+        self._answer([] if _Api.open_iid is None else [{"iid": _Api.open_iid}])
+
+    def do_POST(self) -> None:
+        self._record()
+        _Api.open_iid = 5
+        self._answer({"iid": 5})
+
+    def do_PUT(self) -> None:
+        self._record()
+        self._answer({"iid": _Api.open_iid})
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def api() -> Iterator[str]:
+    _Api.calls, _Api.open_iid = [], None
+    server = HTTPServer(("127.0.0.1", 0), _Api)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/api/v4"
+    server.shutdown()
+
+
+def _jobs(home: Path) -> tuple[dict[str, Any], Path]:
+    template = matrix.template_copy(home / "real-template")
+    project = home / "rendered"
+    matrix.render(template, project, {"ci": "gitlab"})
+    config = yaml.safe_load((project / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    return config, project / ".gitlab" / "template_sync.py"
+
+
+def _script(job: dict[str, Any]) -> str:
+    lines = [*job.get("before_script", []), *job["script"]]
+    return "\n".join(lines) + "\n"
+
+
+class Pipeline:
+    """A scheduled pipeline: the two jobs, each in its own clone."""
+
+    def __init__(self, tmp: Path, remote: Path, api: str) -> None:
+        self.tmp, self.remote, self.api = tmp, remote, api
+        self.config, _helper = _jobs(tmp)
+        self.bin = tmp / "bin"
+        self.bin.mkdir()
+        (self.bin / "apt-get").write_text("#!/bin/sh\nexit 0\n")
+        mlops_new = shutil.which("mlops-new", path=str(BIN))
+        (self.bin / "uvx").write_text(FAKE_UVX.format(mlops_new=mlops_new))
+        for tool in ("apt-get", "uvx"):
+            (self.bin / tool).chmod(0o755)
+        uv = shutil.which("uv", path=str(BIN)) or shutil.which("uv")
+        assert uv
+        (self.bin / "uv").symlink_to(uv)
+        self.runs = 0
+
+    def _clone(self, name: str) -> Path:
+        work = self.tmp / name
+        git(self.tmp, "clone", "--quiet", str(self.remote), str(work))
+        git(work, "checkout", "--quiet", "--detach", "main")  # as a runner checks out
+        return work
+
+    def _env(self, **extra: str) -> dict[str, str]:
+        https = f"https://oauth2:push-token@{HOST}/{PROJECT}.git"
+        return {
+            **os.environ,
+            **self.config["variables"],
+            "PATH": f"{self.bin}{os.pathsep}{os.environ['PATH']}",
+            "UV_CACHE_DIR": os.environ.get("UV_CACHE_DIR", ""),
+            "CI_DEFAULT_BRANCH": "main",
+            "CI_SERVER_HOST": HOST,
+            "CI_PROJECT_PATH": PROJECT,
+            "CI_PROJECT_ID": "1",
+            "CI_API_V4_URL": self.api,
+            "GIT_CONFIG_COUNT": "1",
+            "GIT_CONFIG_KEY_0": f"url.{self.remote}.insteadOf",
+            "GIT_CONFIG_VALUE_0": https,
+            **extra,
+        }
+
+    def run(self) -> dict[str, str]:
+        """Both jobs; the update job's dotenv report (empty: up to date)."""
+        self.runs += 1
+        work = self._clone(f"sync{self.runs}")
+        update = self.config["template-sync"]
+        assert "TEMPLATE_SYNC_TOKEN" not in json.dumps(update)
+        self._bash(_script(update), work, self._env())
+        if not (work / "sync.bundle").exists():
+            return {}
+        report = dict(line.split("=", 1) for line in (work / "sync.env").read_text().splitlines())
+        push_job = self.config["template-sync-push"]
+        assert push_job["environment"]["name"] == "template-sync"
+        push = self._clone(f"push{self.runs}")
+        for name in ("sync.bundle", "body.md"):
+            shutil.copy(work / name, push / name)
+        env = self._env(TEMPLATE_SYNC_TOKEN="push-token", **report)  # noqa: S106  (a stand-in)
+        self._bash(_script(push_job), push, env, ok=report["SYNC_CONFLICTS"] == "0")
+        return report
+
+    def _bash(self, script: str, cwd: Path, env: dict[str, str], *, ok: bool = True) -> None:
+        proc = subprocess.run(
+            ["bash", "-e", "-c", script],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert (proc.returncode == 0) == ok, f"{script}\n{proc.stdout}\n{proc.stderr}"
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path, api: str) -> tuple[Path, Path, Pipeline]:
+    _config, helper = _jobs(tmp_path / "helper-render")
+    template = tmp_path / "template"
+    template.mkdir()
+    git(template, "init", "--quiet", "--initial-branch", "main")
+    extra = {"project/.gitlab/template_sync.py": helper.read_text(encoding="utf-8")}
+    _release(template, "0.1.0", "3.10", extra)
+    mlops_new = shutil.which("mlops-new", path=str(BIN))
+    assert mlops_new
+    argv = [mlops_new, "proj", "--template", str(template), "--ref", "0.1.0", "--defaults"]
+    subprocess.run(argv, cwd=tmp_path, check=True, capture_output=True)
+    remote = tmp_path / "server" / "proj.git"
+    remote.parent.mkdir()
+    git(tmp_path, "clone", "--quiet", "--bare", "proj", str(remote))
+    return template, remote, Pipeline(tmp_path, remote, api)
+
+
+def test_gitlab_sync_pushes_without_force_and_opens_then_updates_the_merge_request(
+    pipeline: tuple[Path, Path, Pipeline], tmp_path: Path
+) -> None:
+    template, remote, runs = pipeline
+    helper = {"project/.gitlab/template_sync.py": (template / "project/.gitlab/template_sync.py")}
+    extra = {name: path.read_text(encoding="utf-8") for name, path in helper.items()}
+    assert runs.run() == {}  # up to date: nothing pushed, no merge request
+    assert _Api.calls == []
+
+    _release(template, "0.2.0", "3.11", extra)
+    assert runs.run() == {"SYNC_CONFLICTS": "0"}
+    branch = "mlops-new/template-sync"
+    assert 'requires-python = ">=3.11"' in git(remote, "show", f"{branch}:uv.lock")
+    assert "name: CI 0.2.0" in git(remote, "show", f"{branch}:.github/workflows/ci.yml")
+    methods = [call[0] for call in _Api.calls]
+    assert methods == ["GET", "POST"]
+    created = _Api.calls[-1][2]
+    assert created["source_branch"] == [branch]
+    assert "v0.1.0 -> v0.2.0" in created["description"][0]
+
+    review = tmp_path / "review"
+    git(tmp_path, "clone", "--quiet", "--branch", branch, str(remote), str(review))
+    (review / "NOTES.md").write_text("reviewed\n")
+    git(review, "add", "NOTES.md")
+    git(review, "commit", "--quiet", "-m", "Reviewer's fix")
+    git(review, "push", "--quiet")
+    reviewer = git(review, "rev-parse", "HEAD")
+
+    _release(template, "0.3.0", "3.11", {**extra, "project/README.md": "# v3\n"})
+    runs.run()
+    assert git(remote, "show", f"{branch}:README.md") == "# v3"
+    head = git(remote, "rev-parse", branch)
+    subprocess.run(["git", "merge-base", "--is-ancestor", reviewer, head], cwd=remote, check=True)
+    assert [call[0] for call in _Api.calls[-2:]] == ["GET", "PUT"]
+    assert _Api.calls[-1][1].endswith("/merge_requests/5")
