@@ -60,10 +60,10 @@ def make_plan(
     head = git("rev-parse", "--verify", "HEAD", cwd=repo)
     head_tree = trees.head_tree(repo)
     excluded = exclude_matcher(project.path)
-    with (
-        render.rendered(current, project.user_answers) as base_dir,
-        render.rendered(target, answers, defaults=defaults, trust=trust) as theirs_dir,
-    ):
+    with render.rendered_pair(
+        render.Request(current, project.user_answers),
+        render.Request(target, answers, defaults=defaults, trust=trust),
+    ) as (base_dir, theirs_dir):
         tracked = set(trees.entries(repo, head_tree, prefix))
         rendered = _files(base_dir) | _files(theirs_dir)
         untracked = {name for name in rendered - tracked if not _under_a_file(name, tracked)}

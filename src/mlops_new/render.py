@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +52,70 @@ def rendered(
         if cached is not None:
             _store(dst, cached)
         yield dst
+
+
+@dataclass(frozen=True)
+class Request:
+    """One render: a ref, its answers, and whether copier may prompt or load extensions."""
+
+    ref: TemplateRef
+    answers: Mapping[str, Any]
+    defaults: bool = True
+    trust: bool = False
+
+    def cached(self) -> Path | None:
+        """Where the cache keeps this render (``None``: not cacheable)."""
+        cacheable = self.defaults and not self.trust and self.ref.commit
+        return cache_root() / _cache_key(self.ref, self.answers) if cacheable else None
+
+
+@contextmanager
+def rendered_pair(base: Request, theirs: Request) -> Iterator[tuple[Path, Path]]:
+    """Both renders of an update; ``base`` renders in a forked process meanwhile (2 cores)."""
+    with ExitStack() as stack:
+        helper = None
+        cached = base.cached()
+        if (cached is None or not (cached / "project").is_dir()) and _can_fork():
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mlops-new-render-")))
+            helper = _fork(base, tmp / "project")
+            stack.callback(_stop, helper)
+        theirs_dir = stack.enter_context(_request(theirs))
+        if helper is not None:
+            helper.join()
+        if helper is not None and helper.exitcode == 0:
+            base_dir = tmp / "project"
+            validate(base_dir)
+            if cached is not None:
+                _store(base_dir, cached)
+        else:  # no fork, or the helper failed: render here, so its error is ours to report
+            base_dir = stack.enter_context(_request(base))
+        yield base_dir, theirs_dir
+
+
+def _request(request: Request) -> AbstractContextManager[Path]:
+    return rendered(request.ref, request.answers, defaults=request.defaults, trust=request.trust)
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _fork(request: Request, dst: Path) -> BaseProcess:
+    context = multiprocessing.get_context("fork")
+    helper = context.Process(
+        target=_render,
+        args=(request.ref, dst, dict(request.answers)),
+        kwargs={"defaults": request.defaults, "trust": request.trust},
+        daemon=True,
+    )
+    helper.start()
+    return helper
+
+
+def _stop(helper: BaseProcess) -> None:
+    if helper.is_alive():
+        helper.terminate()
+    helper.join()
 
 
 @contextmanager

@@ -82,8 +82,8 @@ def abort_update(path: Path) -> UpdateResult:
     with journal.locked(project.repo_root):
         record = _pending(project)
         applier.rollback(project.repo_root, record)
-    report = record.report
-    return _result(project, str(report.get("from_version", project.version)), UpdateOptions())
+    restored = load(path)
+    return _result(restored, restored.version, UpdateOptions())
 
 
 def continue_update(path: Path) -> UpdateResult:

@@ -104,6 +104,7 @@ def test_a_conflict_in_an_ignored_file_is_predicted_by_the_dry_run_and_undone_by
     assert "<<<<<<< before updating" in (project / "docs" / "guide.md").read_text()
     aborted = cli("update", str(project), "--abort")
     assert aborted.exit_code == 0, aborted.output
+    assert "template v1.0.0" in aborted.stdout
     assert (project / "docs" / "guide.md").read_text() == ours
     assert git(project, "status", "--porcelain") == ""
 
@@ -381,3 +382,20 @@ def test_uv_lock_is_refreshed_only_when_trusted_and_the_report_says_so(
     assert payload["relocked"] is False
     assert any(warning in text for text in payload["warnings"])
     assert (project / "uv.lock").read_text() == "version = 1\n"
+
+
+def test_abort_after_tracked_conflicts_restores_the_last_commit(
+    cli: Cli, make_project: MakeProject
+) -> None:
+    project = make_project("0.1.0")
+    (project / "config.txt").write_text("alpha=5\n")
+    (project / "legacy.txt").write_text("old\nours\n")
+    commit_all(project)
+    before = _state(project)
+    assert cli("update", str(project), "--to", "0.2.0", "--defaults").exit_code == 3
+    assert git(project, "diff", "--name-only", "--diff-filter=U")
+    aborted = cli("update", str(project), "--abort", "--format", "json")
+    assert aborted.exit_code == 0, aborted.output
+    assert report(aborted)["to_version"] == "0.1.0"
+    assert _state(project) == before
+    assert git(project, "status", "--porcelain", "--ignored") == ""
