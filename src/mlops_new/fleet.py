@@ -11,7 +11,6 @@ would be lost.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -300,7 +299,3 @@ def _branch_worktree(project: Project, branch: str, base: str) -> Iterator[_Work
         git("worktree", "remove", "--force", str(tree), cwd=project.repo_root, check=False)
         git("worktree", "prune", cwd=project.repo_root, check=False)
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def default_jobs() -> int:
-    return max(1, min(8, os.cpu_count() or 1))
