@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from mlops_new import template_store
+from mlops_new.answers import ANSWERS_FILE
+from mlops_new.bounded import read_yaml
 from mlops_new.errors import TemplateSourceError
 from mlops_new.source import TemplateRef
 
@@ -51,6 +53,8 @@ def rendered(
         validate(dst)
         if cached is not None:
             _store(dst, cached)
+        if ref.commit and not trust:
+            _store(dst, cache_root() / _cache_key(ref, _recorded(dst)))
         yield dst
 
 
@@ -169,6 +173,15 @@ def _render(
     )
 
 
+def _recorded(render: Path) -> dict[str, Any]:
+    """The user answers a render recorded: the key a later render of the project uses."""
+    path = render / ANSWERS_FILE
+    loaded = read_yaml(path) if path.is_file() else None
+    if not isinstance(loaded, dict):
+        return {}
+    return {str(k): v for k, v in loaded.items() if not str(k).startswith("_")}
+
+
 def _cache_key(ref: TemplateRef, answers: Mapping[str, Any]) -> str:
     document = json.dumps(
         [CACHE_FORMAT, ref.src, ref.commit, ref.tag, dict(answers)], sort_keys=True, default=str
@@ -178,6 +191,8 @@ def _cache_key(ref: TemplateRef, answers: Mapping[str, Any]) -> str:
 
 def _store(render: Path, cached: Path) -> None:
     """Copy ``render`` into the cache at ``cached`` atomically (first writer wins)."""
+    if (cached / "project").is_dir():
+        return
     cached.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=cached.parent))
     try:

@@ -399,3 +399,26 @@ def test_abort_after_tracked_conflicts_restores_the_last_commit(
     assert report(aborted)["to_version"] == "0.1.0"
     assert _state(project) == before
     assert git(project, "status", "--porcelain", "--ignored") == ""
+
+
+def test_renders_are_cached_so_the_next_update_or_diff_renders_nothing_again(
+    cli: Cli, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops_new import render  # noqa: PLC0415
+
+    project = make_project("0.1.0")
+    assert cli("update", str(project), "--to", "0.2.0", "--defaults").exit_code == 0
+    commit_all(project, "update")
+    calls: list[str] = []
+    real = render._render
+
+    def counted(ref: object, *args: object, **kwargs: object) -> None:
+        calls.append(str(ref))
+        real(ref, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "_render", counted)
+    monkeypatch.setattr(render, "_can_fork", lambda: False)
+    assert cli("diff", str(project)).exit_code == 0
+    dry = cli("update", str(project), "--to", "0.3.0", "--defaults", "-d", "team=ml", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert len(calls) == 1  # only v0.3.0: v0.2.0 with the recorded answers came from the cache
