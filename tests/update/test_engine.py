@@ -3,7 +3,8 @@ the lock, the journal (``--abort``/``--continue``) and the dry run's prediction 
 
 from __future__ import annotations
 
-import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -312,7 +313,15 @@ def test_the_answers_file_stays_copier_compatible(cli: Cli, make_project: MakePr
     answers = (project / ".copier-answers.yml").read_text()
     assert "_commit: v0.2.0" in answers
     assert "_src_path: ~/.mlops-new/template" in answers
-    assert os.environ["HOME"] in str(Path("~").expanduser())
+    commit_all(project, "update")
+    proc = subprocess.run(
+        [sys.executable, "-m", "copier", "update", "--defaults", "--vcs-ref", "v0.3.0",
+         "-d", "team=ml", str(project)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert (project / "TEAM").read_text() == "ml\n"
+    assert "_commit: v0.3.0" in (project / ".copier-answers.yml").read_text()
 
 
 class _Killed(BaseException):
