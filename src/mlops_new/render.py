@@ -101,7 +101,9 @@ def _request(request: Request) -> AbstractContextManager[Path]:
 
 
 def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Fork is available (POSIX) and allowed here (a daemon process may not have children)."""
+    in_daemon = multiprocessing.current_process().daemon
+    return "fork" in multiprocessing.get_all_start_methods() and not in_daemon
 
 
 def _fork(request: Request, dst: Path) -> BaseProcess:
