@@ -431,3 +431,27 @@ def test_renders_are_cached_so_the_next_update_or_diff_renders_nothing_again(
     dry = cli("update", str(project), "--to", "0.3.0", "--defaults", "-d", "team=ml", "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert len(calls) == 1  # only v0.3.0: v0.2.0 with the recorded answers came from the cache
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda root: build_tree(root, {"sub/.git/config": "[core]\n"}), "sub/.git"),
+        (lambda root: (root / "leak").symlink_to("/etc/passwd"), "'leak' -> '/etc/passwd'"),
+        (lambda root: (root / "up").symlink_to("../outside"), "'up' -> '../outside'"),
+    ],
+    ids=["git-component", "absolute-symlink", "escaping-symlink"],
+)
+def test_a_render_that_could_reach_outside_the_project_is_refused(
+    tmp_path: Path, make: Callable[[Path], object], message: str
+) -> None:
+    from mlops_new.errors import TemplateSourceError  # noqa: PLC0415
+    from mlops_new.render import validate  # noqa: PLC0415
+
+    root = tmp_path / "render"
+    build_tree(root, {"README.md": "ok\n", "docs/index.md": "ok\n"})
+    (root / "readme-link").symlink_to("README.md")
+    validate(root)  # an internal symlink is fine
+    make(root)
+    with pytest.raises(TemplateSourceError, match=message.replace(".", r"\.")):
+        validate(root)
