@@ -89,7 +89,13 @@ def make_plan(
     changes = diff(repo, head_tree, merged.tree, prefix)
     ignored.refuse_symlinked(project.path, [change.path for change in disk])
     ignored.refuse_hidden_edits(
-        project.path, [*changes.changed, *changes.removed, *_relative(merged.conflicts, prefix)]
+        project.path,
+        [
+            *changes.changed,
+            *changes.removed,
+            *(name for pair in changes.renamed for name in pair),
+            *_relative(merged.conflicts, prefix),
+        ],
     )
     return Plan(
         project=project,
