@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
@@ -109,13 +110,21 @@ def _can_fork() -> bool:
 def _fork(request: Request, dst: Path) -> BaseProcess:
     context = multiprocessing.get_context("fork")
     helper = context.Process(
-        target=_render,
+        target=_render_quietly,
         args=(request.ref, dst, dict(request.answers)),
         kwargs={"defaults": request.defaults, "trust": request.trust},
         daemon=True,
     )
     helper.start()
     return helper
+
+
+def _render_quietly(ref: TemplateRef, dst: Path, answers: dict[str, Any], **kwargs: bool) -> None:
+    """The helper process: a signal ends it silently (the parent reports, and cleans up)."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    _render(ref, dst, answers, **kwargs)
 
 
 def _stop(helper: BaseProcess) -> None:
