@@ -60,10 +60,10 @@ def make_plan(
     head = git("rev-parse", "--verify", "HEAD", cwd=repo)
     head_tree = trees.head_tree(repo)
     excluded = exclude_matcher(project.path)
-    with (
-        render.rendered(current, project.user_answers) as base_dir,
-        render.rendered(target, answers, defaults=defaults, trust=trust) as theirs_dir,
-    ):
+    with render.rendered_pair(
+        render.Request(current, project.user_answers),
+        render.Request(target, answers, defaults=defaults, trust=trust),
+    ) as (base_dir, theirs_dir):
         tracked = set(trees.entries(repo, head_tree, prefix))
         rendered = _files(base_dir) | _files(theirs_dir)
         untracked = {name for name in rendered - tracked if not _under_a_file(name, tracked)}
@@ -89,7 +89,13 @@ def make_plan(
     changes = diff(repo, head_tree, merged.tree, prefix)
     ignored.refuse_symlinked(project.path, [change.path for change in disk])
     ignored.refuse_hidden_edits(
-        project.path, [*changes.changed, *changes.removed, *_relative(merged.conflicts, prefix)]
+        project.path,
+        [
+            *changes.changed,
+            *changes.removed,
+            *(name for pair in changes.renamed for name in pair),
+            *_relative(merged.conflicts, prefix),
+        ],
     )
     return Plan(
         project=project,

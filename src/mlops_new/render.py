@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
 from mlops_new import template_store
+from mlops_new.answers import ANSWERS_FILE
+from mlops_new.bounded import read_yaml
 from mlops_new.errors import TemplateSourceError
 from mlops_new.source import TemplateRef
 
@@ -48,7 +54,83 @@ def rendered(
         validate(dst)
         if cached is not None:
             _store(dst, cached)
+        if ref.commit and not trust:
+            _store(dst, cache_root() / _cache_key(ref, _recorded(dst)))
         yield dst
+
+
+@dataclass(frozen=True)
+class Request:
+    """One render: a ref, its answers, and whether copier may prompt or load extensions."""
+
+    ref: TemplateRef
+    answers: Mapping[str, Any]
+    defaults: bool = True
+    trust: bool = False
+
+    def cached(self) -> Path | None:
+        """Where the cache keeps this render (``None``: not cacheable)."""
+        cacheable = self.defaults and not self.trust and self.ref.commit
+        return cache_root() / _cache_key(self.ref, self.answers) if cacheable else None
+
+
+@contextmanager
+def rendered_pair(base: Request, theirs: Request) -> Iterator[tuple[Path, Path]]:
+    """Both renders of an update; ``base`` renders in a forked process meanwhile (2 cores)."""
+    with ExitStack() as stack:
+        helper = None
+        cached = base.cached()
+        if (cached is None or not (cached / "project").is_dir()) and _can_fork():
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mlops-new-render-")))
+            helper = _fork(base, tmp / "project")
+            stack.callback(_stop, helper)
+        theirs_dir = stack.enter_context(_request(theirs))
+        if helper is not None:
+            helper.join()
+        if helper is not None and helper.exitcode == 0:
+            base_dir = tmp / "project"
+            validate(base_dir)
+            if cached is not None:
+                _store(base_dir, cached)
+        else:  # no fork, or the helper failed: render here, so its error is ours to report
+            base_dir = stack.enter_context(_request(base))
+        yield base_dir, theirs_dir
+
+
+def _request(request: Request) -> AbstractContextManager[Path]:
+    return rendered(request.ref, request.answers, defaults=request.defaults, trust=request.trust)
+
+
+def _can_fork() -> bool:
+    """Fork is available (POSIX) and allowed here (a daemon process may not have children)."""
+    in_daemon = multiprocessing.current_process().daemon
+    return "fork" in multiprocessing.get_all_start_methods() and not in_daemon
+
+
+def _fork(request: Request, dst: Path) -> BaseProcess:
+    context = multiprocessing.get_context("fork")
+    helper = context.Process(
+        target=_render_quietly,
+        args=(request.ref, dst, dict(request.answers)),
+        kwargs={"defaults": request.defaults, "trust": request.trust},
+        daemon=True,
+    )
+    helper.start()
+    return helper
+
+
+def _render_quietly(ref: TemplateRef, dst: Path, answers: dict[str, Any], **kwargs: bool) -> None:
+    """The helper process: a signal ends it silently (the parent reports, and cleans up)."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    _render(ref, dst, answers, **kwargs)
+
+
+def _stop(helper: BaseProcess) -> None:
+    if helper.is_alive():
+        helper.terminate()
+    helper.join()
 
 
 @contextmanager
@@ -102,6 +184,15 @@ def _render(
     )
 
 
+def _recorded(render: Path) -> dict[str, Any]:
+    """The user answers a render recorded: the key a later render of the project uses."""
+    path = render / ANSWERS_FILE
+    loaded = read_yaml(path) if path.is_file() else None
+    if not isinstance(loaded, dict):
+        return {}
+    return {str(k): v for k, v in loaded.items() if not str(k).startswith("_")}
+
+
 def _cache_key(ref: TemplateRef, answers: Mapping[str, Any]) -> str:
     document = json.dumps(
         [CACHE_FORMAT, ref.src, ref.commit, ref.tag, dict(answers)], sort_keys=True, default=str
@@ -111,6 +202,8 @@ def _cache_key(ref: TemplateRef, answers: Mapping[str, Any]) -> str:
 
 def _store(render: Path, cached: Path) -> None:
     """Copy ``render`` into the cache at ``cached`` atomically (first writer wins)."""
+    if (cached / "project").is_dir():
+        return
     cached.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=cached.parent))
     try:

@@ -82,8 +82,8 @@ def abort_update(path: Path) -> UpdateResult:
     with journal.locked(project.repo_root):
         record = _pending(project)
         applier.rollback(project.repo_root, record)
-    report = record.report
-    return _result(project, str(report.get("from_version", project.version)), UpdateOptions())
+    restored = load(path)
+    return _result(restored, restored.version, UpdateOptions())
 
 
 def continue_update(path: Path) -> UpdateResult:
@@ -95,6 +95,11 @@ def continue_update(path: Path) -> UpdateResult:
             with applier.signals_held():
                 applier.move(project.repo_root, record, resume=True)
                 record.state = "conflicts" if record.stages else "done"
+                record.report["warnings"] = [
+                    *record.report.get("warnings", ()),
+                    "The interrupted update was finished from its journal; migrations and "
+                    "`uv lock` were not re-run (run `uv lock` if pyproject.toml changed).",
+                ]
                 journal.write(project.repo_root, record)
         unmerged = _unmerged(project)
         if unmerged:

@@ -103,3 +103,12 @@ def report(result: Result) -> dict[str, Any]:
     payload = document["result"]
     assert isinstance(payload, dict)
     return payload
+
+
+def files_of(project: Path) -> dict[str, bytes]:
+    """Every file under ``project`` outside ``.git`` (symlinks not followed), with its bytes."""
+    return {
+        p.relative_to(project).as_posix(): p.read_bytes()
+        for p in sorted(project.rglob("*"))
+        if p.is_file() and not p.is_symlink() and ".git" not in p.relative_to(project).parts
+    }

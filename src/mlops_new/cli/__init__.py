@@ -92,9 +92,13 @@ def install_signal_handlers() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
-    install_signal_handlers()
     try:
+        install_signal_handlers()
         app(args=route(sys.argv[1:] if argv is None else argv), prog_name="mlops-new")
     except KeyboardInterrupt:  # before a command's own handling began, or after it ended
         sys.stderr.write("Aborted.\n")
         sys.exit(130)
+    finally:  # the command is over: a late signal must not turn its exit code into a crash
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_IGN)
