@@ -26,7 +26,7 @@ from typing import Any
 from mlops_new import source
 from mlops_new.answers import ANSWERS_FILE
 from mlops_new.bounded import read_text
-from mlops_new.config import Policy
+from mlops_new.config import Settings
 from mlops_new.errors import DowngradeError, MlopsNewError, UserError
 from mlops_new.git import git, uncommitted
 from mlops_new.project import Project, load, relpath_in_repo
@@ -84,8 +84,8 @@ class FleetUpdateOptions:
     """After pushing, open a pull request with the GitHub CLI (``gh``) when it is logged in."""
     lock: bool = True
     """Refresh ``uv.lock`` when an update changes ``pyproject.toml`` (bundled template)."""
-    policy: Policy = field(default_factory=Policy)
-    """The settings' policy: locked answers are refused as in ``update``."""
+    settings: Settings = field(default_factory=Settings)
+    """Organisation settings, as for ``update`` (locked answers, mlops-new source)."""
 
 
 MAX_DEPTH = 8
@@ -226,7 +226,11 @@ def _commit_update(
 
     base = default_branch(project.repo_root)
     update = UpdateOptions(
-        to=options.to, data=options.data, defaults=True, lock=options.lock, policy=options.policy
+        to=options.to,
+        data=options.data,
+        defaults=True,
+        lock=options.lock,
+        settings=options.settings,
     )
     try:
         with _branch_worktree(project, branch, base) as copy:

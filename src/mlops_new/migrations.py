@@ -10,11 +10,12 @@ to the template.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from mlops_new import versions
+from mlops_new import __version__, versions
 
 
 @dataclass(frozen=True)
@@ -45,3 +46,34 @@ def run(steps: Sequence[Migration], project: Path, old: str, new: str) -> list[s
         step.apply(project, old, new)
         done.append(f"v{step.version}: {step.description}")
     return done
+
+
+PINNED_SINCE = "0.4.0"
+"""First bundled version whose hook, CI and template sync pin ``mlops_new_version``."""
+OLDEST_PYTHON = {"0.4.0": ("3.10", "3.11")}
+"""Versions that dropped a ``python_version`` choice: (dropped, its replacement)."""
+
+
+def migrate_answers(
+    answers: Mapping[str, Any], old: str, new: str, *, mlops_new_source: str = ""
+) -> dict[str, Any]:
+    """The answers to render bundled version ``new`` with, from a project on ``old``.
+
+    Runs before the render (a 3-way merge cannot rewrite an answer): an update
+    moves the pin to the running mlops-new, keeps a recorded mlops-new source
+    (else takes the settings'), and moves a Python version the new template no
+    longer offers to its replacement. ``old``/``new`` empty: another template,
+    answers unchanged.
+    """
+    migrated = dict(answers)
+    if not (versions.is_version(old) and versions.is_version(new)):
+        return migrated
+    low, high = versions.parse(old), versions.parse(new)
+    if high >= versions.parse(PINNED_SINCE):
+        migrated["mlops_new_version"] = __version__
+        migrated.setdefault("mlops_new_source", mlops_new_source)
+    for version, (dropped, replacement) in OLDEST_PYTHON.items():
+        crossed = low < versions.parse(version) <= high
+        if crossed and str(migrated.get("python_version")) == dropped:
+            migrated["python_version"] = replacement
+    return migrated

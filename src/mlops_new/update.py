@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_new import applier, catalog, journal, migrations, relock, scratch, source, versions
-from mlops_new.config import Policy, load_policy_file
+from mlops_new.config import Settings, load_policy_file
 from mlops_new.errors import AbortedError, UserError
 from mlops_new.planner import Plan, make_plan, patch
 from mlops_new.project import Project, known_version, load, require_clean
@@ -42,8 +42,9 @@ class UpdateOptions:
     lock: bool = True
     """Re-lock ``uv.lock`` when ``pyproject.toml`` changed (``--no-lock``: never)."""
     steps: Sequence[migrations.Migration] = migrations.MIGRATIONS
-    policy: Policy = field(default_factory=Policy)
-    """The settings' policy; the project's own ``.mlops-new-policy.toml`` is added to it."""
+    settings: Settings = field(default_factory=Settings)
+    """Organisation settings: their policy (with the project's own ``.mlops-new-policy.toml``)
+    locks answers, and their ``mlops_new_source`` fills projects that record none."""
 
 
 def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
@@ -56,12 +57,18 @@ def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
     project = load(path)
     require_clean(project)
     known_version(project)
-    options.policy.merged(load_policy_file(project.path)).refuse_locked(options.data)
+    policy = options.settings.policy.merged(load_policy_file(project.path))
+    policy.refuse_locked(options.data)
     current = source.recorded(project.src, project.commit)
     target = source.update_target(current, options.to)
     if target.version == project.version and target.version and not options.data:
         return _result(project, project.version, options)
-    answers = {**project.user_answers, **options.data}
+    answers = migrations.migrate_answers(
+        {**project.user_answers, **options.data},
+        project.version if project.bundled else "",
+        target.version if target.bundled else "",
+        mlops_new_source=options.settings.mlops_new_source,
+    )
     refs = (current, target)
     if options.dry_run:
         with scratch.private_tmp():

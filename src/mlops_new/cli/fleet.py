@@ -125,7 +125,7 @@ def update(
             push=push,
             pull_request=pull_request,
             lock=not no_lock,
-            policy=load_settings(config).policy,
+            settings=load_settings(config),
         )
         result = update_fleet(repos, options)
         _output.fleet_updated(result, fmt)

@@ -74,7 +74,7 @@ def update(
             trust=trust,
             diff=diff,
             lock=not no_lock,
-            policy=load_settings(config).policy,
+            settings=load_settings(config),
         )
         result = update_project(path, options)
         try:
