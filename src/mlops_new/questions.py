@@ -7,55 +7,46 @@ clone for remote sources) and nothing of the template runs.
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from mlops_new import bounded, catalog, template_store
+from mlops_new import bounded, source
 from mlops_new.bounded import InputError
 from mlops_new.errors import TemplateSourceError
 from mlops_new.git import git, run
 from mlops_new.results import Question, QuestionsResult
+from mlops_new.source import TemplateRef
 
 _CONFIG_NAMES = ("copier.yml", "copier.yaml")
 
 
 def list_questions(template: str | None = None, ref: str | None = None) -> QuestionsResult:
     """The questions of ``template`` (default: the bundled one) at ``ref`` (default: newest)."""
-    src, tag = _resolve(template, ref)
-    text, where = _config_text(src, tag)
+    target = source.resolve(template, ref)
+    config = question_map(target)
+    questions = tuple(_question(str(name), spec) for name, spec in config.items())
+    return QuestionsResult(
+        template_src=target.src, template_version=target.label, questions=questions
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def question_map(target: TemplateRef) -> dict[str, Any]:
+    """The questions (name -> settings) of ``target``'s copier.yml, nothing rendered or run."""
+    text, where = _config_text(target.src, target.tag)
     try:
         config = bounded.load_yaml(text, where)
     except InputError as exc:
-        raise TemplateSourceError(f"The template {src} cannot be read: {exc.message}") from exc
+        raise TemplateSourceError(
+            f"The template {target.src} cannot be read: {exc.message}"
+        ) from exc
     if not isinstance(config, dict):
-        raise TemplateSourceError(f"The template {src} has no questions: {where} is no mapping.")
-    questions = tuple(
-        _question(str(name), spec) for name, spec in config.items() if not str(name).startswith("_")
-    )
-    version = (tag or "").removeprefix("v") or "unversioned"
-    return QuestionsResult(template_src=src, template_version=version, questions=questions)
-
-
-def _resolve(template: str | None, ref: str | None) -> tuple[str, str | None]:
-    if template is None:
-        entry = template_store.latest() if ref is None else template_store.find(ref)
-        template_store.ensure_store()
-        return template_store.STORE_SRC, entry.tag
-    if not _is_git(template):
-        return template, None  # a plain folder: its files as they are
-    if ref is None:
-        newest = catalog.available(template)
-        return template, (catalog.match_tag(template, newest[0].version) if newest else None)
-    return template, catalog.match_tag(template, ref)
-
-
-def _is_git(src: str) -> bool:
-    folder = Path(src).expanduser()
-    if not folder.is_dir():
-        return True  # a URL
-    top = git("rev-parse", "--show-toplevel", cwd=folder, check=False)
-    return bool(top) and Path(top).resolve() == folder.resolve()  # as copier decides
+        raise TemplateSourceError(
+            f"The template {target.src} has no questions: {where} is no mapping."
+        )
+    return {str(name): spec for name, spec in config.items() if not str(name).startswith("_")}
 
 
 def _config_text(src: str, tag: str | None) -> tuple[str, str]:

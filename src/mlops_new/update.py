@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from mlops_new import applier, catalog, journal, migrations, relock, scratch, source, versions
+from mlops_new.answers import validate_answers
 from mlops_new.config import Settings, load_policy_file
 from mlops_new.errors import AbortedError, UserError
 from mlops_new.planner import Plan, make_plan, patch
 from mlops_new.project import Project, known_version, load, require_clean
+from mlops_new.questions import question_map
 from mlops_new.results import UpdateResult
 
 
@@ -61,6 +63,8 @@ def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
     policy.refuse_locked(options.data)
     current = source.recorded(project.src, project.commit)
     target = source.update_target(current, options.to)
+    if options.data:  # an answer to a question the target does not ask is a typo
+        validate_answers(options.data, question_map(target))
     if target.version == project.version and target.version and not options.data:
         return _result(project, project.version, options)
     answers = migrations.migrate_answers(

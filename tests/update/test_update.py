@@ -182,6 +182,22 @@ def test_data_changes_an_answer_and_dependent_files_follow(
     assert not (project / "api.py").exists()
 
 
+@pytest.mark.parametrize(("given", "hint"), [("componnet=api", "component"), ("zzz=1", None)])
+def test_an_answer_to_no_question_is_refused_before_anything_changes(
+    cli: Cli, make_project: MakeProject, given: str, hint: str | None
+) -> None:
+    project = make_project("0.2.0")
+    head = git(project, "rev-parse", "HEAD")
+    result = cli("update", str(project), "-d", given, "--to", "0.2.0")
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    message = " ".join(result.stderr.split())
+    assert f"has no question '{given.split('=', maxsplit=1)[0]}'" in message
+    if hint:
+        assert f"'{hint}'" in message  # did you mean
+    assert git(project, "rev-parse", "HEAD") == head
+    assert git(project, "status", "--porcelain") == ""
+
+
 def test_project_version_unknown_to_this_release(cli: Cli, make_project: MakeProject) -> None:
     project = make_project("0.1.0")
     answers = project / ".copier-answers.yml"
