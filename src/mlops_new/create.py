@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops_new import __version__, source
+from mlops_new import __version__, render, source
 from mlops_new.answers import read_answers, user_defaults, validate_answers
 from mlops_new.config import Settings, load_policy_file
 from mlops_new.errors import DestinationExistsError, InvalidNameError
@@ -69,6 +69,8 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
         with _temporary_files_in(staging.parent):
             rendered = _render(src, ref, staging, user_defaults(name, who), options)
         validate_answers(given, rendered.questions)
+        if not options.trust:  # no template code ran: the project's first update reuses it
+            render.remember(template, staging)
         answers = read_answers(staging)
         # A policy shipped inside the template applies from the first render.
         options.settings.policy.merged(load_policy_file(staging)).refuse_locked(answers)

@@ -127,6 +127,17 @@ def _render_quietly(ref: TemplateRef, dst: Path, answers: dict[str, Any], **kwar
     _render(ref, dst, answers, **kwargs)
 
 
+def remember(ref: TemplateRef, render: Path) -> None:
+    """Cache a render made elsewhere (``create``'s, before anything else touched it).
+
+    Only a render in which no template code ran (no ``--trust``) of a known
+    commit is pristine; it is stored under the answers it recorded, which is
+    the key the project's first ``update``, ``diff`` or ``restore`` looks up.
+    """
+    if ref.commit:
+        _store(render, cache_root() / _cache_key(ref, _recorded(render)))
+
+
 def _stop(helper: BaseProcess) -> None:
     if helper.is_alive():
         helper.terminate()

@@ -295,3 +295,21 @@ def test_a_plain_template_folder_renders_unversioned_for_template_development(
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["result"]["template_version"] == "unversioned"
     assert (tmp_path / "p" / "TEAM.md").read_text() == "ml\n"
+
+
+def test_create_caches_its_pristine_render_for_the_first_update(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    """The project's first update/diff renders nothing for its own version (render cache)."""
+    from mlops_new import render, source  # noqa: PLC0415
+    from mlops_new.answers import read_answers  # noqa: PLC0415
+
+    result = invoke("p", "--defaults", "--no-lock", "--ref", "0.1.0")
+    assert result.exit_code == 0, result.output
+    project = tmp_path / "p"
+    answers = {k: v for k, v in read_answers(project).items() if not k.startswith("_")}
+    with render.rendered(source.resolve(None, "0.1.0"), answers) as cached:
+        assert cached.is_relative_to(render.cache_root())  # found, not rendered again
+        for file in cached.rglob("*"):
+            if file.is_file():
+                assert (project / file.relative_to(cached)).read_bytes() == file.read_bytes()
