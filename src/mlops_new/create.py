@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops_new import __version__, render, source
+from mlops_new import __version__, relock, render, source
 from mlops_new.answers import read_answers, user_defaults, validate_answers
 from mlops_new.config import Settings, load_policy_file
 from mlops_new.errors import DestinationExistsError, InvalidNameError
@@ -212,44 +211,8 @@ def _uv_lock(project: Path) -> list[str]:
     """Write ``uv.lock`` (network: the package index); a warning if it cannot."""
     if not (project / "pyproject.toml").is_file():
         return []
-    uv = _find_uv()
-    if uv is None:
-        return ["uv lock skipped: uv is not installed; run `uv lock` and commit uv.lock."]
-    proc = subprocess.run(
-        [uv, "lock", "--quiet", "--no-progress"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        return [
-            f"uv lock failed: {_uv_reason(proc.stderr)}; run `uv lock` in the project "
-            "and commit uv.lock."
-        ]
-    return []
-
-
-def _uv_reason(stderr: str) -> str:
-    """uv's error and its root cause (``Failed to fetch: URL ... Connection refused``)."""
-    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
-    if not lines:
-        return "unknown error"
-    first = next((line for line in lines if line.lower().startswith("error")), lines[0])
-    first = first.split(":", 1)[1].strip() if first.lower().startswith("error:") else first
-    root = lines[-1].removeprefix("cause:").strip()
-    return first if root in first else f"{first} ({root})"
-
-
-def _find_uv() -> str | None:
-    found = shutil.which("uv")
-    if found:
-        return found
-    try:
-        import uv  # noqa: PLC0415  (optional: the uv wheel ships its binary)
-    except ImportError:
-        return None
-    return str(uv.find_uv_bin())
+    warning = relock.uv_lock(project)
+    return [] if warning is None else [warning]
 
 
 @contextmanager
