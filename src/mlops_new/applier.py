@@ -9,28 +9,13 @@ writes through symlinks), conflicted paths get their index stages like
 from __future__ import annotations
 
 import shutil
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mlops_new import journal
+from mlops_new import journal, signals
 from mlops_new.git import git, run
 from mlops_new.ignored import DiskChange
 from mlops_new.merge import ZERO, Merged
-
-_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
-
-
-@contextmanager
-def signals_held() -> Iterator[None]:
-    """Defer Ctrl-C, SIGTERM and SIGHUP until the block is done (they arrive after it)."""
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def stage_lines(merged: Merged) -> list[str]:
@@ -81,7 +66,7 @@ def move(repo: Path, record: journal.Journal, *, resume: bool = False) -> None:
 
 def rollback(repo: Path, record: journal.Journal) -> None:
     """Put the repository back at the journal's old ``HEAD`` (index, tree, ignored files)."""
-    with signals_held():
+    with signals.held():
         _drop_stale_index_lock(repo, True)
         run("read-tree", "--reset", record.old_head, cwd=repo)
         moved = _names(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -13,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops_new import __version__, relock, render, source
+from mlops_new import __version__, relock, render, signals, source
 from mlops_new.answers import read_answers, user_defaults, validate_answers
 from mlops_new.config import Settings, load_policy_file
 from mlops_new.errors import DestinationExistsError, InvalidNameError
@@ -26,9 +25,6 @@ if TYPE_CHECKING:
 _NAME = re.compile(r"^[A-Za-z](?:[A-Za-z0-9_-]*[A-Za-z0-9])?$")
 MAX_NAME = 100
 """Longest project name: file systems allow 255 bytes, staging folders add a prefix."""
-_DEFERRED = tuple(
-    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
-)
 
 
 @dataclass(frozen=True)
@@ -63,7 +59,11 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
     template = source.resolve(options.template, options.ref)
     src, ref = template.src, template.tag
     who = identity(Path.cwd())
-    with _parent_folders(target.parent), _staging(target.parent, name) as staging:
+    with (
+        signals.completing() as done,
+        _parent_folders(target.parent),
+        _staging(target.parent, name) as staging,
+    ):
         _step(options, "Rendering the template" if options.defaults else None)
         with _temporary_files_in(staging.parent):
             rendered = _render(src, ref, staging, user_defaults(name, who), options)
@@ -83,6 +83,7 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
             f"Create project from mlops-new {__version__} (template {version})",
             who,
         )
+        done()  # from here the project is complete: an interrupt must not undo it
         _move_into_place(staging, target)
         _step(options, None)
     if fallback:
@@ -223,13 +224,13 @@ def _parent_folders(parent: Path) -> Iterator[None]:
         if folder.exists():
             break
         first_missing = folder
-    with _signals_deferred():
+    with signals.held():
         parent.mkdir(parents=True, exist_ok=True)
     try:
         yield
     except BaseException:
         if first_missing is not None:
-            with _signals_deferred():
+            with signals.held():
                 shutil.rmtree(first_missing, ignore_errors=True)
         raise
 
@@ -241,26 +242,13 @@ def _staging(parent: Path, name: str) -> Iterator[Path]:
     A second SIGTERM/SIGHUP/Ctrl-C waits until the folder is made or removed,
     so an interruption never leaves a hidden ``.NAME.mlops-new-*`` folder.
     """
-    with _signals_deferred():
+    with signals.held():
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}.mlops-new-", dir=parent))
     try:
         yield tmp / name
     finally:
-        with _signals_deferred():
+        with signals.held():
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-@contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold interrupting signals until the block is done (they are delivered after it)."""
-    if not _DEFERRED or not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextmanager

@@ -20,7 +20,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mlops_new import applier, catalog, journal, migrations, relock, scratch, source, versions
+from mlops_new import (
+    applier,
+    catalog,
+    journal,
+    migrations,
+    relock,
+    scratch,
+    signals,
+    source,
+    versions,
+)
 from mlops_new.answers import validate_answers
 from mlops_new.config import Settings, load_policy_file
 from mlops_new.errors import AbortedError, UserError
@@ -103,7 +113,7 @@ def continue_update(path: Path) -> UpdateResult:
     with journal.locked(project.repo_root):
         record = _pending(project)
         if record.state != "conflicts":
-            with applier.signals_held():
+            with signals.held():
                 applier.move(project.repo_root, record, resume=True)
                 record.state = "conflicts" if record.stages else "done"
                 record.report["warnings"] = [
@@ -157,7 +167,7 @@ def _apply(plan: Plan, options: UpdateOptions, *, trusted: bool) -> UpdateResult
         done = _migrate(project, plan, options)
         relocked = _relock(project, result, options, trusted=trusted)
         result = replace(result, migrations=tuple(done), **relocked)
-        with applier.signals_held():
+        with signals.held():
             record.report = result.to_json()
             record.state = "conflicts"
             if result.conflicts:

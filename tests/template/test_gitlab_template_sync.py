@@ -178,7 +178,9 @@ def pipeline(tmp_path: Path, api: str) -> tuple[Path, Path, Pipeline]:
     _release(template, "0.1.0", "3.10", extra)
     mlops_new = shutil.which("mlops-new", path=str(BIN))
     assert mlops_new
+    # --trust: the test's own template; locking runs its build backend.
     argv = [mlops_new, "proj", "--template", str(template), "--ref", "0.1.0", "--defaults"]
+    argv.append("--trust")
     subprocess.run(argv, cwd=tmp_path, check=True, capture_output=True)
     remote = tmp_path / "server" / "proj.git"
     remote.parent.mkdir()

@@ -241,7 +241,8 @@ def test_not_a_git_repository(cli: Cli, tmp_path: Path) -> None:
     result = cli("update", str(tmp_path / "plain"))
     assert result.exit_code == ExitCode.USER_ERROR
     message = " ".join(result.stderr.split())
-    assert "is not an mlops-new project (no git repository" in message
+    assert "is not inside a git repository" in message
+    assert "is not an mlops-new project" in message
     assert "git init" not in message  # outside a project, never suggest making one here
 
 

@@ -78,6 +78,7 @@ def create(
     fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """Create a new ML project NAME from the bundled template (or --template)."""
+    from mlops_new import signals  # noqa: PLC0415
     from mlops_new.answers import load_data_file, parse_pairs  # noqa: PLC0415
     from mlops_new.config import load_settings  # noqa: PLC0415
     from mlops_new.create import CreateOptions, create_project  # noqa: PLC0415
@@ -100,8 +101,10 @@ def create(
                 settings=load_settings(config),
                 on_step=on_step,
             )
-            result = create_project(target, options)
-        _output.created(result, fmt, first_steps(result.path, Path.cwd()))
+            with signals.completing() as done:
+                result = create_project(target, options)
+                done()  # the project exists: an interrupt while reporting must not claim otherwise
+                _output.created(result, fmt, first_steps(result.path, Path.cwd()))
         if not defaults and not interactive and fmt is _output.Format.rich:
             _output.note("stdin is not a terminal, so unanswered questions took their defaults.")
 
