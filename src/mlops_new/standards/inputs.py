@@ -119,15 +119,16 @@ class Repo:
         """Files git tracks (``git ls-files``); empty outside git."""
         if self._git_listing is None:
             return ()
-        return tuple(sorted({path for tag, path in self._git_listing if tag != "?"}))
+        tracked = {path for tag, path in self._git_listing if tag != "?" and not _templated(path)}
+        return tuple(sorted(tracked))
 
     @cached_property
     def files(self) -> tuple[str, ...]:
         """Files of the repository: tracked plus untracked-not-ignored (git), else a walk."""
         if self._git_listing is not None:
             names = sorted({path for _tag, path in self._git_listing})
-            return tuple(f for f in names if _regular(self.root / f))
-        return tuple(sorted(_walk(self.root)))
+            return tuple(f for f in names if _regular(self.root / f) and not _templated(f))
+        return tuple(f for f in sorted(_walk(self.root)) if not _templated(f))
 
     @cached_property
     def file_set(self) -> frozenset[str]:
@@ -136,6 +137,22 @@ class Repo:
     def has(self, *names: str) -> bool:
         """Whether any of ``names`` is a file of the repository (git-ignored files are not)."""
         return any(name in self.file_set for name in names)
+
+    def has_up(self, *names: str) -> str:
+        """The first of ``names`` in the folder, or (in a monorepo) in a folder above it.
+
+        Returns the path relative to the checked folder (``../../LICENSE``), or ``""``.
+        """
+        if found := self.first(*names):
+            return found
+        if self.top is None or not self.prefix:
+            return ""
+        for depth in range(1, self.prefix.count("/") + 2):
+            for name in names:
+                candidate = "../" * depth + name
+                if _regular(self.root / candidate):
+                    return candidate
+        return ""
 
     def first(self, *names: str) -> str:
         """The first of ``names`` that is a file of the repository, else ``""``."""
@@ -176,8 +193,28 @@ class Repo:
     # -- parsed inputs -------------------------------------------------------
 
     @cached_property
+    def pyproject_name(self) -> str:
+        """``pyproject.toml``, or the one of the sub-folder holding all the Python code."""
+        if "pyproject.toml" in self.file_set:
+            return "pyproject.toml"
+        nested = [
+            f for f in self.files
+            if f.endswith("/pyproject.toml") and f.count("/") == 1 and not is_fixture(f)
+        ]  # fmt: skip
+        if len(nested) == 1:
+            folder = nested[0].removesuffix("pyproject.toml")
+            if self.python_files and all(f.startswith(folder) for f in self.python_files):
+                return nested[0]
+        return "pyproject.toml"
+
+    @property
+    def project_dir(self) -> str:
+        """The folder of :attr:`pyproject_name` (``""`` or ``"python/"``)."""
+        return self.pyproject_name.removesuffix("pyproject.toml")
+
+    @cached_property
     def pyproject(self) -> dict[str, Any] | None:
-        return self.toml("pyproject.toml")
+        return self.toml(self.pyproject_name)
 
     def toml(self, name: str) -> dict[str, Any] | None:
         text = self.text(name)
@@ -305,7 +342,7 @@ class Repo:
         """Every image build file (not dev containers or test fixtures) as its instructions."""
         names = [
             f for f in self.files
-            if _DOCKERFILE.search(f) and not f.startswith(".devcontainer/") and not is_fixture(f)
+            if _DOCKERFILE.search(f) and "/.devcontainer/" not in f"/{f}" and not is_fixture(f)
         ]  # fmt: skip
         return {name: parse_dockerfile(self.text(name) or "") for name in names}
 
@@ -329,9 +366,15 @@ class Repo:
         data = mapping(self.pyproject)
         project = mapping(data.get("project"))
         specs: list[str] = _strings(project.get("dependencies"))
+        tool = mapping(data.get("tool"))
         for group in (*mapping(project.get("optional-dependencies")).values(),
-                      *mapping(data.get("dependency-groups")).values()):  # fmt: skip
+                      *mapping(data.get("dependency-groups")).values(),
+                      mapping(tool.get("uv")).get("dev-dependencies")):  # fmt: skip
             specs += _strings(group)
+        poetry = mapping(tool.get("poetry"))
+        tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
+        tables += [mapping(g).get("dependencies") for g in mapping(poetry.get("group")).values()]
+        specs += [str(name) for table in tables for name in mapping(table)]
         return frozenset(
             match[0].lower().replace("_", "-") for spec in specs if (match := _NAME.match(spec))
         )
@@ -402,6 +445,11 @@ def _strings(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value if isinstance(v, (str, int, float))]
     return []
+
+
+def _templated(path: str) -> bool:
+    """A file of template content (``{{ cookiecutter.name }}/...``): not the repository's own."""
+    return "{{" in path or "{%" in path
 
 
 def _regular(path: Path) -> bool:

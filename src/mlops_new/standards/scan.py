@@ -41,6 +41,7 @@ PATTERNS: dict[str, tuple[str, ...]] = {
     "mlflow_import": ("^[ \t]*(import mlflow|from mlflow)",),
     "mlflow_uri": (
         "set_tracking_uri\\([ \t]*[rbuf]?[\"']",
+        "set_tracking_uri\\([ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*\\)",
         "environ\\[[ \t]*[\"']MLFLOW_TRACKING_URI[\"'][ \t]*\\][ \t]*=[ \t]*[rbuf]?[\"']",
     ),
 }

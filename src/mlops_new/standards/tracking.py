@@ -6,12 +6,26 @@ import re
 
 from mlops_new.standards.inputs import Repo, is_fixture
 from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome, Severity
+from mlops_new.standards.scan import Hit
 
 _STORE = re.compile(r"^(mlruns|mlartifacts)/|(^|/)mlflow\.db$")
 
 
 def _no_mlflow(repo: Repo) -> NotApplicable | None:
     return None if repo.uses_mlflow else NotApplicable("the project does not use MLflow")
+
+
+_CALL = re.compile(r"set_tracking_uri\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)")
+_FROM_ENV = re.compile(r"environ|getenv|config\[|settings\.|args\.")
+
+
+def _literal(repo: Repo, hit: Hit) -> bool:
+    """Whether the URI passed is a literal, or a name this file assigns without the environment."""
+    call = _CALL.search(hit.text)
+    if call is None:
+        return True
+    assigned = re.search(rf"^\s*{call[1]}\s*(?::[^=]+)?=\s*(.+)$", repo.text(hit.path) or "", re.M)
+    return assigned is not None and not _FROM_ENV.search(assigned[1])
 
 
 class Tracking(Check):
@@ -41,7 +55,7 @@ class TRK001(Tracking):
             return skip
         hits = [
             hit for hit in repo.hits.get("mlflow_uri", [])
-            if hit.path.endswith(".py") and not is_fixture(hit.path)
+            if hit.path.endswith(".py") and not is_fixture(hit.path) and _literal(repo, hit)
         ]  # fmt: skip
         if not hits:
             return True
