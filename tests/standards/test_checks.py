@@ -297,3 +297,14 @@ def test_a_generated_project_that_deleted_its_dockerfile_fails(tmp_path: Path) -
     without = "_commit: v0.3.0\n_src_path: ~/.mlops-new/template\ndocker: false\n"
     status, _ = _status(tmp_path / "off", "DOC001", {".copier-answers.yml": without})
     assert status is Status.skipped
+
+
+def test_mlops_new_passes_its_own_check() -> None:
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    report = run_checks(root)
+    failed = [(r.id, r.path, r.message) for r in report.results if r.status is Status.failed]
+    assert not failed
+    assert report.ok
+    assert not report.warnings

@@ -184,11 +184,12 @@ class Repo:
     @cached_property
     def hits(self) -> dict[str, list[scan.Hit]]:
         """Conflict markers, private keys, tokens and MLflow calls, by kind (one pass)."""
-        if self.is_git:
-            found = scan.git_grep(self.root)
-            if found is not None:
-                return found
-        return scan.python_scan(self.files, self.text)
+        found = scan.git_grep(self.root) if self.is_git else None
+        if found is None:
+            found = scan.python_scan(self.files, self.text)
+        return {
+            kind: [hit for hit in hits if not _templated(hit.path)] for kind, hits in found.items()
+        }
 
     # -- parsed inputs -------------------------------------------------------
 
@@ -279,7 +280,8 @@ class Repo:
     @cached_property
     def composite_actions(self) -> dict[str, dict[str, Any]]:
         """Local actions (``.github/actions/**/action.yml``) by path."""
-        parsed = {name: self.yaml(name) for name in self.files if _ACTION.match(name)}
+        names = [f for f in self.files if _ACTION.match(f) and not is_fixture(f)]
+        parsed = {name: self.yaml(name) for name in names}
         return {name: data for name, data in parsed.items() if isinstance(data, dict)}
 
     @cached_property
@@ -392,7 +394,7 @@ class Repo:
             return bool(self.answer("tracking") == "mlflow")
         if "mlflow" in self.dependencies:
             return True
-        return bool(self.hits.get("mlflow_import"))
+        return any(not is_fixture(hit.path) for hit in self.hits.get("mlflow_import", []))
 
 
 def parse_dockerfile(text: str) -> list[tuple[str, str, int]]:
@@ -448,8 +450,9 @@ def _strings(value: Any) -> list[str]:
 
 
 def _templated(path: str) -> bool:
-    """A file of template content (``{{ cookiecutter.name }}/...``): not the repository's own."""
-    return "{{" in path or "{%" in path
+    """A file of template content (``{{ cookiecutter.name }}/...``, ``*.jinja``): not the
+    repository's own configuration, secrets or code."""
+    return "{{" in path or "{%" in path or path.endswith((".jinja", ".j2"))
 
 
 def _regular(path: Path) -> bool:

@@ -33,7 +33,8 @@ class Tracking(Check):
 
 
 class TRK001(Tracking):
-    """`mlflow.set_tracking_uri("...")` with a literal, or assigning a literal to
+    """`mlflow.set_tracking_uri` called with a string literal (or a name this file assigns a
+    literal to), or assigning a literal to
     `os.environ["MLFLOW_TRACKING_URI"]`, ties the code to one server. A default used when
     `MLFLOW_TRACKING_URI` is unset is fine, and test files (`tests/`, `test_*.py`,
     `conftest.py`) may point MLflow at a throw-away store.
