@@ -278,7 +278,8 @@ def test_url_passwords_but_not_placeholders(tmp_path: Path, text: str, expected:
 
 def test_tests_may_hard_code_a_throwaway_tracking_store(tmp_path: Path) -> None:
     code = "import mlflow\n\nmlflow.set_tracking_uri('sqlite:///tmp.db')\n"
-    assert _status(tmp_path, "TRK001", {"tests/test_t.py": code})[0] is Status.passed
+    files: Files = {"src/t.py": MLFLOW_CODE, "tests/test_t.py": code}
+    assert _status(tmp_path, "TRK001", files)[0] is Status.passed
 
 
 def test_a_dvc_dependency_or_versioned_data_calls_for_no_pipeline(tmp_path: Path) -> None:

@@ -125,7 +125,8 @@ class GEN006(General):
     def check(self, repo: Repo) -> Outcome:
         if not repo.is_git:
             return NotApplicable("not a git repository")
-        large = [f for f in repo.tracked if _size(repo, f) > LARGE_FILE_BYTES]
+        _ = repo.files  # reads the sizes
+        large = [f for f in repo.tracked if repo.sizes.get(f, 0) > LARGE_FILE_BYTES]
         return f"Large files in git: {_names(large)}." if large else True
 
 
@@ -151,13 +152,6 @@ class GEN007(General):
 
     def fix_for(self, repo: Repo) -> str:
         return restore_hint(repo, ".pre-commit-config.yaml", self.fix)
-
-
-def _size(repo: Repo, name: str) -> int:
-    try:
-        return (repo.root / name).stat().st_size
-    except OSError:
-        return 0
 
 
 def _names(names: list[str], limit: int = 5) -> str:

@@ -67,6 +67,8 @@ class Repo:
         self.policy = policy or Policy()
         """The policy in force (the user's settings merged with the project's own file)."""
         self.parse_errors: dict[str, str] = {}
+        self.sizes: dict[str, int] = {}
+        """Sizes of :attr:`files` in bytes (read with the listing)."""
         self._texts: dict[str, str | None] = {}
 
     # -- where we are --------------------------------------------------------
@@ -125,10 +127,19 @@ class Repo:
     @cached_property
     def files(self) -> tuple[str, ...]:
         """Files of the repository: tracked plus untracked-not-ignored (git), else a walk."""
-        if self._git_listing is not None:
-            names = sorted({path for _tag, path in self._git_listing})
-            return tuple(f for f in names if _regular(self.root / f) and not _templated(f))
-        return tuple(f for f in sorted(_walk(self.root)) if not _templated(f))
+        listing = self._git_listing
+        names = sorted({p for _tag, p in listing} if listing is not None else _walk(self.root))
+        base = os.fspath(self.root) + os.sep
+        found: list[str] = []
+        for name in names:
+            try:
+                info = os.lstat(base + name)
+            except OSError:
+                continue  # deleted in the working tree
+            if stat.S_ISREG(info.st_mode) and not _templated(name):
+                found.append(name)
+                self.sizes[name] = info.st_size
+        return tuple(found)
 
     @cached_property
     def file_set(self) -> frozenset[str]:
@@ -280,7 +291,10 @@ class Repo:
     @cached_property
     def composite_actions(self) -> dict[str, dict[str, Any]]:
         """Local actions (``.github/actions/**/action.yml``) by path."""
-        names = [f for f in self.files if _ACTION.match(f) and not is_fixture(f)]
+        names = [
+            f for f in self.files
+            if _ACTION.match(f) and not is_fixture(f.partition(".github/")[0])
+        ]  # fmt: skip
         parsed = {name: self.yaml(name) for name in names}
         return {name: data for name, data in parsed.items() if isinstance(data, dict)}
 
