@@ -15,6 +15,7 @@ import re
 import stat
 import sys
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,8 @@ _SKIP_DIRS = frozenset(
     {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache",
      ".pytest_cache", ".tox", ".nox", "dist", "build", "site"}
 )  # fmt: skip
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mlops-new-git")
+"""Threads that wait for git processes (the waiting releases the GIL)."""
 _NAME = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 _DVC_SECTION = re.compile(r"""^\s*\[\s*'?\s*(?P<name>[^'\]]+?)\s*'?\s*\]\s*$""")
 _WORKFLOW = re.compile(r"\.github/workflows/[^/]+\.ya?ml$")
@@ -70,6 +73,7 @@ class Repo:
         self.sizes: dict[str, int] = {}
         """Sizes of :attr:`files` in bytes (read with the listing)."""
         self._texts: dict[str, str | None] = {}
+        self._grep: Future[dict[str, list[scan.Hit]] | None] | None = None
 
     # -- where we are --------------------------------------------------------
 
@@ -103,6 +107,8 @@ class Repo:
         """``(tag, path)`` of tracked (``H`` ...) and untracked (``?``) files: one git call."""
         if self.top is None:
             return None
+        # `git grep` (the slowest input on a large repository) runs alongside the listing.
+        self._grep = _POOL.submit(scan.git_grep, self.root)
         try:
             proc = git.run(
                 "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard",
@@ -195,7 +201,7 @@ class Repo:
     @cached_property
     def hits(self) -> dict[str, list[scan.Hit]]:
         """Conflict markers, private keys, tokens and MLflow calls, by kind (one pass)."""
-        found = scan.git_grep(self.root) if self.is_git else None
+        found = self._grep.result() if self.is_git and self._grep is not None else None
         if found is None:
             found = scan.python_scan(self.files, self.text)
         return {
