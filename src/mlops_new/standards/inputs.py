@@ -16,7 +16,7 @@ import stat
 import sys
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,8 +43,19 @@ _SKIP_DIRS = frozenset(
     {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache",
      ".pytest_cache", ".tox", ".nox", "dist", "build", "site"}
 )  # fmt: skip
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mlops-new-git")
-"""Threads that wait for git processes (the waiting releases the GIL)."""
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _pool() -> ThreadPoolExecutor:
+    """This process's threads that wait for git (waiting releases the GIL).
+
+    One pool per process id: a pool inherited through ``fork`` (fleet workers)
+    has no threads left, and would never run what is submitted to it.
+    """
+    pid = os.getpid()
+    if pid not in _POOLS:
+        _POOLS[pid] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mlops-new-git")
+    return _POOLS[pid]
 _NAME = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 _DVC_SECTION = re.compile(r"""^\s*\[\s*'?\s*(?P<name>[^'\]]+?)\s*'?\s*\]\s*$""")
 _WORKFLOW = re.compile(r"\.github/workflows/[^/]+\.ya?ml$")
@@ -108,7 +119,7 @@ class Repo:
         if self.top is None:
             return None
         # `git grep` (the slowest input on a large repository) runs alongside the listing.
-        self._grep = _POOL.submit(scan.git_grep, self.root)
+        self._grep = _pool().submit(scan.git_grep, self.root)
         try:
             proc = git.run(
                 "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard",
@@ -238,13 +249,10 @@ class Repo:
         text = self.text(name)
         if text is None:
             return None
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            self.parse_errors[name] = str(exc)
-        except RecursionError:
-            self.parse_errors[name] = "nested too deeply"
-        return None
+        data, error = _parse_toml(text)
+        if error:
+            self.parse_errors[name] = error
+        return data
 
     def tool(self, name: str) -> dict[str, Any] | None:
         """``[tool.NAME]`` of pyproject.toml."""
@@ -256,11 +264,10 @@ class Repo:
         text = self.text(name)
         if text is None:
             return None
-        try:
-            return load_yaml(text, name)
-        except InputError as exc:
-            self.parse_errors[name] = exc.message
-            return None
+        data, error = _parse_yaml(text)
+        if error:
+            self.parse_errors[name] = error.replace("'<text>'", f"'{name}'")
+        return data
 
     def ini_sections(self, name: str) -> dict[str, str]:
         """``{section: body}`` of an INI file (setup.cfg, tox.ini), without parsing values."""
@@ -415,6 +422,31 @@ class Repo:
         if "mlflow" in self.dependencies:
             return True
         return any(not is_fixture(hit.path) for hit in self.hits.get("mlflow_import", []))
+
+
+@lru_cache(maxsize=256)
+def _parse_yaml(text: str) -> tuple[Any, str]:
+    """``(data, "")`` or ``(None, error)``; cached by content.
+
+    The files of a fleet's repositories are often identical (rendered from one
+    template): each distinct text is parsed once per process. Callers never
+    mutate what they get.
+    """
+    try:
+        return load_yaml(text, "<text>"), ""
+    except InputError as exc:
+        return None, exc.message
+
+
+@lru_cache(maxsize=256)
+def _parse_toml(text: str) -> tuple[dict[str, Any] | None, str]:
+    """Like :func:`_parse_yaml`, for TOML."""
+    try:
+        return tomllib.loads(text), ""
+    except tomllib.TOMLDecodeError as exc:
+        return None, str(exc)
+    except RecursionError:
+        return None, "nested too deeply"
 
 
 def parse_dockerfile(text: str) -> list[tuple[str, str, int]]:
