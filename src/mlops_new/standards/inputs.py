@@ -13,36 +13,35 @@ from __future__ import annotations
 import os
 import re
 import stat
-import sys
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_new import git
 from mlops_new.answers import ANSWERS_FILE
-from mlops_new.bounded import InputError, load_yaml
 from mlops_new.config import Policy
 from mlops_new.errors import MlopsNewError
 from mlops_new.standards import scan
+from mlops_new.standards.reading import (
+    MAX_TEXT_BYTES,
+    gitlab_includes,
+    is_fixture,
+    mapping,
+    parse_dockerfile,
+    parse_toml,
+    parse_yaml,
+    read,
+    regular,
+    steps,
+    strings,
+    templated,
+    walk,
+)
 
 if TYPE_CHECKING:
     from mlops_new.standards.model import Currency
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover  (Python 3.10)
-    import tomli as tomllib
-
-MAX_TEXT_BYTES = 1_000_000
-"""Files larger than this are not read (nor scanned for markers or secrets)."""
-MAX_WALK_DEPTH = 64
-"""Deepest folder read outside git (a 1,200-level tree is not walked to its end)."""
-_SKIP_DIRS = frozenset(
-    {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache",
-     ".pytest_cache", ".tox", ".nox", "dist", "build", "site"}
-)  # fmt: skip
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 
 
@@ -56,21 +55,13 @@ def _pool() -> ThreadPoolExecutor:
     if pid not in _POOLS:
         _POOLS[pid] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mlops-new-git")
     return _POOLS[pid]
+
+
 _NAME = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 _DVC_SECTION = re.compile(r"""^\s*\[\s*'?\s*(?P<name>[^'\]]+?)\s*'?\s*\]\s*$""")
 _WORKFLOW = re.compile(r"\.github/workflows/[^/]+\.ya?ml$")
 _ACTION = re.compile(r"(^|.*/)\.github/actions/(.+/)?action\.ya?ml$")
 _DOCKERFILE = re.compile(r"(^|/)((Dockerfile|Containerfile)(\.[^/]*)?|[^/]+\.[Dd]ockerfile)$")
-_FIXTURE = re.compile(
-    r"(^|/)(tests?|testing|testdata|test_data|fixtures?|__fixtures__|__snapshots__|spec)/"
-    r"|(^|/)(conftest\.py|test_[^/]*|[^/]*_test\.py)$"
-)
-"""Paths of tests and test fixtures: fake keys and conflict markers there are data."""
-
-
-def is_fixture(path: str) -> bool:
-    """Whether ``path`` belongs to tests or their fixtures."""
-    return bool(_FIXTURE.search(path))
 
 
 class Repo:
@@ -138,14 +129,14 @@ class Repo:
         """Files git tracks (``git ls-files``); empty outside git."""
         if self._git_listing is None:
             return ()
-        tracked = {path for tag, path in self._git_listing if tag != "?" and not _templated(path)}
+        tracked = {path for tag, path in self._git_listing if tag != "?" and not templated(path)}
         return tuple(sorted(tracked))
 
     @cached_property
     def files(self) -> tuple[str, ...]:
         """Files of the repository: tracked plus untracked-not-ignored (git), else a walk."""
         listing = self._git_listing
-        names = sorted({p for _tag, p in listing} if listing is not None else _walk(self.root))
+        names = sorted({p for _tag, p in listing} if listing is not None else walk(self.root))
         base = os.fspath(self.root) + os.sep
         found: list[str] = []
         for name in names:
@@ -153,7 +144,7 @@ class Repo:
                 info = os.lstat(base + name)
             except OSError:
                 continue  # deleted in the working tree
-            if stat.S_ISREG(info.st_mode) and not _templated(name):
+            if stat.S_ISREG(info.st_mode) and not templated(name):
                 found.append(name)
                 self.sizes[name] = info.st_size
         return tuple(found)
@@ -178,7 +169,7 @@ class Repo:
         for depth in range(1, self.prefix.count("/") + 2):
             for name in names:
                 candidate = "../" * depth + name
-                if _regular(self.root / candidate):
+                if regular(self.root / candidate):
                     return candidate
         return ""
 
@@ -194,7 +185,7 @@ class Repo:
     def text(self, name: str) -> str | None:
         """The file's text (``None`` when absent, not a regular file, binary or too large)."""
         if name not in self._texts:
-            self._texts[name] = _read(self.root / name)
+            self._texts[name] = read(self.root / name)
         return self._texts[name]
 
     def line_of(self, name: str, pattern: str) -> int:
@@ -216,7 +207,7 @@ class Repo:
         if found is None:
             found = scan.python_scan(self.files, self.text)
         return {
-            kind: [hit for hit in hits if not _templated(hit.path)] for kind, hits in found.items()
+            kind: [hit for hit in hits if not templated(hit.path)] for kind, hits in found.items()
         }
 
     # -- parsed inputs -------------------------------------------------------
@@ -249,7 +240,7 @@ class Repo:
         text = self.text(name)
         if text is None:
             return None
-        data, error = _parse_toml(text)
+        data, error = parse_toml(text)
         if error:
             self.parse_errors[name] = error
         return data
@@ -264,7 +255,7 @@ class Repo:
         text = self.text(name)
         if text is None:
             return None
-        data, error = _parse_yaml(text)
+        data, error = parse_yaml(text)
         if error:
             self.parse_errors[name] = error.replace("'<text>'", f"'{name}'")
         return data
@@ -343,7 +334,7 @@ class Repo:
         for job in mapping(self.gitlab_ci).values():
             if isinstance(job, dict):
                 for key in ("before_script", "script", "after_script"):
-                    commands += _strings(job.get(key))
+                    commands += strings(job.get(key))
         return commands
 
     @cached_property
@@ -394,12 +385,12 @@ class Repo:
         """Normalised names of every dependency in pyproject.toml (all groups and extras)."""
         data = mapping(self.pyproject)
         project = mapping(data.get("project"))
-        specs: list[str] = _strings(project.get("dependencies"))
+        specs: list[str] = strings(project.get("dependencies"))
         tool = mapping(data.get("tool"))
         for group in (*mapping(project.get("optional-dependencies")).values(),
                       *mapping(data.get("dependency-groups")).values(),
                       mapping(tool.get("uv")).get("dev-dependencies")):  # fmt: skip
-            specs += _strings(group)
+            specs += strings(group)
         poetry = mapping(tool.get("poetry"))
         tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
         tables += [mapping(g).get("dependencies") for g in mapping(poetry.get("group")).values()]
@@ -424,124 +415,12 @@ class Repo:
         return any(not is_fixture(hit.path) for hit in self.hits.get("mlflow_import", []))
 
 
-@lru_cache(maxsize=256)
-def _parse_yaml(text: str) -> tuple[Any, str]:
-    """``(data, "")`` or ``(None, error)``; cached by content.
-
-    The files of a fleet's repositories are often identical (rendered from one
-    template): each distinct text is parsed once per process. Callers never
-    mutate what they get.
-    """
-    try:
-        return load_yaml(text, "<text>"), ""
-    except InputError as exc:
-        return None, exc.message
-
-
-@lru_cache(maxsize=256)
-def _parse_toml(text: str) -> tuple[dict[str, Any] | None, str]:
-    """Like :func:`_parse_yaml`, for TOML."""
-    try:
-        return tomllib.loads(text), ""
-    except tomllib.TOMLDecodeError as exc:
-        return None, str(exc)
-    except RecursionError:
-        return None, "nested too deeply"
-
-
-def parse_dockerfile(text: str) -> list[tuple[str, str, int]]:
-    """``(INSTRUCTION, arguments, line)`` of a Dockerfile, continuation lines joined."""
-    instructions: list[tuple[str, str, int]] = []
-    pending, start = "", 0
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if line.startswith("#") or (not pending and not line):
-            continue
-        if not pending:
-            start = number
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        full, pending = (pending + line).strip(), ""
-        if full:
-            word, _, args = full.partition(" ")
-            instructions.append((word.upper(), args.strip(), start))
-    return instructions
-
-
-def gitlab_includes(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """``include:`` entries of a GitLab CI file as mappings (a string: ``local``/``remote``)."""
-    raw = data.get("include")
-    entries = raw if isinstance(raw, list) else [raw] if raw is not None else []
-    found: list[dict[str, Any]] = []
-    for entry in entries:
-        if isinstance(entry, str):
-            found.append({"remote" if "://" in entry else "local": entry})
-        elif isinstance(entry, dict):
-            found.append(entry)
-    return found
-
-
-def mapping(value: Any) -> dict[str, Any]:
-    """``value`` if it is a mapping, else ``{}``."""
-    return value if isinstance(value, dict) else {}
-
-
-def steps(job: Any) -> list[dict[str, Any]]:
-    """The steps of a GitHub job (or composite action's ``runs``) that are mappings."""
-    found = job.get("steps") if isinstance(job, dict) else None
-    return [s for s in found if isinstance(s, dict)] if isinstance(found, list) else []
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [str(v) for v in value if isinstance(v, (str, int, float))]
-    return []
-
-
-def _templated(path: str) -> bool:
-    """A file of template content (``{{ cookiecutter.name }}/...``, ``*.jinja``): not the
-    repository's own configuration, secrets or code."""
-    return "{{" in path or "{%" in path or path.endswith((".jinja", ".j2"))
-
-
-def _regular(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(path.lstat().st_mode)
-    except OSError:
-        return False
-
-
-def _read(path: Path) -> str | None:
-    """A regular file's text (symlinks to files allowed, never devices or FIFOs), bounded."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_TEXT_BYTES:
-            return None
-        data = handle.read(MAX_TEXT_BYTES + 1)
-    if len(data) > MAX_TEXT_BYTES or b"\0" in data[:8192]:
-        return None
-    return data.decode("utf-8", errors="replace")
-
-
-def _walk(root: Path) -> Iterator[str]:
-    """Regular files under ``root`` (relative), without following symlinks, depth-bounded."""
-    stack: list[tuple[Path, int]] = [(root, 0)]
-    while stack:
-        folder, depth = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name not in _SKIP_DIRS and depth < MAX_WALK_DEPTH:
-                    stack.append((Path(entry.path), depth + 1))
-            elif entry.is_file(follow_symlinks=False):
-                yield Path(entry.path).relative_to(root).as_posix()
+__all__ = [
+    "MAX_TEXT_BYTES",
+    "Repo",
+    "gitlab_includes",
+    "is_fixture",
+    "mapping",
+    "parse_dockerfile",
+    "steps",
+]
