@@ -57,7 +57,7 @@ class GEN002(General):
     fix = "Add a `LICENSE` file (even `Proprietary` projects state their terms)."
 
     def check(self, repo: Repo) -> Outcome:
-        own = any(f.split("/")[0].startswith(("LICENSE", "LICENCE", "COPYING")) for f in repo.files)
+        own = any(f.startswith(("LICENSE", "LICENCE", "COPYING")) for f in repo.files)
         return own or bool(repo.has_up(*LICENCE_FILES))
 
     def fix_for(self, repo: Repo) -> str:
@@ -125,7 +125,6 @@ class GEN006(General):
     def check(self, repo: Repo) -> Outcome:
         if not repo.is_git:
             return NotApplicable("not a git repository")
-        _ = repo.files  # reads the sizes
         large = [f for f in repo.tracked if repo.sizes.get(f, 0) > LARGE_FILE_BYTES]
         return f"Large files in git: {_names(large)}." if large else True
 

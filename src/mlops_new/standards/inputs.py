@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-import stat
+import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
@@ -72,8 +72,7 @@ class Repo:
         self.policy = policy or Policy()
         """The policy in force (the user's settings merged with the project's own file)."""
         self.parse_errors: dict[str, str] = {}
-        self.sizes: dict[str, int] = {}
-        """Sizes of :attr:`files` in bytes (read with the listing)."""
+        self._sizes: Future[dict[str, int] | None] | None = None
         self._texts: dict[str, str | None] = {}
         self._grep: Future[dict[str, list[scan.Hit]] | None] | None = None
 
@@ -106,14 +105,18 @@ class Repo:
 
     @cached_property
     def _git_listing(self) -> list[tuple[str, str]] | None:
-        """``(tag, path)`` of tracked (``H`` ...) and untracked (``?``) files: one git call."""
+        """``(tag, path)`` of tracked (``H`` ...), deleted (``R``) and untracked (``?``) files.
+
+        One git call; `git grep` (the slowest input of a large repository) and the
+        blob sizes run alongside it.
+        """
         if self.top is None:
             return None
-        # `git grep` (the slowest input on a large repository) runs alongside the listing.
         self._grep = _pool().submit(scan.git_grep, self.root)
+        self._sizes = _pool().submit(scan.index_sizes, self.root)
         try:
             proc = git.run(
-                "ls-files", "-z", "-t", "--cached", "--others", "--exclude-standard",
+                "ls-files", "-z", "-t", "--cached", "--others", "--deleted", "--exclude-standard",
                 cwd=self.root,
                 check=False,
             )  # fmt: skip
@@ -121,33 +124,38 @@ class Repo:
             return None
         if proc.returncode != 0:
             return None
-        entries = (os.fsdecode(p) for p in proc.stdout.split(b"\0") if p)
-        return [(entry[:1], entry[2:]) for entry in entries]
+        text = proc.stdout.decode(sys.getfilesystemencoding(), "surrogateescape")  # one decode
+        return [(entry[:1], entry[2:]) for entry in text.split("\0") if entry]
 
     @cached_property
     def tracked(self) -> tuple[str, ...]:
         """Files git tracks (``git ls-files``); empty outside git."""
         if self._git_listing is None:
             return ()
-        tracked = {path for tag, path in self._git_listing if tag != "?" and not templated(path)}
+        tracked = {p for tag, p in self._git_listing if tag not in "?R" and not templated(p)}
         return tuple(sorted(tracked))
 
     @cached_property
     def files(self) -> tuple[str, ...]:
-        """Files of the repository: tracked plus untracked-not-ignored (git), else a walk."""
+        """Files of the repository: tracked plus untracked-not-ignored (git), else a walk.
+
+        Taken from git's listing without a ``stat`` each (a large repository has
+        tens of thousands): files deleted in the working tree are left out, and
+        symbolic links are listed but never read (see :func:`read`).
+        """
         listing = self._git_listing
-        names = sorted({p for _tag, p in listing} if listing is not None else walk(self.root))
-        base = os.fspath(self.root) + os.sep
-        found: list[str] = []
-        for name in names:
-            try:
-                info = os.lstat(base + name)
-            except OSError:
-                continue  # deleted in the working tree
-            if stat.S_ISREG(info.st_mode) and not templated(name):
-                found.append(name)
-                self.sizes[name] = info.st_size
-        return tuple(found)
+        if listing is None:
+            return tuple(sorted(f for f in walk(self.root) if not templated(f)))
+        deleted = {p for tag, p in listing if tag == "R"}
+        names = {p for tag, p in listing if tag != "R" and p not in deleted}
+        return tuple(sorted(p for p in names if not p.endswith("/") and not templated(p)))
+
+    @cached_property
+    def sizes(self) -> dict[str, int]:
+        """Sizes in bytes of the files in git's index (git only)."""
+        if not self.is_git or self._sizes is None:
+            return {}
+        return self._sizes.result() or {}
 
     @cached_property
     def file_set(self) -> frozenset[str]:
@@ -177,10 +185,22 @@ class Repo:
         """The first of ``names`` that is a file of the repository, else ``""``."""
         return next((name for name in names if name in self.file_set), "")
 
-    def matching(self, pattern: str) -> list[str]:
-        """Files whose path matches the regular expression ``pattern`` (from the start)."""
+    def matching(self, pattern: str, hint: str = "") -> list[str]:
+        """Files whose path matches the regular expression ``pattern`` (from the start).
+
+        ``hint``, a string every match contains, skips the regular expression for
+        the other files (a large repository has tens of thousands).
+        """
         compiled = re.compile(pattern)
-        return [f for f in self.files if compiled.match(f)]
+        return [f for f in self.files if hint in f and compiled.match(f)]
+
+    @cached_property
+    def by_basename(self) -> dict[str, list[str]]:
+        """Files by their last path component (tool config files may live in any folder)."""
+        found: dict[str, list[str]] = {}
+        for name in self.files:
+            found.setdefault(name.rpartition("/")[2], []).append(name)
+        return found
 
     def text(self, name: str) -> str | None:
         """The file's text (``None`` when absent, not a regular file, binary or too large)."""
@@ -281,7 +301,7 @@ class Repo:
 
     @cached_property
     def workflow_files(self) -> list[str]:
-        own = [f for f in self.files if _WORKFLOW.match(f)]
+        own = [f for f in self.files if f.startswith(".github/") and _WORKFLOW.match(f)]
         if own or not self.prefix or self.top is None:
             return own
         folder = self.top / ".github" / "workflows"
@@ -297,7 +317,7 @@ class Repo:
         """Local actions (``.github/actions/**/action.yml``) by path."""
         names = [
             f for f in self.files
-            if _ACTION.match(f) and not is_fixture(f.partition(".github/")[0])
+            if ".github/" in f and _ACTION.match(f) and not is_fixture(f.partition(".github/")[0])
         ]  # fmt: skip
         parsed = {name: self.yaml(name) for name in names}
         return {name: data for name, data in parsed.items() if isinstance(data, dict)}
@@ -319,7 +339,7 @@ class Repo:
     @cached_property
     def ci_files(self) -> list[str]:
         """Every CI definition file present (parsable or not)."""
-        return [*self.workflow_files, *self.matching(r"\.gitlab-ci\.yml$")]
+        return [*self.workflow_files, *self.matching(r"\.gitlab-ci\.yml$", ".gitlab-ci")]
 
     @cached_property
     def ci_commands(self) -> list[str]:
@@ -362,7 +382,10 @@ class Repo:
         """Every image build file (not dev containers or test fixtures) as its instructions."""
         names = [
             f for f in self.files
-            if _DOCKERFILE.search(f) and "/.devcontainer/" not in f"/{f}" and not is_fixture(f)
+            if ("ockerfile" in f or "ontainerfile" in f)
+            and _DOCKERFILE.search(f)
+            and "/.devcontainer/" not in f"/{f}"
+            and not is_fixture(f)
         ]  # fmt: skip
         return {name: parse_dockerfile(self.text(name) or "") for name in names}
 

@@ -110,12 +110,10 @@ class PY003(Python):
 
     def check(self, repo: Repo) -> Outcome:
         lock = repo.first(*LOCK_FILES, *(f"{repo.project_dir}{name}" for name in LOCK_FILES))
-        if lock or repo.matching(r"(.*/)?(pylock\.[^/]+\.toml|[^/]*conda-lock\.ya?ml)$"):
+        if lock or repo.matching(r"(.*/)?(pylock\.[^/]+\.toml|[^/]*conda-lock\.ya?ml)$", "lock"):
             return True
-        found = [
-            f for f in repo.matching(r"(.*/)?requirements([^/]*\.txt|[^/]*\.lock|/.*\.txt)$")
-            if not is_fixture(f)
-        ]  # fmt: skip
+        pattern = r"(.*/)?requirements([^/]*\.txt|[^/]*\.lock|/.*\.txt)$"
+        found = [f for f in repo.matching(pattern, "requirements") if not is_fixture(f)]
         loose = [f for f in found if not pins(repo.text(f))]
         if found and not loose:
             return True

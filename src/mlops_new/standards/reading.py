@@ -134,9 +134,10 @@ def regular(path: Path) -> bool:
 
 
 def read(path: Path) -> str | None:
-    """A regular file's text (symlinks to files allowed, never devices or FIFOs), bounded."""
+    """A regular file's text (never a symbolic link, device or FIFO), bounded."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(path, flags)
     except OSError:
         return None
     with os.fdopen(fd, "rb") as handle:

@@ -97,6 +97,32 @@ def git_grep(root: Path) -> dict[str, list[Hit]] | None:
     return None
 
 
+_SIZE = re.compile(r"\bsize: (\d+)")
+
+
+def index_sizes(root: Path) -> dict[str, int] | None:
+    """Sizes of the files in git's index (staged or committed) under ``root``, without a stat.
+
+    ``git ls-files --debug`` prints the size git recorded when each file was
+    added: the size of what is, or is about to be, committed.
+    """
+    try:
+        proc = git.run("ls-files", "-z", "--debug", cwd=root, check=False)
+    except (OSError, MlopsNewError):
+        return None
+    if proc.returncode != 0:
+        return {}
+    chunks = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    sizes: dict[str, int] = {}
+    path = chunks[0]
+    for chunk in chunks[1:]:
+        debug, _, following = chunk.rpartition("\n")
+        if match := _SIZE.search(debug):
+            sizes[path] = int(match[1])
+        path = following
+    return sizes
+
+
 def _parse(output: bytes) -> dict[str, list[Hit]]:
     found: dict[str, list[Hit]] = {}
     for record in output.split(b"\n"):

@@ -55,7 +55,9 @@ class TST001(Tests):
     def check(self, repo: Repo) -> Outcome:
         if (skip := no_python(repo)) is not None:
             return skip
-        return any(_TEST_FILE.search(f) for f in repo.python_files) or any(
+        files = repo.python_files
+        first = [f for f in files if f.startswith(("tests/", "test/"))]  # where they usually are
+        return any(_TEST_FILE.search(f) for f in (*first, *files)) or any(
             f.endswith(".feature") for f in repo.files
         )
 

@@ -70,9 +70,10 @@ def configured(repo: Repo, tools: tuple[Tool, ...]) -> str:
 def _config_file(repo: Repo, tool: Tool) -> str:
     if any(repo.tool(table) is not None for table in tool.tables):
         return repo.pyproject_name
-    for name in repo.files:
-        if name.rsplit("/", 1)[-1] in tool.files and not is_fixture(name):
-            return name
+    for basename in tool.files:
+        for name in repo.by_basename.get(basename, []):
+            if not is_fixture(name):
+                return name
     for ini in ("setup.cfg", "tox.ini"):
         if any(s in repo.ini_sections(ini) for s in tool.sections):
             return ini
