@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -48,8 +49,19 @@ PATTERNS: dict[str, tuple[str, ...]] = {
 _PLACEHOLDERS = frozenset(
     {"password", "pass", "passwd", "pwd", "secret", "token", "xxx", "***", "changeme", "pw"}
 )
-_COMPILED = {kind: re.compile("|".join(f"(?:{p})" for p in ps)) for kind, ps in PATTERNS.items()}
-_ANY = re.compile("|".join(f"(?:{p})" for ps in PATTERNS.values() for p in ps), re.MULTILINE)
+
+
+@cache
+def _compiled() -> dict[str, re.Pattern[str]]:
+    """Each kind's patterns as one expression (compiled on first use, not at import)."""
+    return {kind: re.compile("|".join(f"(?:{p})" for p in ps)) for kind, ps in PATTERNS.items()}
+
+
+@cache
+def _any() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for ps in PATTERNS.values() for p in ps), re.MULTILINE)
+
+
 _PASSWORD = re.compile("://[^/ \t:@'\"]*:(?P<pw>[^/ \t@'\"$<{]+)@")
 
 
@@ -63,7 +75,7 @@ class Hit(NamedTuple):
 
 def classify(path: str, line: int, text: str, found: dict[str, list[Hit]]) -> None:
     """File ``text`` (one matched string) under every kind whose pattern it matches."""
-    for kind, pattern in _COMPILED.items():
+    for kind, pattern in _compiled().items():
         if pattern.search(text) and not (kind == "token" and _placeholder(text)):
             found.setdefault(kind, []).append(Hit(path, line, text))
 
@@ -140,7 +152,7 @@ def python_scan(files: Iterable[str], read: Callable[[str], str | None]) -> dict
         text = read(name)
         if not text:
             continue
-        for match in _ANY.finditer(text):
+        for match in _any().finditer(text):
             line = text.count("\n", 0, match.start()) + 1
             classify(name, line, match.group(0), found)
     return found
