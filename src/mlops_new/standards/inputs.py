@@ -10,6 +10,7 @@ folders, and every file is read with a size limit.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -42,6 +43,9 @@ from mlops_new.standards.reading import (
 if TYPE_CHECKING:
     from mlops_new.standards.model import Currency
 
+LARGE_REPOSITORY = 2000
+"""Files past which git (grep, the index's sizes) beats Python (reading, stat) and runs
+alongside the listing; below it, starting more git processes costs more than it saves."""
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 
 
@@ -112,8 +116,6 @@ class Repo:
         """
         if self.top is None:
             return None
-        self._grep = _pool().submit(scan.git_grep, self.root)
-        self._sizes = _pool().submit(scan.index_sizes, self.root)
         try:
             proc = git.run(
                 "ls-files", "-z", "-t", "--cached", "--others", "--deleted", "--exclude-standard",
@@ -125,7 +127,11 @@ class Repo:
         if proc.returncode != 0:
             return None
         text = proc.stdout.decode(sys.getfilesystemencoding(), "surrogateescape")  # one decode
-        return [(entry[:1], entry[2:]) for entry in text.split("\0") if entry]
+        listing = [(entry[:1], entry[2:]) for entry in text.split("\0") if entry]
+        if len(listing) > LARGE_REPOSITORY:
+            self._grep = _pool().submit(scan.git_grep, self.root)
+            self._sizes = _pool().submit(scan.index_sizes, self.root)
+        return listing
 
     @cached_property
     def tracked(self) -> tuple[str, ...]:
@@ -153,9 +159,16 @@ class Repo:
     @cached_property
     def sizes(self) -> dict[str, int]:
         """Sizes in bytes of the files in git's index (git only)."""
-        if not self.is_git or self._sizes is None:
+        if not self.is_git:
             return {}
-        return self._sizes.result() or {}
+        if self._sizes is not None:
+            return self._sizes.result() or {}
+        base = os.fspath(self.root) + os.sep
+        found: dict[str, int] = {}
+        for name in self.tracked:
+            with contextlib.suppress(OSError):
+                found[name] = os.lstat(base + name).st_size
+        return found
 
     @cached_property
     def file_set(self) -> frozenset[str]:
@@ -224,6 +237,8 @@ class Repo:
     def hits(self) -> dict[str, list[scan.Hit]]:
         """Conflict markers, private keys, tokens and MLflow calls, by kind (one pass)."""
         found = self._grep.result() if self.is_git and self._grep is not None else None
+        if found is None and self.is_git and len(self.files) > LARGE_REPOSITORY:
+            found = scan.git_grep(self.root)
         if found is None:
             found = scan.python_scan(self.files, self.text)
         return {
