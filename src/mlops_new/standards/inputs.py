@@ -44,8 +44,9 @@ if TYPE_CHECKING:
     from mlops_new.standards.model import Currency
 
 LARGE_REPOSITORY = 2000
-"""Files past which git (grep, the index's sizes) beats Python (reading, stat) and runs
-alongside the listing; below it, starting more git processes costs more than it saves."""
+"""Files past which the index's sizes (one git process) beat a ``stat`` per file.
+``git grep`` always beats reading the files in Python (4 ms against 10 ms on a
+generated project), and runs alongside the listing."""
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 
 
@@ -116,6 +117,7 @@ class Repo:
         """
         if self.top is None:
             return None
+        self._grep = _pool().submit(scan.git_grep, self.root)  # alongside the listing
         try:
             proc = git.run(
                 "ls-files", "-z", "-t", "--cached", "--others", "--deleted", "--exclude-standard",
@@ -129,7 +131,6 @@ class Repo:
         text = proc.stdout.decode(sys.getfilesystemencoding(), "surrogateescape")  # one decode
         listing = [(entry[:1], entry[2:]) for entry in text.split("\0") if entry]
         if len(listing) > LARGE_REPOSITORY:
-            self._grep = _pool().submit(scan.git_grep, self.root)
             self._sizes = _pool().submit(scan.index_sizes, self.root)
         return listing
 
@@ -237,8 +238,6 @@ class Repo:
     def hits(self) -> dict[str, list[scan.Hit]]:
         """Conflict markers, private keys, tokens and MLflow calls, by kind (one pass)."""
         found = self._grep.result() if self.is_git and self._grep is not None else None
-        if found is None and self.is_git and len(self.files) > LARGE_REPOSITORY:
-            found = scan.git_grep(self.root)
         if found is None:
             found = scan.python_scan(self.files, self.text)
         return {
