@@ -3,6 +3,8 @@
 # (Debian: apt-get install chromium). Usage:
 #   scripts/fleet_report_screenshot.sh ROOT [OUT_DIR]
 # Writes OUT_DIR/fleet-report.html and OUT_DIR/fleet-report.png (default OUT_DIR: .).
+# SIZE=WIDTH,HEIGHT sets the window (default 1400,1800: the cards, the worst
+# repositories and the start of the per-check counts).
 set -euo pipefail
 root=${1:?usage: $0 ROOT [OUT_DIR]}
 out=$(realpath "${2:-.}")
@@ -11,6 +13,6 @@ profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$profile" --window-size=1400,900 \
+    --user-data-dir="$profile" --window-size="${SIZE:-1400,1800}" --hide-scrollbars \
     --screenshot="$out/fleet-report.png" "file://$out/fleet-report.html"
 echo "wrote $out/fleet-report.html and $out/fleet-report.png"

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mlops_new import versions
+from mlops_new import __version__, versions
 from mlops_new.bounded import read_text
 from mlops_new.errors import UnknownVersionError, UserError
 
@@ -163,6 +163,17 @@ class Settings:
     policy: Policy = field(default_factory=Policy)
     mlops_new_source: str = ""
     """Index URL or ``git+`` URL generated projects install mlops-new from ("" = PyPI)."""
+
+    def project_answers(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The answers a new or adopted project starts from (``create``, ``link``).
+
+        The settings' preset answers, then ``given`` (``-d``, ``--data-file``),
+        then the policy's locked answers, which neither may change; the project
+        pins the running mlops-new (``update`` moves the pin).
+        """
+        data = {"mlops_new_source": self.mlops_new_source, **self.answers, **given}
+        self.policy.refuse_locked(data)
+        return {**data, **self.policy.locked, "mlops_new_version": __version__}
 
 
 def _same(answer: Any, locked: Any) -> bool:

@@ -131,15 +131,7 @@ def _step(options: CreateOptions, name: str | None) -> None:
 def _with_settings(options: CreateOptions) -> CreateOptions:
     """Apply the settings: default template, preset answers, locked answers."""
     settings = options.settings
-    data = {
-        "mlops_new_source": settings.mlops_new_source,
-        **settings.answers,
-        **(options.data or {}),
-        # Generated projects pin the mlops-new that made them (update moves the pin).
-        "mlops_new_version": __version__,
-    }
-    settings.policy.refuse_locked(data)
-    data.update(settings.policy.locked)
+    data = settings.project_answers(options.data or {})
     return replace(options, template=options.template or settings.template, data=data)
 
 

@@ -69,7 +69,9 @@ border-radius:8px;padding:12px 16px;min-width:140px}.card b{display:block;font-s
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(--line)}
 th,td{padding:8px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th{background:#f2f4f7;font-weight:600;color:#344054}
-.pill{display:inline-block;border-radius:999px;padding:1px 8px;font-size:12px;font-weight:600}
+td.repo,td.ver{white-space:nowrap}
+.pill{white-space:nowrap;display:inline-block;border-radius:999px;padding:1px 8px;font-size:12px;
+font-weight:600}
 .s-error,.s-fail,.s-outdated{background:#fef3f2;color:var(--red)}
 .s-warning,.s-behind{background:#fffaeb;color:var(--amber)}
 .s-pass,.s-current{background:#ecfdf3;color:var(--green)}
@@ -133,7 +135,7 @@ def _versions(report: FleetReport) -> str:
     return f"<ul>{items}</ul>"
 
 
-def _details(repo: RepoReport) -> str:
+def _details(repo: RepoReport, *, open_: bool = False) -> str:
     if repo.status == "error":
         return f"<span class=msg>{_e(repo.error)}</span>"
     if not repo.failures:
@@ -141,13 +143,14 @@ def _details(repo: RepoReport) -> str:
         return f"all checks pass{waived}"
     items = "".join(
         f"<li>{_pill(f.severity)} <code>{_e(f.id)}</code> {_e(f.title)}{_place(f)}"
-        f"<span class=msg>{_e(f.message)}</span></li>"
+        f"<span class=msg>{_markdown_code(f.message)}</span></li>"
         for f in sorted(repo.failures, key=lambda f: (_RANK.get(f.severity, 3), f.id))
     )
     by = {s: sum(1 for f in repo.failures if f.severity == s) for s in _RANK}
     label = ", ".join(f"{n} {s}" for s, n in by.items() if n)
     summary = f"{len(repo.failures)} failing ({label})"
-    return f"<details><summary>{summary}</summary><ul>{items}</ul></details>"
+    tag = "<details open>" if open_ else "<details>"
+    return f"{tag}<summary>{summary}</summary><ul>{items}</ul></details>"
 
 
 def _place(failure: Failure) -> str:
@@ -159,17 +162,34 @@ def _place(failure: Failure) -> str:
 
 def _repo_rows(report: FleetReport) -> str:
     cells = []
-    for row, repo in zip(report.rows(), report.repos, strict=True):
+    for index, (row, repo) in enumerate(zip(report.rows(), report.repos, strict=True)):
         name = _e(row.name)
         if row.url.startswith("https://"):
             name = f'<a href="{_e(row.url)}" rel="noopener noreferrer">{name}</a>'
         behind = _behind(row)
         dirty = " <span class=msg>uncommitted changes</span>" if row.dirty else ""
         cells.append(
-            f"<tr><td>{name}{dirty}</td><td>{_e(row.version)}</td><td>{behind}</td>"
-            f"<td>{_pill(row.status)}</td><td>{_details(repo)}</td></tr>"
+            f"<tr><td class=repo>{name}{dirty}</td>"
+            f"<td class=ver>{_e(row.version)}{_source(repo)}</td>"
+            f"<td>{behind}</td>"
+            f"<td>{_pill(row.status)}</td><td>{_details(repo, open_=index == 0)}</td></tr>"
         )
     return "".join(cells)
+
+
+def _markdown_code(text: str) -> str:
+    """Escaped text with its Markdown code spans as ``<code>`` (after escaping: inert)."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", _e(text))
+
+
+def _source(repo: RepoReport) -> str:
+    """The template's short name under its version (fleets may mix templates)."""
+    if not repo.template_src:
+        return ""
+    name = repo.template_src.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+    if repo.template_src == "~/.mlops-new/template":
+        name = "mlops-new"
+    return f"<span class=msg>{_e(name)}</span>"
 
 
 def _behind(row: FleetRow) -> str:

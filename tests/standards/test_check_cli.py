@@ -271,3 +271,16 @@ def test_unknown_waiver_is_a_warning_not_an_error(check_cli: Cli, tmp_path: Path
     assert payload(result)["warnings"] == [
         "pyproject.toml waives ZZZ999, which this mlops-new does not know."
     ]
+
+
+def test_terminal_escape_sequences_in_file_names_never_reach_the_terminal(
+    check_cli: Cli, tmp_path: Path
+) -> None:
+    name = "evil\x1b]0;pwned\x07\x1b[2J.rej"
+    root = make_repo(tmp_path / "r", {name: "x\n", "README.md": "x\n"})
+    for fmt in ("rich", "github"):
+        result = check_cli(str(root), "--select", "GEN005", "--format", fmt)
+        assert result.exit_code == FAILED_CHECKS, result.output
+        assert "\x1b" not in result.stdout
+        assert "\x07" not in result.stdout
+        assert "pwned" in result.stdout

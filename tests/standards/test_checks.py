@@ -112,7 +112,11 @@ CASES: dict[str, tuple[Files, Files, Files]] = {
         {WF: WORKFLOW.replace("de0fac2e4500dabe0009e67214ff5f5447ce83dd", "v4")},
         README,
     ),
-    "CI005": ({WF: WORKFLOW}, {WF: WORKFLOW.replace("permissions: {}\n", "")}, README),
+    "CI005": (
+        {WF: WORKFLOW},
+        {WF: WORKFLOW.replace("permissions: {}\n", "").replace("permissions:\n", "env:\n")},
+        README,
+    ),
     "CI006": (
         {WF: WORKFLOW},
         {WF: WORKFLOW.replace("persist-credentials: false", "fetch-depth: 0")},
@@ -274,14 +278,16 @@ def test_url_passwords_but_not_placeholders(tmp_path: Path, text: str, expected:
 
 def test_tests_may_hard_code_a_throwaway_tracking_store(tmp_path: Path) -> None:
     code = "import mlflow\n\nmlflow.set_tracking_uri('sqlite:///tmp.db')\n"
-    assert _status(tmp_path, "TRK001", {"tests/test_t.py": code})[0] is Status.passed
+    files: Files = {"src/t.py": MLFLOW_CODE, "tests/test_t.py": code}
+    assert _status(tmp_path, "TRK001", files)[0] is Status.passed
 
 
-def test_dvc_applies_when_a_dependency_names_it(tmp_path: Path) -> None:
+def test_a_dvc_dependency_or_versioned_data_calls_for_no_pipeline(tmp_path: Path) -> None:
     dependent = '[project]\nname = "x"\ndependencies = ["dvc[s3]>=3"]\n'
-    assert _status(tmp_path / "a", "DVC001", {"pyproject.toml": dependent})[0] is Status.failed
-    keyword = '[project]\nname = "x"\nkeywords = ["dvc"]\ndependencies = ["dvclive"]\n'
-    assert _status(tmp_path / "b", "DVC001", {"pyproject.toml": keyword})[0] is Status.skipped
+    assert _status(tmp_path / "a", "DVC001", {"pyproject.toml": dependent})[0] is Status.skipped
+    data: Files = {"data.csv.dvc": "outs:\n- md5: x\n  path: data.csv\n", ".dvc/config": DVC_CONFIG}
+    assert _status(tmp_path / "b", "DVC001", data)[0] is Status.skipped
+    assert _status(tmp_path / "c", "DVC002", data)[0] is Status.passed
 
 
 def test_a_generated_project_that_deleted_its_dockerfile_fails(tmp_path: Path) -> None:
@@ -292,3 +298,14 @@ def test_a_generated_project_that_deleted_its_dockerfile_fails(tmp_path: Path) -
     without = "_commit: v0.3.0\n_src_path: ~/.mlops-new/template\ndocker: false\n"
     status, _ = _status(tmp_path / "off", "DOC001", {".copier-answers.yml": without})
     assert status is Status.skipped
+
+
+def test_mlops_new_passes_its_own_check() -> None:
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    report = run_checks(root)
+    failed = [(r.id, r.path, r.message) for r in report.results if r.status is Status.failed]
+    assert not failed
+    assert report.ok
+    assert not report.warnings

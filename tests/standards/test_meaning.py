@@ -260,3 +260,23 @@ def test_a_deep_folder_tree_and_symlink_loops_outside_git(tmp_path: Path) -> Non
     (folder / "x.py").write_text("x = 1\n", encoding="utf-8")
     (root / "loop").symlink_to(root)
     assert run_checks(root).results
+
+
+def test_git_and_python_find_the_same_things(tmp_path: Path) -> None:
+    """Large repositories are scanned by `git grep`, small ones in Python: same hits, same lines."""
+    from mlops_new.standards import scan  # noqa: PLC0415
+    from mlops_new.standards.inputs import Repo  # noqa: PLC0415
+    from tests.standards.conftest import CONFLICT, PRIVATE_KEY  # noqa: PLC0415
+
+    files: Files = {f"src/s{i}.py": "x = 1\n" + text for i, text in enumerate(SECRETS.values())}
+    files |= {"a.txt": CONFLICT, "k.pem": PRIVATE_KEY, "t.py": "import mlflow\n"}
+    root = make_repo(tmp_path / "r", files)
+    repo = Repo(root)
+    by_git = scan.git_grep(root)
+    by_python = scan.python_scan(repo.files, repo.text)
+    assert by_git is not None
+    assert {k: sorted(v) for k, v in by_git.items()} == {k: sorted(v) for k, v in by_python.items()}
+    assert len(by_git["token"]) == len(SECRETS)
+    git(root, "commit", "--quiet", "-m", "x")
+    sizes = scan.index_sizes(root)
+    assert sizes == {name: len(str(text).encode()) for name, text in files.items()}

@@ -380,13 +380,15 @@ def _fleet_table(result: FleetReport) -> None:
     """The fleet as a table that stays readable at 80 columns (long cells wrap, never cut)."""
     from rich.table import Table  # noqa: PLC0415
 
+    rows = result.rows()
+    longest = max((len(row.name) + 2 for row in rows), default=12)
     table = Table(expand=False, pad_edge=False)
-    table.add_column("repository", ratio=3, overflow="fold", min_width=12)
+    table.add_column("repository", ratio=3, overflow="fold", min_width=min(longest, 22))
     table.add_column("version", no_wrap=True)
     table.add_column("behind", justify="right", no_wrap=True)
     table.add_column("policy", no_wrap=True)
     table.add_column("failing checks", ratio=2, overflow="fold", min_width=10)
-    for row in result.rows():
+    for row in rows:
         name = escape(row.name) + (" [yellow]*[/]" if row.dirty else "")
         status = f"[{_FLEET_STYLE.get(row.status, 'dim')}]{escape(row.status)}[/]"
         table.add_row(name, escape(row.version), row.behind, status, escape(row.failing))
@@ -400,7 +402,7 @@ def _fleet_table(result: FleetReport) -> None:
         f"{len(result.repos)} repositories, {result.failing} failing, {result.errors} "
         f"could not be checked, {result.not_linked} not linked. Versions: {versions}.{newest}"
     )
-    if any(row.dirty for row in result.rows()):
+    if any(row.dirty for row in rows):
         out.print("[yellow]*[/] uncommitted changes")
     if result.common_failures:
         common = ", ".join(f"{c} ({n})" for c, n in result.common_failures)

@@ -9,7 +9,7 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import handled
-from mlops_new.cli._options import DataOption, FormatOption
+from mlops_new.cli._options import ConfigOption, DataOption, FormatOption
 
 
 def link(
@@ -28,11 +28,23 @@ def link(
     ] = None,
     data: DataOption = None,
     fmt: FormatOption = _output.Format.rich,
+    config: ConfigOption = None,
 ) -> None:
-    """Adopt an existing repository: record answers and a base version, rewrite nothing."""
+    """Adopt an existing repository: record what it is as answers and a base version.
+
+    Package name, licence, CI provider, tracking, serving and Docker are read from the
+    repository; -d answers the rest (the policy's locked answers cannot be changed).
+    """
     from mlops_new.answers import parse_pairs  # noqa: PLC0415
+    from mlops_new.config import load_settings  # noqa: PLC0415
     from mlops_new.link import link_project  # noqa: PLC0415
 
     with handled():
-        result = link_project(path, ref=ref, template=template, data=parse_pairs(data or []))
+        result = link_project(
+            path,
+            ref=ref,
+            template=template,
+            data=parse_pairs(data or []),
+            settings=load_settings(config),
+        )
         _output.linked(result, fmt)

@@ -90,7 +90,7 @@ class CI002(CI):
     fix = "Add a step that runs `uv run pytest` (or `make test`) to the CI workflow."
 
     def check(self, repo: Repo) -> Outcome:
-        return runs(repo, repo.ci_commands, _RUNS_TESTS)
+        return runs(repo, repo.ci_commands, _RUNS_TESTS) or _remote_jobs(repo) or False
 
     def path_for(self, repo: Repo) -> str:
         return ci_file(repo)
@@ -108,7 +108,7 @@ class CI003(CI):
     fix = "Add a step that runs `uv run dvc repro` (then `dvc status`) to the CI workflow."
 
     def check(self, repo: Repo) -> Outcome:
-        return runs(repo, repo.ci_commands, _RUNS_PIPELINE)
+        return runs(repo, repo.ci_commands, _RUNS_PIPELINE) or _remote_jobs(repo) or False
 
     def path_for(self, repo: Repo) -> str:
         return ci_file(repo)
@@ -127,7 +127,8 @@ class CI004(CI):
     title = "Actions and CI includes are pinned to full commit SHAs"
     fix = (
         "Pin each `uses:` to a 40-character commit SHA with the release as a comment, e.g. "
-        "`actions/checkout@<sha> # v4.2.2`; let Dependabot update them."
+        "`actions/checkout@<sha> # v4.2.2`, and each GitLab `include: project:` with "
+        "`ref: <sha>`; let Dependabot or Renovate update them."
     )
 
     def check(self, repo: Repo) -> Outcome:
@@ -207,6 +208,14 @@ class CI006(CI):
         return Fail(message, bad[0], repo.line_of(bad[0], "actions/checkout@"))
 
 
+def _remote_jobs(repo: Repo) -> NotApplicable | None:
+    """Skip when GitLab jobs come from includes of other projects, unreadable offline."""
+    remote = [i for i in gitlab_includes(repo.gitlab_ci or {}) if "local" not in i]
+    if remote and not repo.github_workflows:
+        return NotApplicable("the CI jobs come from GitLab includes of other projects")
+    return None
+
+
 def _on_changes(workflow: dict[Any, Any]) -> bool:
     """Whether a workflow runs on pull requests or on pushes to branches (not only tags)."""
     # PyYAML reads the key `on` as the boolean True.
@@ -258,10 +267,19 @@ def _pinned(uses: str) -> bool:
     return bool(_SHA.match(ref))
 
 
+def _called_only(workflow: dict[Any, Any]) -> bool:
+    """A reusable workflow run only by others (``workflow_call``): it gets its caller's token."""
+    triggers = workflow.get("on", workflow.get(True))
+    names = [triggers] if isinstance(triggers, str) else list(mapping(triggers) or triggers or [])
+    return names == ["workflow_call"]
+
+
 def _permission_problems(name: str, workflow: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     top = workflow.get("permissions")
-    if "permissions" not in workflow:
+    jobs = [job for job in mapping(workflow.get("jobs")).values() if isinstance(job, dict)]
+    every_job_sets_its_own = bool(jobs) and all("permissions" in job for job in jobs)
+    if "permissions" not in workflow and not every_job_sets_its_own and not _called_only(workflow):
         problems.append(
             f"`{name}` sets no top-level `permissions` (the token gets the repository default)."
         )

@@ -11,9 +11,19 @@ from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome, Sever
 
 
 def _no_dvc(repo: Repo) -> NotApplicable | None:
-    if not (repo.has("dvc.yaml", ".dvc/config") or "dvc" in repo.dependencies):
-        return NotApplicable("the repository does not use DVC")
+    if not repo.has("dvc.yaml", ".dvc/config"):
+        return NotApplicable("the repository does not use DVC (no dvc.yaml, no .dvc/config)")
     return None
+
+
+def _no_pipeline(repo: Repo) -> NotApplicable | None:
+    """DVC only versioning data (``*.dvc`` files, a remote) calls for no pipeline.
+
+    A generated project that deleted its ``dvc.yaml`` still has one to restore.
+    """
+    if repo.has("dvc.yaml") or (repo.generated and repo.has(".dvc/config")):
+        return None
+    return NotApplicable("no dvc.yaml: DVC versions data here, it runs no pipeline")
 
 
 class DVC(Check):
@@ -26,8 +36,8 @@ class DVC001(DVC):
     """
 
     applies = (
-        "the repository uses DVC (`dvc.yaml`, `.dvc/config`, or a `dvc` dependency in "
-        "`pyproject.toml`)"
+        "the repository has a `dvc.yaml` (or is a generated project with `.dvc/config`); a "
+        "`dvc` library dependency or data versioned with `*.dvc` files calls for no pipeline"
     )
     id = "DVC001"
     title = "Has a DVC pipeline with stages"
@@ -38,7 +48,7 @@ class DVC001(DVC):
     )
 
     def check(self, repo: Repo) -> Outcome:
-        if (skip := _no_dvc(repo)) is not None:
+        if (skip := _no_pipeline(repo)) is not None:
             return skip
         if "dvc.yaml" in repo.parse_errors:
             return f"`dvc.yaml` is not valid YAML: {repo.parse_errors['dvc.yaml']}."
@@ -53,7 +63,10 @@ class DVC002(DVC):
     push`/`dvc pull` share data.
     """
 
-    applies = "the repository uses DVC, unless generated with `dvc_remote: none`"
+    applies = (
+        "the repository uses DVC (`dvc.yaml` or `.dvc/config`), unless generated with "
+        "`dvc_remote: none`"
+    )
     id = "DVC002"
     title = "A default DVC remote is configured"
     path = ".dvc/config"

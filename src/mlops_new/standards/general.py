@@ -20,6 +20,13 @@ def restore_hint(repo: Repo, name: str, otherwise: str) -> str:
     return otherwise
 
 
+LICENCE_FILES = tuple(
+    f"{stem}{ext}"
+    for stem in ("LICENSE", "LICENCE", "COPYING")
+    for ext in ("", ".md", ".txt", ".rst")
+)
+
+
 class General(Check):
     family = "general"
 
@@ -50,9 +57,8 @@ class GEN002(General):
     fix = "Add a `LICENSE` file (even `Proprietary` projects state their terms)."
 
     def check(self, repo: Repo) -> Outcome:
-        return any(
-            f.split("/")[0].startswith(("LICENSE", "LICENCE", "COPYING")) for f in repo.files
-        )
+        own = any(f.startswith(("LICENSE", "LICENCE", "COPYING")) for f in repo.files)
+        return own or bool(repo.has_up(*LICENCE_FILES))
 
     def fix_for(self, repo: Repo) -> str:
         return restore_hint(repo, "LICENSE", self.fix)
@@ -119,7 +125,7 @@ class GEN006(General):
     def check(self, repo: Repo) -> Outcome:
         if not repo.is_git:
             return NotApplicable("not a git repository")
-        large = [f for f in repo.tracked if _size(repo, f) > LARGE_FILE_BYTES]
+        large = [f for f in repo.tracked if repo.sizes.get(f, 0) > LARGE_FILE_BYTES]
         return f"Large files in git: {_names(large)}." if large else True
 
 
@@ -139,17 +145,12 @@ class GEN007(General):
     )
 
     def check(self, repo: Repo) -> Outcome:
-        return repo.has(*HOOK_CONFIGS) or any(f.startswith(".husky/") for f in repo.files)
+        return bool(repo.has_up(*HOOK_CONFIGS, ".husky/pre-commit")) or any(
+            f.startswith(".husky/") for f in repo.files
+        )
 
     def fix_for(self, repo: Repo) -> str:
         return restore_hint(repo, ".pre-commit-config.yaml", self.fix)
-
-
-def _size(repo: Repo, name: str) -> int:
-    try:
-        return (repo.root / name).stat().st_size
-    except OSError:
-        return 0
 
 
 def _names(names: list[str], limit: int = 5) -> str:

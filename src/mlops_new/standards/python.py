@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from mlops_new.standards.general import restore_hint
-from mlops_new.standards.inputs import Repo
-from mlops_new.standards.model import Check, NotApplicable, Outcome, Severity
+from mlops_new.standards.inputs import Repo, is_fixture, mapping
+from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome, Severity
 from mlops_new.standards.tools import LINTERS, TYPE_CHECKERS, configured
 
 LOCK_FILES = (
@@ -37,7 +37,11 @@ class Python(Check):
 
 
 class PY001(Python):
-    """`pyproject.toml` is the one place that describes a Python project and its tools."""
+    """`pyproject.toml` is the one place that describes a Python project and its tools. When
+    the folder has none but all its Python code lives in one sub-folder with its own (an R
+    project with a Python helper package in `python/`), that one is judged, here and by the
+    other PY and TST checks.
+    """
 
     applies = "the repository has Python files or a `pyproject.toml`"
     id = "PY001"
@@ -48,10 +52,9 @@ class PY001(Python):
     def check(self, repo: Repo) -> Outcome:
         if (skip := no_python(repo)) is not None:
             return skip
-        if "pyproject.toml" in repo.parse_errors or (
-            repo.has("pyproject.toml") and repo.pyproject is None
-        ):
-            return f"`pyproject.toml` is not valid TOML: {repo.parse_errors.get('pyproject.toml')}."
+        name = repo.pyproject_name
+        if name in repo.parse_errors or (repo.has(name) and repo.pyproject is None):
+            return Fail(f"`{name}` is not valid TOML: {repo.parse_errors.get(name)}.", name, 1)
         return repo.pyproject is not None
 
     def fix_for(self, repo: Repo) -> str:
@@ -59,7 +62,10 @@ class PY001(Python):
 
 
 class PY002(Python):
-    """`name` and `requires-python` let tools install and test the right thing."""
+    """`name` and `requires-python` let tools install and test the right thing. Poetry 1's
+    `[tool.poetry]` (`name`, `dependencies.python`) and a `setup.py` with `name=` and
+    `python_requires=` declare them too.
+    """
 
     applies = "every repository"
     id = "PY002"
@@ -68,9 +74,20 @@ class PY002(Python):
     requires = ("PY001",)
     fix = "Set `name` and `requires-python` in the `[project]` table of `pyproject.toml`."
 
+    def path_for(self, repo: Repo) -> str:
+        return repo.pyproject_name
+
     def check(self, repo: Repo) -> Outcome:
-        project = (repo.pyproject or {}).get("project")
+        project = mapping(repo.pyproject).get("project")
+        poetry = repo.tool("poetry") or {}
+        if not isinstance(project, dict) and poetry:
+            python = mapping(poetry.get("dependencies")).get("python")
+            missing = [k for k, v in (("name", poetry.get("name")), ("python", python)) if not v]
+            return f"`[tool.poetry]` lacks {', '.join(missing)}." if missing else True
         if not isinstance(project, dict):
+            setup = repo.text("setup.py") or ""
+            if re.search(r"\bname\s*=", setup) and re.search(r"python_requires\s*=", setup):
+                return True
             return "`pyproject.toml` has no `[project]` table."
         missing = [key for key in ("name", "requires-python") if key not in project]
         return f"`[project]` lacks {', '.join(missing)}." if missing else True
@@ -92,16 +109,17 @@ class PY003(Python):
     fix = "Lock the environment with `uv lock` and commit `uv.lock`."
 
     def check(self, repo: Repo) -> Outcome:
-        if repo.has(*LOCK_FILES) or repo.matching(
-            r"(.*/)?(pylock\.[^/]+\.toml|[^/]*conda-lock\.ya?ml)$"
-        ):
+        lock = repo.first(*LOCK_FILES, *(f"{repo.project_dir}{name}" for name in LOCK_FILES))
+        if lock or repo.matching(r"(.*/)?(pylock\.[^/]+\.toml|[^/]*conda-lock\.ya?ml)$", "lock"):
             return True
-        pinned = [
-            f for f in repo.matching(r"(.*/)?requirements([^/]*|/.*)\.txt$") if pins(repo.text(f))
-        ]
-        return bool(pinned) or (
-            "No lock file, and no `requirements*.txt` pins every dependency with `==`."
-        )
+        pattern = r"(.*/)?requirements([^/]*\.txt|[^/]*\.lock|/.*\.txt)$"
+        found = [f for f in repo.matching(pattern, "requirements") if not is_fixture(f)]
+        loose = [f for f in found if not pins(repo.text(f))]
+        if found and not loose:
+            return True
+        if loose:
+            return Fail(f"`{loose[0]}` does not pin every requirement with `==`.", loose[0], 1)
+        return "No lock file, and no `requirements*.txt` that pins every dependency with `==`."
 
 
 class PY004(Python):

@@ -79,12 +79,19 @@ def resolve(repo: Repo, call: str) -> list[str]:
 
 
 def _script(repo: Repo, name: str) -> list[str]:
-    text = repo.text(name.removeprefix("./"))
+    found = repo.has_up(name.removeprefix("./"))
+    text = repo.text(found) if found else None
     return [text] if text else []
 
 
+def _first_text(repo: Repo, *names: str) -> str:
+    """The text of the first of ``names`` in the folder or (monorepo) above it."""
+    found = repo.has_up(*names)
+    return (repo.text(found) or "") if found else ""
+
+
 def _make(repo: Repo, args: list[str]) -> list[str]:
-    text = repo.text("Makefile") or repo.text("makefile") or repo.text("GNUmakefile") or ""
+    text = _first_text(repo, "Makefile", "makefile", "GNUmakefile")
     targets = [a for a in args if "=" not in a]
     recipes = _recipes(text, _MAKE_TARGET, "make")
     if not recipes:
@@ -95,7 +102,7 @@ def _make(repo: Repo, args: list[str]) -> list[str]:
 
 
 def _just(repo: Repo, args: list[str]) -> list[str]:
-    text = repo.text("justfile") or repo.text("Justfile") or repo.text(".justfile") or ""
+    text = _first_text(repo, "justfile", "Justfile", ".justfile")
     recipes = _recipes(text, _JUST_RECIPE, "just")
     chosen = args[:1] or list(recipes)[:1]
     return [recipes[name] for name in chosen if name in recipes]
@@ -193,7 +200,7 @@ def _whole(*names: str) -> Callable[[Repo, list[str]], list[str]]:
     """A runner whose tasks live in one Python file (nox, duty, invoke): read it all."""
 
     def read(repo: Repo, _args: list[str]) -> list[str]:
-        return [text for name in names if (text := repo.text(name))]
+        return [text for name in names if (text := _first_text(repo, name))]
 
     return read
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 
-from mlops_new.standards.inputs import Repo
+from mlops_new.standards.inputs import Repo, is_fixture
 from mlops_new.standards.model import Check, Outcome, Severity
 from mlops_new.standards.python import no_python
+from mlops_new.standards.runners import runs
 
 _TEST_FILE = re.compile(r"(^|/)(tests?/.*\.py|test_[^/]*\.py|[^/]*_test\.py)$")
 
 
 _FAIL_UNDER = re.compile(r"^\s*fail_under\s*=", re.MULTILINE)
+_FAIL_UNDER_FLAG = re.compile(r"--(cov-)?fail-under")
 _COVERAGE_SECTIONS = ("coverage:report", "report")
 _PYTEST_FILES = ("pytest.ini", ".pytest.ini", "setup.cfg", "tox.ini", "Makefile", "noxfile.py")
 
@@ -27,6 +29,9 @@ def pytest_config(repo: Repo) -> str:
         return "pyproject.toml"
     if found := repo.first("pytest.ini", ".pytest.ini"):
         return found
+    nested = [f for f in repo.files if f.endswith(("/pytest.ini", "/.pytest.ini"))]
+    if found := next((f for f in nested if not is_fixture(f)), ""):
+        return found  # e.g. config/pytest.ini, passed with -c by the task runner
     if "tool:pytest" in repo.ini_sections("setup.cfg"):
         return "setup.cfg"
     if "pytest" in repo.ini_sections("tox.ini"):
@@ -50,7 +55,9 @@ class TST001(Tests):
     def check(self, repo: Repo) -> Outcome:
         if (skip := no_python(repo)) is not None:
             return skip
-        return any(_TEST_FILE.search(f) for f in repo.python_files) or any(
+        files = repo.python_files
+        first = [f for f in files if f.startswith(("tests/", "test/"))]  # where they usually are
+        return any(_TEST_FILE.search(f) for f in (*first, *files)) or any(
             f.endswith(".feature") for f in repo.files
         )
 
@@ -102,7 +109,9 @@ class TST003(Tests):
             if any(_FAIL_UNDER.search(sections.get(s, "")) for s in _COVERAGE_SECTIONS):
                 return True
         texts = [str(repo.tool("pytest") or ""), *(repo.text(f) or "" for f in _PYTEST_FILES)]
-        return any("--cov-fail-under" in text for text in (*texts, *repo.ci_commands))
+        if any("--cov-fail-under" in text for text in texts):
+            return True
+        return runs(repo, repo.ci_commands, _FAIL_UNDER_FLAG)
 
 
 CHECKS: tuple[type[Check], ...] = (TST001, TST002, TST003)

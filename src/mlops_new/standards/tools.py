@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from mlops_new.standards.inputs import Repo, is_fixture
+from mlops_new.standards.runners import runs
 
 HOOK_CONFIGS = (
     ".pre-commit-config.yaml", ".pre-commit-config.yml", "lefthook.yml", "lefthook.yaml",
@@ -51,21 +52,35 @@ TYPE_CHECKERS = (
 
 def configured(repo: Repo, tools: tuple[Tool, ...]) -> str:
     """The file that configures or runs one of ``tools`` (``""`` when none does)."""
-    for tool in tools:
-        if any(repo.tool(table) is not None for table in tool.tables):
-            return "pyproject.toml"
-        for name in repo.files:
-            if name.rsplit("/", 1)[-1] in tool.files and not is_fixture(name):
-                return name
-        for ini in ("setup.cfg", "tox.ini"):
-            if any(s in repo.ini_sections(ini) for s in tool.sections):
-                return ini
+    if found := next((f for tool in tools if (f := _config_file(repo, tool))), ""):
+        return found
+    if found := _declared(repo, tools):
+        return found
     words = re.compile(
         r"(?<![\w-])(" + "|".join(re.escape(w) for t in tools for w in t.words) + r")(?![\w-])"
     )
-    for hooks in HOOK_CONFIGS:
-        if words.search(repo.text(hooks) or ""):
-            return hooks
-    if any(words.search(command) for command in repo.ci_commands):
+    hooks = repo.has_up(*HOOK_CONFIGS)
+    if hooks and words.search(repo.text(hooks) or ""):
+        return hooks
+    if runs(repo, repo.ci_commands, words):
         return repo.ci_files[0] if repo.ci_files else ""
     return ""
+
+
+def _config_file(repo: Repo, tool: Tool) -> str:
+    if any(repo.tool(table) is not None for table in tool.tables):
+        return repo.pyproject_name
+    for basename in tool.files:
+        for name in repo.by_basename.get(basename, []):
+            if not is_fixture(name):
+                return name
+    for ini in ("setup.cfg", "tox.ini"):
+        if any(s in repo.ini_sections(ini) for s in tool.sections):
+            return ini
+    return ""
+
+
+def _declared(repo: Repo, tools: tuple[Tool, ...]) -> str:
+    """A tool declared as a (development) dependency: installed to be run, with its defaults."""
+    names = {tool.name for tool in tools} | {t for tool in tools for t in tool.tables}
+    return repo.pyproject_name if names & repo.dependencies else ""

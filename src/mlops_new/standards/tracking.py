@@ -6,6 +6,7 @@ import re
 
 from mlops_new.standards.inputs import Repo, is_fixture
 from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome, Severity
+from mlops_new.standards.scan import Hit
 
 _STORE = re.compile(r"^(mlruns|mlartifacts)/|(^|/)mlflow\.db$")
 
@@ -14,12 +15,26 @@ def _no_mlflow(repo: Repo) -> NotApplicable | None:
     return None if repo.uses_mlflow else NotApplicable("the project does not use MLflow")
 
 
+_CALL = re.compile(r"set_tracking_uri\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)")
+_FROM_ENV = re.compile(r"environ|getenv|config\[|settings\.|args\.")
+
+
+def _literal(repo: Repo, hit: Hit) -> bool:
+    """Whether the URI passed is a literal, or a name this file assigns without the environment."""
+    call = _CALL.search(hit.text)
+    if call is None:
+        return True
+    assigned = re.search(rf"^\s*{call[1]}\s*(?::[^=]+)?=\s*(.+)$", repo.text(hit.path) or "", re.M)
+    return assigned is not None and not _FROM_ENV.search(assigned[1])
+
+
 class Tracking(Check):
     family = "tracking"
 
 
 class TRK001(Tracking):
-    """`mlflow.set_tracking_uri("...")` with a literal, or assigning a literal to
+    """`mlflow.set_tracking_uri` called with a string literal (or a name this file assigns a
+    literal to), or assigning a literal to
     `os.environ["MLFLOW_TRACKING_URI"]`, ties the code to one server. A default used when
     `MLFLOW_TRACKING_URI` is unset is fine, and test files (`tests/`, `test_*.py`,
     `conftest.py`) may point MLflow at a throw-away store.
@@ -41,7 +56,7 @@ class TRK001(Tracking):
             return skip
         hits = [
             hit for hit in repo.hits.get("mlflow_uri", [])
-            if hit.path.endswith(".py") and not is_fixture(hit.path)
+            if hit.path.endswith(".py") and not is_fixture(hit.path) and _literal(repo, hit)
         ]  # fmt: skip
         if not hits:
             return True

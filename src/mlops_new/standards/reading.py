@@ -1,0 +1,167 @@
+"""Reading other people's files, bounded: listing, text, YAML/TOML, Dockerfiles, CI shapes.
+
+The low floor of :mod:`mlops_new.standards.inputs`: plain functions that never
+raise on a hostile or malformed file, never follow a symlink into a folder,
+and read at most :data:`MAX_TEXT_BYTES` of anything.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from mlops_new.bounded import InputError, load_yaml
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover  (Python 3.10)
+    import tomli as tomllib
+
+MAX_TEXT_BYTES = 1_000_000
+"""Files larger than this are not read (nor scanned for markers or secrets)."""
+MAX_WALK_DEPTH = 64
+"""Deepest folder read outside git (a 1,200-level tree is not walked to its end)."""
+_SKIP_DIRS = frozenset(
+    {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache",
+     ".pytest_cache", ".tox", ".nox", "dist", "build", "site"}
+)  # fmt: skip
+_FIXTURE = re.compile(
+    r"(^|/)(tests?|testing|testdata|test_data|fixtures?|__fixtures__|__snapshots__|spec)/"
+    r"|(^|/)(conftest\.py|test_[^/]*|[^/]*_test\.py)$"
+)
+"""Paths of tests and test fixtures: fake keys and conflict markers there are data."""
+
+
+def is_fixture(path: str) -> bool:
+    """Whether ``path`` belongs to tests or their fixtures."""
+    return bool(_FIXTURE.search(path))
+
+
+@lru_cache(maxsize=256)
+def parse_yaml(text: str) -> tuple[Any, str]:
+    """``(data, "")`` or ``(None, error)``; cached by content.
+
+    The files of a fleet's repositories are often identical (rendered from one
+    template): each distinct text is parsed once per process. Callers never
+    mutate what they get.
+    """
+    try:
+        return load_yaml(text, "<text>"), ""
+    except InputError as exc:
+        return None, exc.message
+
+
+@lru_cache(maxsize=256)
+def parse_toml(text: str) -> tuple[dict[str, Any] | None, str]:
+    """Like :func:`parse_yaml`, for TOML."""
+    try:
+        return tomllib.loads(text), ""
+    except tomllib.TOMLDecodeError as exc:
+        return None, str(exc)
+    except RecursionError:
+        return None, "nested too deeply"
+
+
+def parse_dockerfile(text: str) -> list[tuple[str, str, int]]:
+    """``(INSTRUCTION, arguments, line)`` of a Dockerfile, continuation lines joined."""
+    instructions: list[tuple[str, str, int]] = []
+    pending, start = "", 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if line.startswith("#") or (not pending and not line):
+            continue
+        if not pending:
+            start = number
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        full, pending = (pending + line).strip(), ""
+        if full:
+            word, _, args = full.partition(" ")
+            instructions.append((word.upper(), args.strip(), start))
+    return instructions
+
+
+def gitlab_includes(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """``include:`` entries of a GitLab CI file as mappings (a string: ``local``/``remote``)."""
+    raw = data.get("include")
+    entries = raw if isinstance(raw, list) else [raw] if raw is not None else []
+    found: list[dict[str, Any]] = []
+    for entry in entries:
+        if isinstance(entry, str):
+            found.append({"remote" if "://" in entry else "local": entry})
+        elif isinstance(entry, dict):
+            found.append(entry)
+    return found
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """``value`` if it is a mapping, else ``{}``."""
+    return value if isinstance(value, dict) else {}
+
+
+def steps(job: Any) -> list[dict[str, Any]]:
+    """The steps of a GitHub job (or composite action's ``runs``) that are mappings."""
+    found = job.get("steps") if isinstance(job, dict) else None
+    return [s for s in found if isinstance(s, dict)] if isinstance(found, list) else []
+
+
+def strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value if isinstance(v, (str, int, float))]
+    return []
+
+
+def templated(path: str) -> bool:
+    """A file of template content (``{{ cookiecutter.name }}/...``, ``*.jinja``): not the
+    repository's own configuration, secrets or code."""
+    return "{{" in path or "{%" in path or path.endswith((".jinja", ".j2"))
+
+
+def regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def read(path: Path) -> str | None:
+    """A regular file's text (never a symbolic link, device or FIFO), bounded."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_TEXT_BYTES:
+            return None
+        data = handle.read(MAX_TEXT_BYTES + 1)
+    if len(data) > MAX_TEXT_BYTES or b"\0" in data[:8192]:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def walk(root: Path) -> Iterator[str]:
+    """Regular files under ``root`` (relative), without following symlinks, depth-bounded."""
+    stack: list[tuple[Path, int]] = [(root, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in _SKIP_DIRS and depth < MAX_WALK_DEPTH:
+                    stack.append((Path(entry.path), depth + 1))
+            elif entry.is_file(follow_symlinks=False):
+                yield Path(entry.path).relative_to(root).as_posix()
