@@ -32,9 +32,20 @@ def list_questions(template: str | None = None, ref: str | None = None) -> Quest
     )
 
 
-@functools.lru_cache(maxsize=32)
 def question_map(target: TemplateRef) -> dict[str, Any]:
-    """The questions (name -> settings) of ``target``'s copier.yml, nothing rendered or run."""
+    """The questions (name -> settings) of ``target``'s copier.yml, nothing rendered or run.
+
+    Read once per process for a known commit (a plain folder may change: read each time).
+    """
+    return dict(_cached(target) if target.commit else _read(target))
+
+
+@functools.lru_cache(maxsize=32)
+def _cached(target: TemplateRef) -> dict[str, Any]:
+    return _read(target)
+
+
+def _read(target: TemplateRef) -> dict[str, Any]:
     text, where = _config_text(target.src, target.tag)
     try:
         config = bounded.load_yaml(text, where)

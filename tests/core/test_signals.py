@@ -1,53 +1,76 @@
-"""Interrupts around the steps that must not be cut (mlops_new.signals)."""
+"""Interrupts around the steps that must not be cut (mlops_new.signals).
+
+Each case runs in its own Python process: signal masks and handlers belong to
+the process's main thread, which a test runner's worker may not be.
+"""
 
 from __future__ import annotations
 
-import os
-import signal
-from collections.abc import Iterator
-from types import FrameType
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
+PRELUDE = """
+import os, signal
 from mlops_new import signals
 
-
-def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+def interrupt(signum, frame):
     raise KeyboardInterrupt
 
+signal.signal(signal.SIGTERM, interrupt)
 
-@pytest.fixture
-def sigterm_interrupts() -> Iterator[None]:
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    yield
-    signal.signal(signal.SIGTERM, previous)
+def term():
+    os.kill(os.getpid(), signal.SIGTERM)
+"""
+
+CASES = {
+    "held delivers after the block": (
+        """
+        reached = []
+        try:
+            with signals.held():
+                term()
+                reached.append(1)  # not cut in half
+        except KeyboardInterrupt:
+            print("interrupted after", reached)
+        """,
+        "interrupted after [1]",
+    ),
+    "completing drops an interrupt once done": (
+        """
+        with signals.completing() as done:
+            done()
+            term()
+        print("kept", signal.getsignal(signal.SIGTERM) is interrupt)
+        try:
+            term()
+        except KeyboardInterrupt:
+            print("and interrupts again")
+        """,
+        "kept True\nand interrupts again",
+    ),
+    "completing interrupts before done": (
+        """
+        try:
+            with signals.completing():
+                term()
+                print("not reached")
+        except KeyboardInterrupt:
+            print("interrupted")
+        """,
+        "interrupted",
+    ),
+}
 
 
-@pytest.mark.usefixtures("sigterm_interrupts")
-def test_held_delivers_the_signal_after_the_block() -> None:
-    reached = []
-
-    def step() -> None:
-        with signals.held():
-            os.kill(os.getpid(), signal.SIGTERM)
-            reached.append(True)  # not cut in half
-
-    with pytest.raises(KeyboardInterrupt):
-        step()
-    assert reached == [True]
-
-
-@pytest.mark.usefixtures("sigterm_interrupts")
-def test_completing_drops_an_interrupt_once_the_work_is_done() -> None:
-    with signals.completing() as done:
-        done()
-        os.kill(os.getpid(), signal.SIGTERM)
-    assert signal.getsignal(signal.SIGTERM) is _interrupt  # the handler is back
-    with pytest.raises(KeyboardInterrupt):  # and interrupts work again afterwards
-        os.kill(os.getpid(), signal.SIGTERM)
-
-
-@pytest.mark.usefixtures("sigterm_interrupts")
-def test_completing_still_interrupts_before_the_work_is_done() -> None:
-    with pytest.raises(KeyboardInterrupt), signals.completing():
-        os.kill(os.getpid(), signal.SIGTERM)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_signals(case: str) -> None:
+    body, expected = CASES[case]
+    code = PRELUDE + textwrap.dedent(body)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == expected

@@ -6,8 +6,6 @@ another template's git repository), never from copier.
 
 from __future__ import annotations
 
-import functools
-
 from mlops_new import catalog, template_store, versions
 from mlops_new.answers import ANSWERS_FILE
 from mlops_new.errors import MlopsNewError
@@ -23,14 +21,13 @@ def read_currency(repo: Repo) -> Currency | None:
 
     Reading another template's versions can mean the network: only the runner
     (when a policy bounds the version, or the source is the local store) and the
-    version check ask, and each source and version is read once per process.
+    version check ask (``catalog`` reads a source's tags once per process).
     """
     if not repo.generated:
         return None
     return _currency(str(repo.answer("_src_path")), str(repo.answer("_commit")).removeprefix("v"))
 
 
-@functools.lru_cache(maxsize=256)
 def _currency(src: str, version: str) -> Currency:
     try:
         versions.parse(version)
