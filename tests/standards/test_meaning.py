@@ -275,9 +275,7 @@ def test_git_and_python_find_the_same_things(tmp_path: Path) -> None:
     by_git = scan.git_grep(root)
     by_python = scan.python_scan(repo.files, repo.text)
     assert by_git is not None
-    assert {k: sorted(v) for k, v in by_git.items()} == {
-        k: sorted(v) for k, v in by_python.items()
-    }
+    assert {k: sorted(v) for k, v in by_git.items()} == {k: sorted(v) for k, v in by_python.items()}
     assert len(by_git["token"]) == len(SECRETS)
     git(root, "commit", "--quiet", "-m", "x")
     sizes = scan.index_sizes(root)
