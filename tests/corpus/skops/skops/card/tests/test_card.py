@@ -1,0 +1,2 @@
+def test_model_card_renders() -> None:
+    assert True
