@@ -41,6 +41,13 @@ def status(tmp_path: Path, check_id: str, files: Files) -> Status:
         ("mise run ci", {".mise/tasks/ci": "#!/bin/sh\npython -m pytest\n"}),
         ("poe test", {"pyproject.toml": BARE_PYPROJECT + '[tool.poe.tasks]\ntest = "pytest"\n'}),
         ("devbox run test", {"devbox.json": '{"shell": {"scripts": {"test": "pytest"}}}'}),
+        (
+            "pixi run -e py311 tests",
+            {
+                "pyproject.toml": BARE_PYPROJECT
+                + '[tool.pixi.feature.tests.tasks]\ntests = "pytest"\n'
+            },
+        ),
         ("nox", {"noxfile.py": "import nox\n\n@nox.session\ndef t(s):\n    s.run('pytest')\n"}),
         ("bash scripts/test.sh", {"scripts/test.sh": "#!/bin/sh\nuv run pytest\n"}),
         ("./scripts/test.sh", {"scripts/test.sh": "py.test tests\n"}),

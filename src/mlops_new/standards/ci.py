@@ -78,7 +78,7 @@ class CI001(CI):
 class CI002(CI):
     """Some CI step runs the tests: `pytest`, `py.test`, `python -m pytest`, `unittest`,
     `behave`, `tox`, `hatch test`, or a task or script that does (`just test`, `make check`,
-    `mise run test`, `poe test`, `devbox run test`, `nox`, `hatch run cov`, `bash
+    `mise run test`, `poe test`, `devbox run test`, `pixi run test`, `nox`, `hatch run cov`, `bash
     scripts/test.sh`), followed through Makefiles, justfiles, pyproject tables, task files
     and scripts, and through local composite actions and GitLab `include: local:` files.
     """

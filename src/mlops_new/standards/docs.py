@@ -43,7 +43,7 @@ fix is to bring back a deleted file of the template, the message says so:
 `mlops-new restore .github/workflows/ci.yml`.
 
 Checks judge what a standard means, not one tool's name: a CI step that calls
-`just test`, `make check`, `mise run test`, `poe test`, `devbox run test`, `nox`,
+`just test`, `make check`, `mise run test`, `poe test`, `devbox run test`, `pixi run test`, `nox`,
 `tox` or `bash scripts/test.sh` runs the tests when the task or script does
 (followed a few levels through Makefiles, justfiles, pyproject tables and
 scripts; nothing is executed); ruff, flake8 and pylint are all linters; mypy,

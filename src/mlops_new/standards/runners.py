@@ -1,7 +1,7 @@
 """What a CI command runs, through task runners and scripts.
 
 A CI step that calls ``just test``, ``make check``, ``mise run test``, ``poe
-test``, ``devbox run test``, ``nox``, ``tox``, ``hatch run test``, ``npm test``
+test``, ``devbox run test``, ``pixi run test``, ``nox``, ``tox``, ``hatch run test``, ``npm test``
 or ``bash scripts/test.sh`` runs whatever that task or script runs: the
 checks follow each call into the task's definition (a Makefile recipe, a
 justfile recipe, a pyproject table, a script file), a few levels deep.
@@ -20,7 +20,7 @@ MAX_DEPTH = 3
 _SPLIT = re.compile(r"\n|&&|\|\||;|\|")
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _WRAPPERS = {
-    ("uv", "run"), ("poetry", "run"), ("pipenv", "run"), ("rye", "run"), ("pixi", "run"),
+    ("uv", "run"), ("poetry", "run"), ("pipenv", "run"), ("rye", "run"),
     ("python", "-m"), ("python3", "-m"), ("uvx",), ("pipx", "run"), ("sudo",), ("time",),
     ("xvfb-run",), ("exec",), ("env",), ("command",),
 }  # fmt: skip
@@ -170,6 +170,18 @@ def _mise(repo: Repo, args: list[str]) -> list[str]:
     return []
 
 
+def _pixi(repo: Repo, args: list[str]) -> list[str]:
+    """``pixi run [-e ENV] TASK``: the task from ``[tool.pixi]`` or ``pixi.toml``, any feature."""
+    tables = [mapping(repo.tool("pixi")), mapping(repo.toml("pixi.toml"))]
+    tasks: dict[str, object] = {}
+    for table in tables:
+        tasks |= mapping(table.get("tasks"))
+        for feature in mapping(table.get("feature")).values():
+            tasks |= mapping(mapping(feature).get("tasks"))
+    names = [a for a in args[1:] if a in tasks] if args[:1] == ["run"] else []
+    return _table(tasks[names[0]]) if names else []
+
+
 def _devbox(repo: Repo, args: list[str]) -> list[str]:
     if args[:1] != ["run"] or len(args) < 2:
         return []
@@ -212,7 +224,8 @@ def _tox(repo: Repo, args: list[str]) -> list[str]:
 
 _RUNNERS: dict[str, Callable[[Repo, list[str]], list[str]]] = {
     "make": _make, "gmake": _make, "just": _just, "poe": _poe, "pdm": _pdm, "hatch": _hatch,
-    "mise": _mise, "devbox": _devbox, "npm": _npm, "yarn": _npm, "pnpm": _npm, "task": _task,
+    "mise": _mise, "devbox": _devbox, "pixi": _pixi, "npm": _npm, "yarn": _npm, "pnpm": _npm,
+    "task": _task,
     "nox": _whole("noxfile.py"), "tox": _tox, "duty": _whole("duties.py"),
     "invoke": _whole("tasks.py"), "inv": _whole("tasks.py"),
 }  # fmt: skip
