@@ -11,6 +11,7 @@ executed. The steps share one project, so they are one module run in file order.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e.commands import CommandFailedError, run, uv
+from tests.e2e.commands import CommandFailedError, run, uv, uv_binary
 from tests.template import matrix
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("lifecycle")]
@@ -165,9 +166,10 @@ def test_the_data_check_stops_the_pipeline_then_passes(project: Path) -> None:
     assert json.loads(uv("run", "dvc", "status", "--json", cwd=project)) == {}
 
 
-def test_make_sweep_runs_a_two_point_grid(project: Path) -> None:
+def test_make_sweep_runs_a_two_point_grid(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
+    monkeypatch.setenv("PATH", f"{Path(uv_binary()).parent}{os.pathsep}{os.environ['PATH']}")
     run(["git", "add", "--all"], project)
     run(["git", "commit", "--quiet", "--message", "Pipeline results"], project)
     output = run(["make", "sweep"], project, timeout=1800)
