@@ -34,6 +34,7 @@ else:  # no tomllib before 3.11; uv parses pyproject.toml and uv.lock on every c
 
 TEST_METRICS = {"accuracy", "precision", "recall", "f1", "roc_auc"}
 TRAIN_METRICS = {f"train_{name}" for name in TEST_METRICS} | {"cv_accuracy"}
+HELD_OUT_METRICS = {f"test_{name}" for name in TEST_METRICS}
 # Written by running tools, never by the project's tests.
 TOOL_CACHES = (".venv/", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/", ".coverage")
 # Jinja markers as the template writes them. GitHub expressions (${{ x }}) are
@@ -164,14 +165,17 @@ def test_mlflow_recorded_the_training_run(reproduced: Path) -> None:
         "data.test_size": str(params["data"]["test_size"]),
         "model.C": str(params["model"]["C"]),
         "model.max_iter": str(params["model"]["max_iter"]),
+        "promote.metric": str(params["promote"]["metric"]),
+        "promote.threshold": str(params["promote"]["threshold"]),
     }
-    assert set(runs[0]["metrics"]) == TRAIN_METRICS
+    # One run per model: training metrics, then the held-out ones from evaluate.
+    assert set(runs[0]["metrics"]) == TRAIN_METRICS | HELD_OUT_METRICS
     assert runs[0]["metrics"]["cv_accuracy"] > 0.9
 
 
 def test_git_sees_only_what_to_commit_after_repro(reproduced: Path) -> None:
     status = run(["git", "status", "--porcelain"], reproduced).splitlines()
-    assert sorted(status) == ["?? dvc.lock", "?? metrics/", "?? plots/"]
+    assert sorted(status) == ["?? dvc.lock", "?? metrics/", "?? plots/", "?? reports/"]
     for ignored in ("data/prepared/train.csv", "models/model.joblib", "mlflow.db", "mlruns/"):
         run(["git", "check-ignore", "--quiet", ignored], reproduced)
 

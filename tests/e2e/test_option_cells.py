@@ -3,7 +3,8 @@
 A covering subset of the option matrix (tests/template/matrix.py): with the default
 project of test_generated_project.py, every value of every option runs at least once
 through `uv lock`, `uv sync --locked`, the project's tests, ruff and strict mypy,
-`dvc repro` and the tracking check (plus `mkdocs build --strict` where docs are on).
+`dvc repro` (with its promotion, lineage and model card) and the tracking check (plus
+`mkdocs build --strict` where docs are on).
 PyTorch cells lock against the CPU wheel in /opt/wheels (see commands.point_torch_at).
 Each cell is one test (its steps in order), so `pytest -n 2` spreads the cells.
 """
@@ -36,7 +37,12 @@ CELLS: dict[str, dict[str, Any]] = {
         "dvc_remote": "none",
         "license": "Proprietary",
     },
-    "sklearn-no-docker-gcs": {"docker": False, "dvc_remote": "gcs", "docs": "none"},
+    "sklearn-no-docker-gcs": {
+        "docker": False,
+        "dvc_remote": "gcs",
+        "docs": "none",
+        "notebooks": True,
+    },
     "pytorch-mlflow-ssh": {"framework": "pytorch", "dvc_remote": "ssh", "docs": "none"},
     "pytorch-gpu-dvclive-azure": {
         "framework": "pytorch",
@@ -110,6 +116,9 @@ def test_cell_works_on_day_one(name: str, tmp_path: Path) -> None:
     assert metrics["accuracy"] > 0.9
     assert (project / "models" / answers["model_file"]).stat().st_size > 0
     assert json.loads(uv("run", "dvc", "status", "--json", cwd=project)) == {}
+    lineage = json.loads((project / "models" / "lineage.json").read_text("utf-8"))
+    assert lineage["promotion"]["promoted"] is True
+    assert (project / "reports" / "model_card.md").read_text("utf-8").startswith("# Model card")
     _check_tracking(project, answers)
     _check_git_status(project, answers)
 
@@ -135,6 +144,7 @@ def _check_tracking(project: Path, answers: dict[str, Any]) -> None:
         )
         assert [r["status"] for r in runs] == ["FINISHED"]
         assert runs[0]["metrics"]["train_accuracy"] > 0.9
+        assert runs[0]["metrics"]["test_accuracy"] > 0.9  # held-out metrics in the same run
         assert runs[0]["params"]["seed"] == str(
             yaml.safe_load((project / "params.yaml").read_text("utf-8"))["seed"]
         )
@@ -157,7 +167,7 @@ print(json.dumps([
 def _check_git_status(project: Path, answers: dict[str, Any]) -> None:
     """After `dvc repro`, git sees only what to commit; data, models and stores are ignored."""
     status = sorted(run(["git", "status", "--porcelain"], project).splitlines())
-    expected = ["?? dvc.lock", "?? metrics/", "?? plots/"]
+    expected = ["?? dvc.lock", "?? metrics/", "?? plots/", "?? reports/"]
     if answers["tracking"] == "dvclive":
         expected = sorted([*expected, "?? dvclive/"])
     assert status == expected

@@ -211,6 +211,7 @@ PACKAGE_MODULES = (
     "evaluate.py",
     "features.py",
     "lineage.py",
+    "paths.py",
     "predict.py",
     "promote.py",
     "py.typed",

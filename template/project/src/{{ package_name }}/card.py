@@ -13,11 +13,10 @@ from typing import Any
 
 from . import PROJECT_NAME
 from .config import Params
-from .evaluate import DEFAULT_METRICS_PATH, DEFAULT_PLOTS_DIR
 from .lineage import lineage_path, read_json
+from .paths import CARD_PATH, METRICS_PATH, PLOTS_DIR
 from .predict import DEFAULT_MODEL_PATH
 
-DEFAULT_CARD_PATH = Path("reports/model_card.md")
 PACKAGES = ("numpy", "scikit-learn", "torch", "mlflow", "dvclive", "dvc")
 SIZE = 240  # pixels of the ROC curve's square
 
@@ -131,10 +130,10 @@ def render(params: Params, lineage: dict[str, Any], metrics: dict[str, float], p
 
 def write_card(
     params: Params,
-    card_path: Path = DEFAULT_CARD_PATH,
+    card_path: Path = CARD_PATH,
     model_path: Path = DEFAULT_MODEL_PATH,
-    metrics_path: Path = DEFAULT_METRICS_PATH,
-    plots_dir: Path = DEFAULT_PLOTS_DIR,
+    metrics_path: Path = METRICS_PATH,
+    plots_dir: Path = PLOTS_DIR,
 ) -> Path:
     """Write the model card from the pipeline's outputs; return its path."""
     lineage = read_json(lineage_path(model_path))

@@ -14,14 +14,12 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.datasets import load_breast_cancer
-from sklearn.model_selection import train_test_split
 
 from .config import Params
+from .paths import PREPARED_DIR
 from .schema import validate
 
 TARGET_COLUMN = "target"
-DEFAULT_PREPARED_DIR = Path("data/prepared")
 
 
 @dataclass(frozen=True)
@@ -50,6 +48,10 @@ class PreparedPaths:
 
 def load_dataset() -> Dataset:
     """Load the bundled breast-cancer dataset (no download)."""
+    # scikit-learn is imported where it is used: the later stages read CSV files
+    # through this module and need not pay its import time.
+    from sklearn.datasets import load_breast_cancer  # noqa: PLC0415
+
     bunch = load_breast_cancer()
     return Dataset(
         features=np.asarray(bunch.data, dtype=np.float64),
@@ -60,6 +62,8 @@ def load_dataset() -> Dataset:
 
 def split(dataset: Dataset, test_size: float, seed: int) -> tuple[Dataset, Dataset]:
     """Split into stratified train and test sets, reproducibly."""
+    from sklearn.model_selection import train_test_split  # noqa: PLC0415  # see load_dataset
+
     train_rows, test_rows = train_test_split(
         np.arange(len(dataset)),
         test_size=test_size,
@@ -99,7 +103,7 @@ def read_csv(path: Path) -> Dataset:
     return Dataset(values[:, :-1], values[:, -1].astype(np.int64), header[:-1])
 
 
-def prepare(params: Params, out_dir: Path = DEFAULT_PREPARED_DIR) -> PreparedPaths:
+def prepare(params: Params, out_dir: Path = PREPARED_DIR) -> PreparedPaths:
     """Load, validate, split and write the train and test CSV files."""
     dataset = load_dataset()
     validate(dataset)  # stops the pipeline with the column and rule that failed

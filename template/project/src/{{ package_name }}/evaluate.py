@@ -1,7 +1,5 @@
 """The evaluate stage: score the model on the held-out split.
 
-The held-out metrics join the model's tracking run (as ``test_*`` in MLflow).
-
 Writes the metrics DVC tracks (``dvc metrics show``) and two plot files for
 ``dvc plots show``: the ROC curve and the predictions behind a confusion matrix.
 """
@@ -21,13 +19,9 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from . import tracking
 from .data import Dataset, read_csv
-from .lineage import dvc_md5, load_model_info, model_info_path
+from .paths import METRICS_PATH, PLOTS_DIR
 from .predict import Model, load_model
-
-DEFAULT_METRICS_PATH = Path("metrics/metrics.json")
-DEFAULT_PLOTS_DIR = Path("plots")
 
 
 @dataclass(frozen=True)
@@ -75,22 +69,13 @@ def _write_rows(path: Path, header: tuple[str, ...], rows: Iterable[Sequence[obj
 def evaluate(
     model_path: Path,
     test_path: Path,
-    metrics_path: Path = DEFAULT_METRICS_PATH,
-    plots_dir: Path = DEFAULT_PLOTS_DIR,
+    metrics_path: Path = METRICS_PATH,
+    plots_dir: Path = PLOTS_DIR,
 ) -> EvaluationResult:
-    """Score the model on the test CSV, write metrics and plots and add them to its run."""
+    """Score the model on the test CSV and write metrics and plots."""
     model = load_model(model_path)
     dataset = read_csv(test_path)
     metrics = compute_metrics(model, dataset)
     metrics_path.parent.mkdir(parents=True, exist_ok=True)
     metrics_path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    plot_paths = write_plots(model, dataset, plots_dir)
-    has_info = model_info_path(model_path).is_file()
-    tracking.log_evaluation(
-        load_model_info(model_path).run_id if has_info else None,
-        metrics,
-        dataset=dataset,
-        data=(test_path, dvc_md5(test_path)),
-        plot_paths=plot_paths,
-    )
-    return EvaluationResult(metrics, metrics_path, plot_paths)
+    return EvaluationResult(metrics, metrics_path, write_plots(model, dataset, plots_dir))

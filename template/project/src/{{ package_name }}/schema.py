@@ -53,8 +53,9 @@ def _columns(dataset: Dataset, column: str) -> list[tuple[str, Values]]:
     return [(name, dataset.features[:, dataset.feature_names.index(name)]) for name in names]
 
 
-def problems(dataset: Dataset, schema: tuple[Check, ...] = SCHEMA) -> list[str]:
-    """Every broken rule, one message each (empty when the data is valid)."""
+def problems(dataset: Dataset, schema: tuple[Check, ...] | None = None) -> list[str]:
+    """Every broken rule of ``schema`` (default: SCHEMA), one message each; empty when valid."""
+    schema = SCHEMA if schema is None else schema  # read when called: SCHEMA may be extended
     found = []
     if len(dataset) < MIN_ROWS:
         found.append(f"the dataset has {len(dataset)} rows; the rule is at least {MIN_ROWS}")
@@ -77,7 +78,7 @@ def problems(dataset: Dataset, schema: tuple[Check, ...] = SCHEMA) -> list[str]:
     return found
 
 
-def validate(dataset: Dataset, schema: tuple[Check, ...] = SCHEMA) -> None:
+def validate(dataset: Dataset, schema: tuple[Check, ...] | None = None) -> None:
     """Raise DataValidationError listing every broken rule."""
     if found := problems(dataset, schema):
         raise DataValidationError("data check failed: " + "; ".join(found))
