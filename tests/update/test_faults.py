@@ -85,7 +85,8 @@ def _check(project: Path, head: str) -> str:
     """The invariants: HEAD kept, team edit present, ignored copy kept, nothing leaked."""
     assert git(project, "rev-parse", "HEAD") == head
     assert (project / "Makefile").read_text().endswith(TEAM_LINE)
-    assert (project / "params.yaml").read_text().startswith(IGNORED)
+    # Kept: merged with the template's change, inside conflict markers when both changed it.
+    assert IGNORED in (project / "params.yaml").read_text()
     assert git(project, "worktree", "list").count("\n") == 0
     tmp = template_store.store_path().parent / "tmp"
     leftovers = list(tmp.iterdir()) if tmp.is_dir() else []
@@ -146,7 +147,7 @@ def test_two_concurrent_updates_one_is_refused(seed: Path, tmp_path: Path) -> No
     codes = sorted([first.returncode, second.returncode])
     if second.returncode == 4:
         assert "Another mlops-new update is running" in second.stderr
-    assert codes[0] == 0, (err, second.stderr)
+    assert codes[0] in {0, 3}, (err, second.stderr)  # 3: the ignored params.yaml conflicts
     assert f"_commit: v{NEWEST}" in (project / ".copier-answers.yml").read_text()
     assert (project / "Makefile").read_text().endswith(TEAM_LINE)
     del out
