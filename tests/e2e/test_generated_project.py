@@ -22,14 +22,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 if sys.version_info >= (3, 11):
     import tomllib
+else:  # pragma: no cover  (Python 3.10: the backport, in the test extra)
+    import tomli as tomllib
 
-    def _parse_toml(text: str) -> None:
-        tomllib.loads(text)
 
-else:  # no tomllib before 3.11; uv parses pyproject.toml and uv.lock on every command anyway
-
-    def _parse_toml(text: str) -> None:
-        del text
+def _parse_toml(text: str) -> dict[str, Any]:
+    return tomllib.loads(text)
 
 
 TEST_METRICS = {"accuracy", "precision", "recall", "f1", "roc_auc"}
@@ -107,14 +105,18 @@ def test_no_jinja_leftovers_and_clean_text(default_project: Path) -> None:
 
 
 def test_structured_files_parse(default_project: Path) -> None:
+    parsed = {}
     for rel in _tracked_files(default_project):
         text = (default_project / rel).read_text("utf-8")
         if rel.endswith((".yml", ".yaml")):
-            yaml.safe_load(text)
+            parsed[rel] = yaml.safe_load(text)
         elif rel.endswith(".toml") or rel == "uv.lock":
-            _parse_toml(text)
+            parsed[rel] = _parse_toml(text)
         elif rel.endswith(".json"):
-            json.loads(text)
+            parsed[rel] = json.loads(text)
+    # The loop must have seen the files that matter (an empty listing passes nothing).
+    for rel in ("pyproject.toml", "uv.lock", "dvc.yaml", "params.yaml", ".copier-answers.yml"):
+        assert parsed.get(rel), f"{rel} was not parsed (or is empty)"
 
 
 def test_lock_file_is_current(default_project: Path) -> None:

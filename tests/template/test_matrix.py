@@ -106,16 +106,22 @@ def test_no_jinja_leftovers_and_clean_text(rendered: tuple[Path, dict[str, Any]]
 
 def test_structured_files_parse(rendered: tuple[Path, dict[str, Any]]) -> None:
     project, _ = rendered
+    parsed: dict[str, Any] = {}
     for rel in _files(project):
         text = (project / rel).read_text(encoding="utf-8")
         if rel.endswith((".yml", ".yaml")):
-            yaml.safe_load(text)
+            parsed[rel] = yaml.safe_load(text)
         elif rel.endswith(".toml"):
-            tomllib.loads(text)
+            parsed[rel] = tomllib.loads(text)
         elif rel.endswith(".json"):
-            json.loads(text)
+            parsed[rel] = json.loads(text)
         elif rel == ".dvc/config":
-            configparser.ConfigParser().read_string(text)
+            config = configparser.ConfigParser()
+            config.read_string(text)
+            parsed[rel] = config.sections()
+    # The loop must have seen the files that matter (an empty listing passes nothing).
+    for rel in ("pyproject.toml", "dvc.yaml", "params.yaml", ".copier-answers.yml"):
+        assert parsed.get(rel), f"{rel} was not parsed (or is empty)"
 
 
 def test_dvc_config_is_what_dvc_remote_add_writes(rendered: tuple[Path, dict[str, Any]]) -> None:
