@@ -28,3 +28,13 @@ ConfigOption = Annotated[
         help="Settings file (default: $MLOPS_NEW_CONFIG, else ~/.config/mlops-new/config.toml).",
     ),
 ]
+TemplateOption = Annotated[
+    str | None,
+    typer.Option("--template", metavar="SRC", help="Another copier template in git (path or URL)."),
+]
+RefOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ref", metavar="VERSION", help="Template version, e.g. 0.1.0 (default: the newest)."
+    ),
+]

@@ -13,7 +13,13 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import handled
-from mlops_new.cli._options import ConfigOption, DataOption, FormatOption
+from mlops_new.cli._options import (
+    ConfigOption,
+    DataOption,
+    FormatOption,
+    RefOption,
+    TemplateOption,
+)
 
 EXAMPLES = """\b
 Examples:
@@ -52,18 +58,8 @@ def create(
             help="Parent folder of the project (default: current folder).",
         ),
     ] = None,
-    template: Annotated[
-        str | None,
-        typer.Option(
-            "--template", metavar="SRC", help="Another copier template in git (path or URL)."
-        ),
-    ] = None,
-    ref: Annotated[
-        str | None,
-        typer.Option(
-            "--ref", metavar="VERSION", help="Template version, e.g. 0.1.0 (default: the newest)."
-        ),
-    ] = None,
+    template: TemplateOption = None,
+    ref: RefOption = None,
     trust: Annotated[
         bool, typer.Option("--trust", help="Allow --template's tasks and Jinja extensions.")
     ] = False,

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
 from mlops_new.cli import _output
 from mlops_new.cli._errors import handled
-from mlops_new.cli._options import FormatOption
+from mlops_new.cli._options import FormatOption, RefOption, TemplateOption
 
 
 def questions(
-    template: Annotated[
-        str | None,
-        typer.Option(
-            "--template", metavar="SRC", help="Another copier template in git (path or URL)."
-        ),
-    ] = None,
-    ref: Annotated[
-        str | None,
-        typer.Option(
-            "--ref", metavar="VERSION", help="Template version, e.g. 0.1.0 (default: the newest)."
-        ),
-    ] = None,
+    template: TemplateOption = None,
+    ref: RefOption = None,
     fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """List the questions `create` asks: answer any of them with -d KEY=VALUE."""
