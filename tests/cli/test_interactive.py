@@ -29,6 +29,7 @@ DIALOGUE = [
     ("Continuous integration", ""),
     ("Default DVC remote", ""),
     ("Project documentation site", ""),
+    ("Add notebooks/ with an exploration notebook", ""),
 ]
 
 

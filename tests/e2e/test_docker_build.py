@@ -103,7 +103,12 @@ def build_context(
     if kind == "pytorch-cpu":
         root = tmp_path_factory.mktemp("docker-pytorch")
         project = root / "pytorch-project"
-        answers = {"project_name": "pytorch-project", "framework": "pytorch"}
+        # The CPU torch wheel on disk is built for CPython 3.11 (the template's default is newer).
+        answers = {
+            "project_name": "pytorch-project",
+            "framework": "pytorch",
+            "python_version": "3.11",
+        }
         matrix.render(matrix.template_copy(root / "template"), project, answers)
         point_torch_at(project, request.getfixturevalue("torch_index"))
         _run(["git", "init", "--quiet"], project)

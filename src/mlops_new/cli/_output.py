@@ -423,14 +423,20 @@ def steps(*, enabled: bool) -> Iterator[Callable[[str | None], None]]:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn  # noqa: PLC0415
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=_stderr(), transient=True) as bar:
-        current: list[Any] = []
+    bar = Progress(*columns, console=_stderr(), transient=True)
+    current: list[Any] = []
 
-        def on_step(name: str | None) -> None:
-            for task in current:
-                bar.remove_task(task)
-            current.clear()
-            if name is not None:
-                current.append(bar.add_task(name, total=None))
+    def on_step(name: str | None) -> None:
+        for task in current:
+            bar.remove_task(task)
+        current.clear()
+        if name is None:
+            bar.stop()  # no live display at all while copier prompts in the terminal
+            return
+        current.append(bar.add_task(name, total=None))
+        bar.start()
 
+    try:
         yield on_step
+    finally:
+        bar.stop()
