@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from mlops_new import _release
+
+BIN = Path(sys.executable).parent
+"""The test environment's scripts (linters from the test extra)."""
+
+
+def tool(name: str) -> str:
+    """A linter or tool from the test environment (else PATH), or a failure saying how."""
+    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
+    assert found, f"{name} is missing: install the test extra (pip install -e '.[test]')"
+    return found
+
+
+def lint_clean(argv: list[str], cwd: Path) -> None:
+    """Run a linter in ``cwd``; it must exit 0 (its output is the failure message)."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False, env=env)
+    assert proc.returncode == 0, f"{' '.join(argv)}:\n{proc.stdout}\n{proc.stderr}"
+
 
 TINY_COPIER_YML = """\
 _subdirectory: project

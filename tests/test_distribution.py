@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import venv
 from pathlib import Path
 
@@ -18,15 +17,9 @@ import pytest
 import yaml
 
 from mlops_new import __version__
+from tests.helpers import BIN, tool
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
-    assert found, f"{name} is missing: install the test extra (pip install -e '.[test]')"
-    return found
 
 
 def _run(argv: list[str], cwd: Path = ROOT) -> str:
@@ -40,9 +33,9 @@ def test_own_workflows_are_lint_clean() -> None:
     workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
     assert {Path(w).name for w in workflows} >= {"ci.yml", "release.yml"}
     shellcheck = shutil.which("shellcheck")
-    _run([_tool("actionlint"), f"-shellcheck={shellcheck or ''}", *workflows])
-    _run([_tool("zizmor"), "--offline", "--persona", "pedantic", ".github/workflows"])
-    _run([_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *workflows])
+    _run([tool("actionlint"), f"-shellcheck={shellcheck or ''}", *workflows])
+    _run([tool("zizmor"), "--offline", "--persona", "pedantic", ".github/workflows"])
+    _run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *workflows])
 
 
 def test_release_publishes_with_trusted_publishing_only() -> None:
@@ -72,7 +65,7 @@ def test_sdist_and_wheel_pass_twine_and_the_wheel_runs(tmp_path: Path) -> None:
     _run([uv, "build", "--quiet", "--out-dir", str(dist), str(ROOT)])
     files = [*dist.glob("*.tar.gz"), *dist.glob("*.whl")]
     assert [f.suffix for f in files] == [".gz", ".whl"], files
-    _run([_tool("twine"), "check", "--strict", *map(str, files)])
+    _run([tool("twine"), "check", "--strict", *map(str, files)])
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / ("Scripts" if os.name == "nt" else "bin") / "python"

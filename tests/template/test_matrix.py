@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import configparser
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.helpers import lint_clean, tool
 from tests.template import matrix
 
 if sys.version_info >= (3, 11):
@@ -27,7 +26,6 @@ else:  # pragma: no cover - Python 3.10 has no tomllib
     tomllib = pytest.importorskip("tomli")
 
 CELLS = matrix.cells()
-BIN = Path(sys.executable).parent
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 # Jinja markers as the template writes them; {{x}} without spaces belongs to other
 # tools (docker inspect --format, docker/metadata-action), as in the e2e tests.
@@ -50,18 +48,6 @@ def rendered(
 
 def _files(project: Path) -> set[str]:
     return {p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()}
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
-    assert found, f"{name} is missing: install the test extra (pip install -e '.[test]')"
-    return found
-
-
-def _clean(argv: list[str], cwd: Path) -> None:
-    env = {**os.environ, "NO_COLOR": "1"}
-    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False, env=env)
-    assert proc.returncode == 0, f"{' '.join(argv)}:\n{proc.stdout}\n{proc.stderr}"
 
 
 def test_matrix_holds_every_value_of_every_option() -> None:
@@ -150,15 +136,15 @@ def test_dependencies_follow_the_answers(rendered: tuple[Path, dict[str, Any]]) 
 
 def test_python_is_lint_clean(rendered: tuple[Path, dict[str, Any]]) -> None:
     project, _ = rendered
-    _clean([_tool("ruff"), "check", "--no-cache", "."], project)
-    _clean([_tool("ruff"), "format", "--check", "--no-cache", "."], project)
+    lint_clean([tool("ruff"), "check", "--no-cache", "."], project)
+    lint_clean([tool("ruff"), "format", "--check", "--no-cache", "."], project)
 
 
 def test_dockerfile_is_lint_clean(rendered: tuple[Path, dict[str, Any]]) -> None:
     project, answers = rendered
     if not answers["docker"] or answers["serving"] != "fastapi":
         pytest.skip("no Dockerfile in this cell")
-    _clean([_tool("hadolint"), "--failure-threshold", "style", "Dockerfile"], project)
+    lint_clean([tool("hadolint"), "--failure-threshold", "style", "Dockerfile"], project)
 
 
 def test_github_workflows_are_lint_clean(rendered: tuple[Path, dict[str, Any]]) -> None:
@@ -166,24 +152,26 @@ def test_github_workflows_are_lint_clean(rendered: tuple[Path, dict[str, Any]]) 
     if answers["ci"] != "github":
         pytest.skip("no GitHub workflows in this cell")
     workflows = sorted(str(p) for p in (project / ".github" / "workflows").glob("*.yml"))
-    _clean([_tool("zizmor"), "--offline", "--persona", "pedantic", ".github/workflows"], project)
+    lint_clean([tool("zizmor"), "--offline", "--persona", "pedantic", ".github/workflows"], project)
     shellcheck = shutil.which("shellcheck")
-    _clean([_tool("actionlint"), f"-shellcheck={shellcheck or ''}", *workflows], project)
-    schema = [_tool("check-jsonschema"), "--builtin-schema"]
-    _clean([*schema, "vendor.github-workflows", *workflows], project)
-    _clean([*schema, "vendor.dependabot", ".github/dependabot.yml"], project)
+    lint_clean([tool("actionlint"), f"-shellcheck={shellcheck or ''}", *workflows], project)
+    schema = [tool("check-jsonschema"), "--builtin-schema"]
+    lint_clean([*schema, "vendor.github-workflows", *workflows], project)
+    lint_clean([*schema, "vendor.dependabot", ".github/dependabot.yml"], project)
 
 
 def test_gitlab_ci_matches_its_schema(rendered: tuple[Path, dict[str, Any]]) -> None:
     project, answers = rendered
     if answers["ci"] != "gitlab":
         pytest.skip("no GitLab CI in this cell")
-    schema = [_tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci"]
-    _clean([*schema, ".gitlab-ci.yml"], project)
+    schema = [tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci"]
+    lint_clean([*schema, ".gitlab-ci.yml"], project)
 
 
 def test_docs_build_strictly(rendered: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
     project, answers = rendered
     if answers["docs"] != "mkdocs":
         pytest.skip("no documentation site in this cell")
-    _clean([_tool("mkdocs"), "build", "--strict", "--quiet", "--site-dir", str(tmp_path)], project)
+    lint_clean(
+        [tool("mkdocs"), "build", "--strict", "--quiet", "--site-dir", str(tmp_path)], project
+    )

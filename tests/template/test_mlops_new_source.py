@@ -7,10 +7,7 @@ there, and the files stay lint clean (actionlint, zizmor pedantic, GitLab schema
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,26 +16,14 @@ import yaml
 from mlops_new import __version__
 from mlops_new.config import load_settings
 from mlops_new.create import CreateOptions, create_project
+from tests.helpers import lint_clean, tool
 from tests.template import matrix
 
-BIN = Path(sys.executable).parent
 SOURCES = {
     "pypi": "",
     "index": "https://pypi.acme.example/simple",
     "git": "git+https://git.acme.example/tools/mlops-new.git",
 }
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name, path=str(BIN)) or shutil.which(name)
-    assert found, f"{name} is missing: install the test extra (pip install -e '.[test]')"
-    return found
-
-
-def _clean(argv: list[str], cwd: Path) -> None:
-    env = {**os.environ, "NO_COLOR": "1"}
-    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False, env=env)
-    assert proc.returncode == 0, f"{' '.join(argv)}:\n{proc.stdout}\n{proc.stderr}"
 
 
 def _render(tmp_path: Path, ci: str, source: str) -> Path:
@@ -74,9 +59,9 @@ def test_github_project_pins_the_exact_version_from_the_source(kind: str, tmp_pa
         assert text.count("--default-index 'https://pypi.acme.example/simple'") == 3
         assert "--index-url=https://pypi.acme.example/simple" in text
     workflows = sorted(str(p) for p in (project / ".github" / "workflows").glob("*.yml"))
-    _clean([_tool("zizmor"), "--offline", "--persona", "pedantic", ".github/workflows"], project)
+    lint_clean([tool("zizmor"), "--offline", "--persona", "pedantic", ".github/workflows"], project)
     shellcheck = shutil.which("shellcheck")
-    _clean([_tool("actionlint"), f"-shellcheck={shellcheck or ''}", *workflows], project)
+    lint_clean([tool("actionlint"), f"-shellcheck={shellcheck or ''}", *workflows], project)
 
 
 @pytest.mark.parametrize("kind", sorted(SOURCES))
@@ -89,8 +74,8 @@ def test_gitlab_project_pins_the_exact_version_from_the_source(kind: str, tmp_pa
         assert "rev: v1.2.3" in text  # the hook
     else:
         assert text.count("mlops-new==1.2.3") == 3  # hook, standards, template sync
-    schema = [_tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci"]
-    _clean([*schema, ".gitlab-ci.yml"], project)
+    schema = [tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci"]
+    lint_clean([*schema, ".gitlab-ci.yml"], project)
 
 
 def test_create_pins_the_running_version_and_the_settings_source(tmp_path: Path) -> None:
