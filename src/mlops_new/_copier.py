@@ -35,6 +35,7 @@ from mlops_new.errors import (
     StoreError,
     TemplateSourceError,
     UserError,
+    shown,
 )
 from mlops_new.template_store import STORE_SRC
 
@@ -238,8 +239,6 @@ def _git_error(src: str, exc: ProcessExecutionError) -> MlopsNewError:
     return TemplateSourceError(f"The template {src} cannot be read: {reason}")
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    """``text`` on one line with control characters escaped (no terminal escapes)."""
-    flat = " ".join(text.split("\n"))
-    shown = "".join(char if char.isprintable() else repr(char)[1:-1] for char in flat)
-    return shown if len(shown) <= limit else f"{shown[:limit]}..."
+def _one_line(text: str) -> str:
+    """``text`` on one line (copier's messages span several), safe to print."""
+    return shown(" ".join(text.split("\n")), limit=300)

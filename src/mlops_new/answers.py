@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_new.bounded import InputError, read_yaml
-from mlops_new.errors import InvalidAnswerError, NotAProjectError
+from mlops_new.errors import InvalidAnswerError, NotAProjectError, shown
 
 ANSWERS_FILE = ".copier-answers.yml"
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -156,10 +156,8 @@ def _did_you_mean(key: str, questions: Mapping[str, Any]) -> str:
     return f"Its questions are: {', '.join(sorted(asked))}."
 
 
-def _shown(text: str, limit: int = 60) -> str:
-    """``text`` safe to print: control characters escaped, long values cut."""
-    escaped = text.encode("unicode_escape").decode("ascii")
-    return escaped if len(escaped) <= limit else f"{escaped[:limit]}..."
+def _shown(text: str) -> str:
+    return shown(text, limit=60)
 
 
 SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13", "3.14")

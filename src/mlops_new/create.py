@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from mlops_new import __version__, relock, render, signals, source
 from mlops_new.answers import read_answers, user_defaults, validate_answers
 from mlops_new.config import Settings, load_policy_file
-from mlops_new.errors import DestinationExistsError, InvalidNameError
+from mlops_new.errors import DestinationExistsError, InvalidNameError, shown
 from mlops_new.git import identity, init_and_commit, require_git
 from mlops_new.results import CreateResult
 
@@ -148,7 +148,7 @@ def validate_target(target: Path) -> str:
         if not suggestion[0].isalpha():
             suggestion = f"project-{suggestion}"
         raise InvalidNameError(
-            f"'{_printable(name)}' is not a valid project name: use letters, digits, '-' and '_', "
+            f"'{shown(name)}' is not a valid project name: use letters, digits, '-' and '_', "
             f"starting with a letter and ending with a letter or digit (try '{suggestion}')."
         )
     if target.is_symlink() and not target.exists():
@@ -162,11 +162,6 @@ def validate_target(target: Path) -> str:
             "Choose another NAME, or remove that folder first.",
         )
     return name
-
-
-def _printable(text: str) -> str:
-    """``text`` with control characters (terminal escapes) shown escaped."""
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def _render(

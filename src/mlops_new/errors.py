@@ -10,6 +10,13 @@ from __future__ import annotations
 import errno
 
 
+def shown(text: str, limit: int | None = None) -> str:
+    """``text`` safe inside a one-line message: control characters (terminal
+    escapes, line breaks) shown as their escapes, and cut past ``limit``."""
+    escaped = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+    return escaped if limit is None or len(escaped) <= limit else f"{escaped[:limit]}..."
+
+
 class MlopsNewError(Exception):
     """Base class: a failure mlops-new can explain to its user."""
 

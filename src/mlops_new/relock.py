@@ -49,6 +49,7 @@ def find_uv() -> str | None:
         return found
     try:
         import uv  # noqa: PLC0415  (optional: the uv wheel ships its binary)
-    except ImportError:
+
+        return str(uv.find_uv_bin())
+    except (ImportError, FileNotFoundError):  # no wheel, or a wheel without its binary
         return None
-    return str(uv.find_uv_bin())

@@ -120,12 +120,12 @@ def first_steps(project: Path, cwd: Path) -> tuple[str, ...]:
 
 
 def _uv_step() -> str:
-    try:
-        import uv  # noqa: PLC0415  (the uv wheel mlops-new depends on ships the binary)
+    from mlops_new.relock import find_uv  # noqa: PLC0415
 
-        folder = str(Path(uv.find_uv_bin()).parent)
-    except (ImportError, FileNotFoundError):
+    found = find_uv()  # not on PATH: the binary of the uv wheel mlops-new depends on
+    if found is None:
         return "python3 -m pip install --user uv    # the project's Makefile runs uv"
+    folder = str(Path(found).parent)
     if os.name == "nt":
         return f'set "PATH={folder};%PATH%"'
     return f'export PATH={shlex.quote(folder)}:"$PATH"    # uv, installed with mlops-new'
