@@ -18,12 +18,14 @@ from pathlib import Path
 import pytest
 
 from tests.e2e import ci_local
+from tests.e2e.commands import run, uv
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci-local")]
 
 VERSION = "4.73.0"
 RUN_HERE = {"lint", "standards", "test", "docs", "pipeline"}
 NOT_HERE = {"build-image", "push-image", "template-sync", "template-sync-push", "audit"}
+RELEASE = {"release-model", "push-image"}
 """Image jobs (buildah tests cover the image), the sync (its own tests), and the audit,
 which asks the package index's vulnerability service, missing from this machine's index."""
 
@@ -99,3 +101,39 @@ def test_scheduled_pipeline_runs_only_the_template_sync(tmp_path: Path) -> None:
     names = {line.split()[0] for line in listed.splitlines() if line.strip()}
     assert {"template-sync", "template-sync-push"} <= names
     assert not names & (RUN_HERE | {"build-image", "push-image"}), listed
+
+
+def _jobs(tool: Path, project: Path, *variables: str) -> set[str]:
+    argv = [str(tool), "--list"]
+    for variable in variables:
+        argv += ["--variable", variable]
+    listed = subprocess.run(argv, cwd=project, capture_output=True, text=True, check=True).stdout
+    return {line.split()[0] for line in listed.splitlines() if line.strip()}
+
+
+def test_a_release_tag_ships_the_pushed_model_without_retraining(tmp_path: Path) -> None:
+    tool = _gitlab_ci_local()
+    dist = tmp_path / "dist"
+    ci_local.wheel(dist)
+    template = ci_local.template_repo(tmp_path / "template")
+    project = ci_local.create(tmp_path, "proj", template, "-dci=gitlab")
+    tagged = _jobs(tool, project, "CI_COMMIT_TAG=v0.1.0")
+    assert tagged >= RELEASE, tagged
+    assert not tagged & {"pipeline", "build-image"}, tagged
+    assert not _jobs(tool, project) & RELEASE
+    # The team's release: reproduce, push the model to the DVC remote, commit dvc.lock.
+    uv("sync", "--locked", cwd=project)
+    uv("run", "dvc", "repro", cwd=project)
+    uv("run", "dvc", "push", cwd=project)
+    lineage = uv("run", "python", "-m", "proj", "lineage", cwd=project)
+    run(["git", "add", "-A"], project)
+    run(["git", "commit", "--quiet", "--no-verify", "-m", "Model v0.1.0"], project)
+    for produced in ("models", "data/prepared"):
+        shutil.rmtree(project / produced)
+    cache = ci_local.warm_cache_copy(tmp_path / "uv-cache")
+    jobs_path = ci_local.path_without_git(tmp_path / "no-git")
+    variables = {"CI_COMMIT_TAG": "v0.1.0", "UV_CACHE_DIR": str(cache), "PATH": str(jobs_path)}
+    out = _run(tool, project, ["release-model"], {**variables, "UV_FIND_LINKS": str(dist)})
+    assert "Running stage" not in out, out[-3000:]
+    assert (project / "lineage.args").read_text(encoding="utf-8") == lineage
+    assert "MODEL_VERSION=1" in lineage

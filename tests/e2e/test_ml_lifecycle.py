@@ -47,6 +47,22 @@ for version in versions:
 print(json.dumps({"champion": None if champion is None else str(champion), "versions": runs}))
 """
 
+SWEEP_QUERY = """
+import json, sys
+import mlflow
+mlflow.set_tracking_uri("sqlite:///mlflow.db")
+runs = mlflow.search_runs(experiment_names=[sys.argv[1]], output_format="list")
+runs = [run for run in runs if "dvc.experiment" in run.data.tags]
+print(json.dumps([
+    {
+        "experiment": run.data.tags["dvc.experiment"],
+        "C": run.data.params["model.C"],
+        "test_roc_auc": run.data.metrics.get("test_roc_auc", 0),
+    }
+    for run in runs
+]))
+"""
+
 HEALTH_QUERY = f"""
 import json
 from fastapi.testclient import TestClient
@@ -189,6 +205,12 @@ def test_make_sweep_runs_a_two_point_grid(project: Path, monkeypatch: pytest.Mon
         assert data["metrics"]["metrics/metrics.json"]["data"]["roc_auc"] > 0.9
     assert values == {0.1, 1.0}
     assert _registry(project)["champion"] == "1", "a sweep must not promote"
+    # Each experiment's MLflow run is in the project's store, not in its temporary copy.
+    runs = json.loads(uv("run", "python", "-c", SWEEP_QUERY, NAME, cwd=project).splitlines()[-1])
+    names = {exp["name"] for exp in experiments}
+    assert {run["experiment"] for run in runs} == names, runs
+    assert {float(run["C"]) for run in runs} == {0.1, 1.0}, runs
+    assert all(run["test_roc_auc"] > 0.9 for run in runs), runs
 
 
 def test_the_notebook_is_stripped_and_executes(project: Path) -> None:

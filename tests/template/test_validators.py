@@ -1,4 +1,8 @@
-"""The new questions reject bad answers with a message naming the value and the fix."""
+"""The questions reject bad answers with a message naming the value and the fix.
+
+Interactive prompts show a validator's message on one terminal line, cut at the
+terminal's width: every message fits in 79 columns, whatever the answer.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,33 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from jinja2.sandbox import SandboxedEnvironment
 
 from tests.template import matrix
+
+ROOT = Path(__file__).resolve().parents[2]
+WIDTH = 79
+HOSTILE = (
+    "",
+    " ",
+    "x" * 300,
+    "9" * 300,
+    "Ω" * 120,
+    'a "b" \\ c',
+    "-" * 120,
+    "import",
+    "os",
+    "ftp://" + "h" * 200,
+    "s3://",
+    "gs:///" + "p" * 200,
+    "azure://" + "b" * 200,
+    "ssh://" + "u" * 200,
+    "git+" + "g" * 200,
+    "$HOME{x}%#",
+    "1.2",
+    "model.txt",
+)
 
 
 @pytest.fixture(scope="module")
@@ -24,23 +53,23 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ),
         (
             {"dvc_remote": "gcs", "dvc_remote_url": "gs://"},
-            "'gs://' is not a valid gcs URL: name the bucket after gs://",
+            "Name the bucket after gs://, without spaces or quotes: gs://bucket/path",
         ),
         (
             {"dvc_remote": "azure", "dvc_remote_url": "azure:///path"},
-            "'azure:///path' is not a valid azure URL",
+            "Name the bucket after azure://",
         ),
         (
             {"dvc_remote": "ssh", "dvc_remote_url": "ssh://user@host"},
-            "'ssh://user@host' names no path on the SSH server: use the form ssh://user@host/path",
+            "'ssh://user@host' names no path on the SSH server: use ssh://user@host/path",
         ),
         (
             {"mlops_new_source": "https://pypi.example.com/simple\nhttps://evil.example/"},
-            "cannot be used as the mlops-new source",
+            "Remove spaces, quotes, backslashes and $`{}%# from the mlops-new source",
         ),
         (
             {"mlflow_tracking_uri": "ftp://mlflow.example.com"},
-            "'ftp://mlflow.example.com' is not a supported MLflow tracking URI: leave it empty",
+            "'ftp://mlflow.ex…' is no MLflow URI: use http(s)://, sqlite:/// or databricks",
         ),
     ],
 )
@@ -68,3 +97,38 @@ def test_bad_answers_are_rejected_with_the_fix(
 def test_good_answers_are_accepted(template: Path, tmp_path: Path, answers: dict[str, Any]) -> None:
     used = matrix.render(template, tmp_path / "project", answers)
     assert all(used[name] == value for name, value in answers.items())
+
+
+def _questions() -> dict[str, dict[str, Any]]:
+    config = yaml.safe_load((ROOT / "template" / "copier.yml").read_text(encoding="utf-8"))
+    return {k: v for k, v in config.items() if not k.startswith("_") and isinstance(v, dict)}
+
+
+def _defaults(questions: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    env = SandboxedEnvironment()
+    answers: dict[str, Any] = {}
+    for name, question in questions.items():
+        default = question.get("default")
+        answers[name] = (
+            env.from_string(default).render(answers) if isinstance(default, str) else default
+        )
+    return answers
+
+
+@pytest.mark.parametrize("name", [n for n, q in _questions().items() if "validator" in q])
+def test_every_message_fits_one_terminal_line(name: str) -> None:
+    questions = _questions()
+    env = SandboxedEnvironment()
+    validator = env.from_string(questions[name]["validator"])
+    remotes = (
+        ("local", "s3", "gcs", "azure", "ssh", "none") if name == "dvc_remote_url" else ("local",)
+    )
+    messages = set()
+    for remote in remotes:
+        for value in HOSTILE:
+            answers = {**_defaults(questions), "dvc_remote": remote, name: value}
+            message = validator.render(answers).strip()
+            assert "\n" not in message, message
+            assert len(message) <= WIDTH, f"{len(message)} columns: {message}"
+            messages.add(message)
+    assert messages - {""}, f"no hostile answer to {name} was refused"
