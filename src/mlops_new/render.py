@@ -5,11 +5,14 @@ template's tasks skipped (an update or a diff never runs template code), and
 is checked before anyone reads it: no ``.git`` path component, no symlink that
 leaves the render.  Renders made without prompts are cached in the per-user
 store per (template commit, answers), so a fleet of projects on one version
-pays for one render.
+pays for one render.  The cache prunes itself: a render unused for
+``UNUSED_FOR`` goes, and beyond ``MAX_RENDERS`` the least recently used go,
+except any used in the last ``IN_USE_FOR`` (another process may be reading it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -17,6 +20,7 @@ import os
 import shutil
 import signal
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
@@ -31,6 +35,12 @@ from mlops_new.errors import TemplateSourceError
 from mlops_new.source import TemplateRef
 
 CACHE_FORMAT = 1
+MAX_RENDERS = 256
+"""At most this many cached renders (each a project's text files: ~0.1-1 MB)."""
+UNUSED_FOR = 30 * 24 * 3600
+"""A cached render not used for this long (seconds) is removed."""
+IN_USE_FOR = 3600
+"""A cached render used this recently (seconds) is never removed."""
 
 
 def cache_root() -> Path:
@@ -46,6 +56,7 @@ def rendered(
     key = _cache_key(ref, answers) if defaults and not trust and ref.commit else None
     cached = cache_root() / key if key else None
     if cached is not None and (cached / "project").is_dir():
+        _touch(cached)
         yield cached / "project"
         return
     with tempfile.TemporaryDirectory(prefix="mlops-new-render-") as tmp:
@@ -211,10 +222,46 @@ def _cache_key(ref: TemplateRef, answers: Mapping[str, Any]) -> str:
     return hashlib.sha256(document.encode("utf-8")).hexdigest()[:32]
 
 
+def _touch(cached: Path) -> None:
+    """Mark ``cached`` as just used (its folder's mtime orders the pruning)."""
+    with contextlib.suppress(OSError):  # read-only or vanished: it still serves, or re-renders
+        os.utime(cached)
+
+
+def prune(root: Path, *, now: float) -> list[Path]:
+    """Remove cached renders unused for ``UNUSED_FOR`` and the oldest beyond ``MAX_RENDERS``.
+
+    Never one used in the last ``IN_USE_FOR``; returns what was removed.
+    """
+    entries = []
+    for entry in root.iterdir() if root.is_dir() else ():
+        if entry.name.startswith(".staging-") or not entry.is_dir():
+            continue
+        try:
+            entries.append((entry.stat().st_mtime, entry))
+        except OSError:
+            continue
+    entries.sort(reverse=True)  # most recently used first
+    removed = []
+    for index, (used, entry) in enumerate(entries):
+        idle = now - used
+        if idle > IN_USE_FOR and (idle > UNUSED_FOR or index >= MAX_RENDERS):
+            # Renamed first: a reader finds it whole or not at all.
+            doomed = entry.with_name(f".staging-gone-{entry.name}")
+            try:
+                entry.rename(doomed)
+            except OSError:
+                continue
+            shutil.rmtree(doomed, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
 def _store(render: Path, cached: Path) -> None:
     """Copy ``render`` into the cache at ``cached`` atomically (first writer wins)."""
     if (cached / "project").is_dir():
         return
+    prune(cached.parent, now=time.time())
     cached.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=cached.parent))
     try:

@@ -3,6 +3,7 @@ the lock, the journal (``--abort``/``--continue``) and the dry run's prediction 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -344,3 +345,30 @@ def test_a_render_that_could_reach_outside_the_project_is_refused(
     make(root)
     with pytest.raises(TemplateSourceError, match=message.replace(".", r"\.")):
         validate(root)
+
+
+def test_the_render_cache_prunes_unused_and_least_recently_used_renders(tmp_path: Path) -> None:
+    from mlops_new import render  # noqa: PLC0415
+
+    now = 10_000_000.0
+    day = 24 * 3600.0
+    ages = {"fresh": 0.0, "week": 7 * day, "stale": 31 * day, "in-use": 60.0}
+    for name, age in ages.items():
+        (tmp_path / name / "project").mkdir(parents=True)
+        os.utime(tmp_path / name, (now - age, now - age))
+    (tmp_path / ".staging-x").mkdir()  # another process storing: never touched
+    removed = render.prune(tmp_path, now=now)
+    assert [path.name for path in removed] == ["stale"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".staging-x", "fresh", "in-use", "week"]
+
+    many = render.MAX_RENDERS + 3
+    for index in range(many):
+        entry = tmp_path / f"r{index:04d}"
+        (entry / "project").mkdir(parents=True)
+        used = now - 2 * 3600 - index  # r0000 is the most recently used
+        os.utime(entry, (used, used))
+    removed = render.prune(tmp_path, now=now)
+    # Over the cap the least recently used go (fresh and in-use are the newest two).
+    oldest = {f"r{i:04d}" for i in range(render.MAX_RENDERS - 2, many)}
+    assert {path.name for path in removed} == oldest | {"week"}
+    assert len(list(tmp_path.iterdir())) == render.MAX_RENDERS + 1  # + the staging folder
