@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -33,17 +34,23 @@ DIALOGUE = [
 ]
 
 
-def test_prompts_show_help_take_defaults_and_answers(tmp_path: Path) -> None:
+def _spawn(cwd: Path, *, columns: int) -> Any:
+    """``mlops-new churn`` in a terminal ``columns`` wide."""
     env = {**os.environ, "TERM": "xterm", "PYTHONPATH": os.pathsep.join(sys.path)}
-    child = pexpect.spawn(
+    argv = ["-m", "mlops_new", "churn", "--no-lock"]
+    return pexpect.spawn(
         sys.executable,
-        ["-m", "mlops_new", "churn", "--no-lock"],
-        cwd=str(tmp_path),
+        argv,
+        cwd=str(cwd),
         env=env,
         encoding="utf-8",
         timeout=30,
-        dimensions=(40, 200),
+        dimensions=(24, columns),
     )
+
+
+def test_prompts_show_help_take_defaults_and_answers(tmp_path: Path) -> None:
+    child = _spawn(tmp_path, columns=200)
     for help_text, answer in DIALOGUE:
         child.expect_exact(help_text)
         # The default is pre-filled and editable: Ctrl-U clears it before typing.
@@ -56,3 +63,17 @@ def test_prompts_show_help_take_defaults_and_answers(tmp_path: Path) -> None:
     assert answers["package_name"] == "churn"
     assert answers["description"] == "Predicts churn."
     assert answers["author_name"] == "Test User"
+    assert answers["license"] == "MIT"
+
+
+def test_a_refused_answer_shows_the_whole_fix_in_an_80_column_terminal(tmp_path: Path) -> None:
+    child = _spawn(tmp_path, columns=80)
+    for help_text, _ in DIALOGUE[:4]:
+        child.expect_exact(help_text)
+        child.send("\r")
+    child.expect_exact("Author e-mail address")
+    child.send("\x15" + "not an e-mail address, and a long one at that" + "\r")
+    # The prompt shows the message on one line, cut at the terminal's width.
+    child.expect_exact("use name@example.com.")
+    child.terminate(force=True)
+    assert not (tmp_path / "churn").exists()
