@@ -58,8 +58,9 @@ def state_dir(repo: Path) -> Path:
     return Path(git("rev-parse", "--absolute-git-dir", cwd=repo)) / "mlops-new"
 
 
-def read(repo: Path) -> Journal | None:
-    path = state_dir(repo) / "journal.json"
+def read(repo: Path, *, git_dir: Path | None = None) -> Journal | None:
+    """The journal of ``repo``'s repository (``git_dir``: its git folder, when known)."""
+    path = (git_dir / "mlops-new" if git_dir else state_dir(repo)) / "journal.json"
     if not path.is_file():
         return None
     try:
@@ -96,17 +97,25 @@ def refuse_pending(repo: Path, project: Path) -> None:
     journal = read(repo)
     if journal is None:
         return
-    head = git("rev-parse", "--verify", "--quiet", "HEAD", cwd=repo, check=False)
-    if journal.state == "conflicts" and head != journal.old_head:
+    error = unfinished(repo, journal)
+    if error is None:
         clear(repo)  # the team resolved and committed: the update is settled
         return
+    raise error
+
+
+def unfinished(repo: Path, journal: Journal) -> UpdateInProgressError | None:
+    """What is left of the update ``journal`` records (``None``: settled by a commit)."""
+    head = git("rev-parse", "--verify", "--quiet", "HEAD", cwd=repo, check=False)
+    if journal.state == "conflicts" and head != journal.old_head:
+        return None
     if journal.state == "conflicts":
-        raise UpdateInProgressError(
+        return UpdateInProgressError(
             f"A template update of {journal.project} stopped on conflicts.",
             "Resolve them, `git add` the files and run `mlops-new update --continue`, "
             "or undo it with `mlops-new update --abort`.",
         )
-    raise UpdateInProgressError(
+    return UpdateInProgressError(
         f"A template update of {journal.project} was interrupted before it finished.",
         "Run `mlops-new update --continue` to finish it, or `mlops-new update --abort` to undo it.",
     )

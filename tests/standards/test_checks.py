@@ -27,6 +27,7 @@ WF = ".github/workflows/ci.yml"
 README: Files = {"README.md": "# x\n"}
 TESTS: Files = {"tests/test_a.py": "def test_a() -> None:\n    pass\n"}
 NO_GIT = "no-git"
+JOURNAL = '{"state": "applying", "project": "p", "prefix": "", "old_head": "0", "tree": "0"}'
 
 # id -> (passing tree, failing tree, skipped tree); a tree tagged NO_GIT is not a git repo.
 CASES: dict[str, tuple[Files, Files, Files]] = {
@@ -55,6 +56,11 @@ CASES: dict[str, tuple[Files, Files, Files]] = {
     "TPL003": (
         {".copier-answers.yml": ANSWERS},
         {".copier-answers.yml": "_commit: v0.1.0\n"},
+        README,
+    ),
+    "TPL004": (
+        {".copier-answers.yml": ANSWERS},
+        {".copier-answers.yml": ANSWERS, ".git/mlops-new/journal.json": JOURNAL},
         README,
     ),
     "GEN001": (README, {"a.txt": "x\n"}, {}),

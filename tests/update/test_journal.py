@@ -3,6 +3,7 @@ conflicts or a kill, and every command naming them while an update is unfinished
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -116,3 +117,29 @@ def test_abort_after_tracked_conflicts_restores_the_last_commit(
     assert report(aborted)["to_version"] == "0.1.0"
     assert files_of(project) == before
     assert git(project, "status", "--porcelain", "--ignored") == ""
+
+
+def test_check_names_an_unfinished_update_until_it_is_settled(
+    cli: Cli, make_project: MakeProject
+) -> None:
+    project = make_project("0.1.0")
+    (project / "config.txt").write_text("alpha=5\n")
+    commit_all(project)
+    assert cli("update", str(project), "--to", "0.2.0", "--defaults").exit_code == 3
+
+    def tpl004() -> dict[str, object]:
+        checked = cli("check", str(project), "--format", "json")
+        (result,) = [
+            r for r in json.loads(checked.stdout)["result"]["results"] if r["id"] == "TPL004"
+        ]
+        return dict(result)
+
+    stopped = tpl004()
+    assert stopped["status"] == "fail", stopped
+    assert "stopped on conflicts" in str(stopped["message"])
+    assert "mlops-new update --continue" in str(stopped["message"])
+    assert stopped["path"] == ".copier-answers.yml"
+    (project / "config.txt").write_text("alpha=5\n")
+    commit_all(project, "resolved")
+    assert tpl004()["status"] == "pass"
+    assert journal.read(project) is not None  # check only reads; the next update clears it

@@ -6,7 +6,7 @@ another template's git repository), never from copier.
 
 from __future__ import annotations
 
-from mlops_new import catalog, template_store, versions
+from mlops_new import catalog, journal, template_store, versions
 from mlops_new.answers import ANSWERS_FILE
 from mlops_new.errors import MlopsNewError
 from mlops_new.standards.inputs import Repo
@@ -159,4 +159,33 @@ class TPL003(Template):
         return True
 
 
-CHECKS: tuple[type[Check], ...] = (TPL001, TPL002, TPL003)
+class TPL004(Template):
+    """An update that stopped on conflicts, or was killed half-way, leaves the project between
+    two template versions: files of both, answers of one. `update`, `diff` and `restore` refuse
+    to run until it is finished or undone; this check says so before a commit or a review.
+    """
+
+    applies = "a git repository holding a generated project"
+    id = "TPL004"
+    severity = Severity.error
+    title = "No template update is left unfinished"
+    fix = (
+        "Finish it with `mlops-new update --continue` (after resolving any conflicts) or undo "
+        "it with `mlops-new update --abort`."
+    )
+
+    def check(self, repo: Repo) -> Outcome:
+        if (skip := _not_generated(repo)) is not None:
+            return skip
+        if repo.top is None:
+            return NotApplicable("not a git repository")
+        dot_git = repo.top / ".git"
+        record = journal.read(repo.top, git_dir=dot_git if dot_git.is_dir() else None)
+        error = journal.unfinished(repo.top, record) if record is not None else None
+        if error is None:
+            return True
+        message = f"{error.message} {error.hint or ''}".strip()
+        return Fail(message, ANSWERS_FILE, repo.line_of(ANSWERS_FILE, "^_commit:"))
+
+
+CHECKS: tuple[type[Check], ...] = (TPL001, TPL002, TPL003, TPL004)
