@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from mlops_new import __version__
+from mlops_new.cli._coerce import plain_coercion
 from mlops_new.cli._help import plain_argument_help
 from mlops_new.cli.check import check
 from mlops_new.cli.create import EXAMPLES, create
@@ -32,6 +33,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 plain_argument_help()
+plain_coercion()
 app.command("create", epilog=EXAMPLES)(create)
 app.command("questions")(questions)
 app.command("update")(update)
