@@ -287,3 +287,19 @@ def test_git_and_python_find_the_same_things(tmp_path: Path) -> None:
     git(root, "commit", "--quiet", "-m", "x")
     sizes = scan.index_sizes(root)
     assert sizes == {name: len(str(text).encode()) for name, text in files.items()}
+    assert scan.index_sizes(root, at_least=40) == {n: s for n, s in sizes.items() if s >= 40}
+    assert 0 < len(scan.index_sizes(root, at_least=40) or {}) < len(sizes)
+
+
+def test_large_files_of_a_large_repository_come_from_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past LARGE_REPOSITORY files, GEN006 reads git's index sizes instead of a stat per file."""
+    from mlops_new.standards import inputs  # noqa: PLC0415
+
+    monkeypatch.setattr(inputs, "LARGE_REPOSITORY", 1)
+    files: Files = {"data/big.csv": 11 * 1024 * 1024, "a.py": "x = 1\n", "b.py": "y = 2\n"}
+    found = result(tmp_path, "GEN006", files)
+    assert found.status is Status.failed
+    assert "`data/big.csv`" in found.message
+    assert "a.py" not in found.message

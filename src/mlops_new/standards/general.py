@@ -6,7 +6,6 @@ from mlops_new.standards.inputs import Repo, is_fixture
 from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome, Severity
 from mlops_new.standards.tools import HOOK_CONFIGS
 
-LARGE_FILE_BYTES = 10 * 1024 * 1024
 _LEFTOVER = (".rej", ".orig")
 
 
@@ -125,7 +124,7 @@ class GEN006(General):
     def check(self, repo: Repo) -> Outcome:
         if not repo.is_git:
             return NotApplicable("not a git repository")
-        large = [f for f in repo.tracked if repo.sizes.get(f, 0) > LARGE_FILE_BYTES]
+        large = list(repo.large_files)
         return f"Large files in git: {_names(large)}." if large else True
 
 

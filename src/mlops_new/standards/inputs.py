@@ -14,6 +14,7 @@ import contextlib
 import os
 import re
 import sys
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
@@ -40,6 +41,8 @@ from mlops_new.standards.reading import (
     walk,
 )
 
+LARGE_FILE_BYTES = 10 * 1024 * 1024
+"""Files over this size do not belong in git (GEN006)."""
 LARGE_REPOSITORY = 2000
 """Files past which the index's sizes (one git process) beat a ``stat`` per file.
 ``git grep`` always beats reading the files in Python (4 ms against 10 ms on a
@@ -74,9 +77,10 @@ class Repo:
         self.policy = policy or Policy()
         """The policy in force (the user's settings merged with the project's own file)."""
         self.parse_errors: dict[str, str] = {}
-        self._sizes: Future[dict[str, int] | None] | None = None
+        self._large: Future[dict[str, int] | None] | None = None
         self._texts: dict[str, str | None] = {}
         self._grep: Future[dict[str, list[scan.Hit]] | None] | None = None
+        self._any_templated = True
 
     # -- where we are --------------------------------------------------------
 
@@ -127,8 +131,9 @@ class Repo:
             return None
         text = proc.stdout.decode(sys.getfilesystemencoding(), "surrogateescape")  # one decode
         listing = [(entry[:1], entry[2:]) for entry in text.split("\0") if entry]
+        self._any_templated = any(mark in text for mark in ("{{", "{%", ".jinja", ".j2"))
         if len(listing) > LARGE_REPOSITORY:
-            self._sizes = _pool().submit(scan.index_sizes, self.root)
+            self._large = _pool().submit(scan.index_sizes, self.root, LARGE_FILE_BYTES + 1)
         return listing
 
     @cached_property
@@ -136,8 +141,8 @@ class Repo:
         """Files git tracks (``git ls-files``); empty outside git."""
         if self._git_listing is None:
             return ()
-        tracked = {p for tag, p in self._git_listing if tag not in "?R" and not templated(p)}
-        return tuple(sorted(tracked))
+        tracked = {p for tag, p in self._git_listing if tag not in "?R"}
+        return tuple(sorted(self._untemplated(tracked)))
 
     @cached_property
     def files(self) -> tuple[str, ...]:
@@ -151,22 +156,32 @@ class Repo:
         if listing is None:
             return tuple(sorted(f for f in walk(self.root) if not templated(f)))
         deleted = {p for tag, p in listing if tag == "R"}
-        names = {p for tag, p in listing if tag != "R" and p not in deleted}
-        return tuple(sorted(p for p in names if not p.endswith("/") and not templated(p)))
+        names = {p for tag, p in listing if tag != "R"}
+        if deleted:
+            names -= deleted
+        return tuple(sorted(p for p in self._untemplated(names) if p[-1:] != "/"))
+
+    def _untemplated(self, names: set[str]) -> Iterable[str]:
+        """``names`` less template content (most listings have none: one look tells)."""
+        if not self._any_templated:
+            return names
+        return (p for p in names if not templated(p))
 
     @cached_property
-    def sizes(self) -> dict[str, int]:
-        """Sizes in bytes of the files in git's index (git only)."""
+    def large_files(self) -> tuple[str, ...]:
+        """Tracked files over :data:`LARGE_FILE_BYTES` (git's index sizes; git only)."""
         if not self.is_git:
-            return {}
-        if self._sizes is not None:
-            return self._sizes.result() or {}
+            return ()
+        if self._large is not None:
+            sizes = self._large.result() or {}
+            return tuple(name for name in self.tracked if name in sizes)
         base = os.fspath(self.root) + os.sep
-        found: dict[str, int] = {}
+        found = []
         for name in self.tracked:
             with contextlib.suppress(OSError):
-                found[name] = os.lstat(base + name).st_size
-        return found
+                if os.lstat(base + name).st_size > LARGE_FILE_BYTES:
+                    found.append(name)
+        return tuple(found)
 
     @cached_property
     def file_set(self) -> frozenset[str]:
