@@ -56,7 +56,7 @@ class GEN002(General):
     fix = "Add a `LICENSE` file (even `Proprietary` projects state their terms)."
 
     def check(self, repo: Repo) -> Outcome:
-        own = any(f.startswith(("LICENSE", "LICENCE", "COPYING")) for f in repo.files)
+        own = repo.starting("LICENSE", "LICENCE", "COPYING")
         return own or bool(repo.has_up(*LICENCE_FILES))
 
     def fix_for(self, repo: Repo) -> str:
@@ -144,9 +144,7 @@ class GEN007(General):
     )
 
     def check(self, repo: Repo) -> Outcome:
-        return bool(repo.has_up(*HOOK_CONFIGS, ".husky/pre-commit")) or any(
-            f.startswith(".husky/") for f in repo.files
-        )
+        return bool(repo.has_up(*HOOK_CONFIGS, ".husky/pre-commit")) or repo.starting(".husky/")
 
     def fix_for(self, repo: Repo) -> str:
         return restore_hint(repo, ".pre-commit-config.yaml", self.fix)

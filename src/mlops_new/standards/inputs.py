@@ -10,6 +10,7 @@ folders, and every file is read with a size limit.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
 import re
@@ -18,7 +19,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mlops_new import git
 from mlops_new.answers import ANSWERS_FILE
@@ -69,6 +70,29 @@ _ACTION = re.compile(r"(^|.*/)\.github/actions/(.+/)?action\.ya?ml$")
 _DOCKERFILE = re.compile(r"(^|/)((Dockerfile|Containerfile)(\.[^/]*)?|[^/]+\.[Dd]ockerfile)$")
 
 
+class _Listing(NamedTuple):
+    """``git ls-files -t``: tracked (``H``, ``S``...), deleted (``R``), untracked (``?``) files."""
+
+    tracked: list[str]
+    deleted: list[str]
+    untracked: list[str]
+
+    @classmethod
+    def parse(cls, text: str) -> _Listing:
+        entries = text.split("\0")
+        if entries[-1] == "":  # after the last NUL
+            entries.pop()
+        if "\0? " not in text and "\0R " not in text and not text.startswith(("? ", "R ")):
+            return cls([entry[2:] for entry in entries], [], [])  # the common case: all tracked
+        found = cls([], [], [])
+        for entry in entries:
+            tag = entry[:1]
+            (
+                found.deleted if tag == "R" else found.untracked if tag == "?" else found.tracked
+            ).append(entry[2:])
+        return found
+
+
 class Repo:
     """The repository under check: a folder, ideally a git work tree (or a folder in one)."""
 
@@ -110,11 +134,11 @@ class Repo:
         return self._git_listing is not None
 
     @cached_property
-    def _git_listing(self) -> list[tuple[str, str]] | None:
-        """``(tag, path)`` of tracked (``H`` ...), deleted (``R``) and untracked (``?``) files.
+    def _git_listing(self) -> _Listing | None:
+        """Tracked, deleted and untracked-not-ignored files, from one git call.
 
-        One git call; `git grep` (the slowest input of a large repository) and the
-        blob sizes run alongside it.
+        `git grep` (the slowest input of a large repository) and the blob sizes
+        run alongside it.
         """
         if self.top is None:
             return None
@@ -130,9 +154,9 @@ class Repo:
         if proc.returncode != 0:
             return None
         text = proc.stdout.decode(sys.getfilesystemencoding(), "surrogateescape")  # one decode
-        listing = [(entry[:1], entry[2:]) for entry in text.split("\0") if entry]
+        listing = _Listing.parse(text)
         self._any_templated = any(mark in text for mark in ("{{", "{%", ".jinja", ".j2"))
-        if len(listing) > LARGE_REPOSITORY:
+        if len(listing.tracked) > LARGE_REPOSITORY:
             self._large = _pool().submit(scan.index_sizes, self.root, LARGE_FILE_BYTES + 1)
         return listing
 
@@ -141,8 +165,8 @@ class Repo:
         """Files git tracks (``git ls-files``); empty outside git."""
         if self._git_listing is None:
             return ()
-        tracked = {p for tag, p in self._git_listing if tag not in "?R"}
-        return tuple(sorted(self._untemplated(tracked)))
+        # git lists in order: dict keys (not a set) keep it, so the sort has nothing to do
+        return tuple(sorted(dict.fromkeys(self._untemplated(self._git_listing.tracked))))
 
     @cached_property
     def files(self) -> tuple[str, ...]:
@@ -155,13 +179,13 @@ class Repo:
         listing = self._git_listing
         if listing is None:
             return tuple(sorted(f for f in walk(self.root) if not templated(f)))
-        deleted = {p for tag, p in listing if tag == "R"}
-        names = {p for tag, p in listing if tag != "R"}
-        if deleted:
-            names -= deleted
-        return tuple(sorted(p for p in self._untemplated(names) if p[-1:] != "/"))
+        names = dict.fromkeys(self._untemplated(listing.tracked))
+        names.update(dict.fromkeys(self._untemplated(listing.untracked)))
+        for name in listing.deleted:
+            names.pop(name, None)
+        return tuple(sorted(p for p in names if p[-1:] != "/"))
 
-    def _untemplated(self, names: set[str]) -> Iterable[str]:
+    def _untemplated(self, names: Iterable[str]) -> Iterable[str]:
         """``names`` less template content (most listings have none: one look tells)."""
         if not self._any_templated:
             return names
@@ -210,6 +234,15 @@ class Repo:
     def first(self, *names: str) -> str:
         """The first of ``names`` that is a file of the repository, else ``""``."""
         return next((name for name in names if name in self.file_set), "")
+
+    def starting(self, *prefixes: str) -> bool:
+        """Whether a file's path starts with one of ``prefixes`` (a binary search each)."""
+        files = self.files
+        for prefix in prefixes:
+            index = bisect.bisect_left(files, prefix)
+            if index < len(files) and files[index].startswith(prefix):
+                return True
+        return False
 
     def matching(self, pattern: str, hint: str = "") -> list[str]:
         """Files whose path matches the regular expression ``pattern`` (from the start).
