@@ -28,6 +28,7 @@ class _Fallback(Exception):  # noqa: N818  (a signal, not an error)
 def plain_coercion() -> None:
     """Coerce str, bool, Path and choice parameters (and lists of them) without pydantic."""
     try:
+        from typer._coercion import build_runtime_param  # noqa: PLC0415
         from typer.core import _TyperParameter  # noqa: PLC0415
     except ImportError:  # a typer without runtime coercion
         return
@@ -35,12 +36,13 @@ def plain_coercion() -> None:
     if original is None or getattr(original, "_mlops_new", False):
         return
 
+    def typers(param: Any) -> Any:
+        return build_runtime_param(param.type_descriptor)
+
     def get_runtime_param(self: Any) -> Any:
         if getattr(self, "_runtime_param", None) is None:
             coerce = _coercer(self.type_descriptor)
-            self._runtime_param = (
-                _Plain(self, coerce, original) if coerce is not None else original(self)
-            )
+            self._runtime_param = _Plain(self, coerce, typers) if coerce else typers(self)
         return self._runtime_param
 
     get_runtime_param._mlops_new = True  # type: ignore[attr-defined]

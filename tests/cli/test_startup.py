@@ -1,0 +1,94 @@
+"""What a command loads: `check` starts without copier, pydantic or rich (issue 12's benchmarks).
+
+Start-up is most of `mlops-new check`'s time: these tests catch, without timing
+anything, an import that brings a heavy library back onto its path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlops_new.cli import app, route
+from tests.cli.conftest import Invoke
+from tests.helpers import git
+
+HEAVY = ("copier", "pydantic", "rich")
+
+
+def _loaded_after(*args: str, cwd: Path) -> tuple[list[str], str]:
+    """``(heavy modules loaded, stdout)`` after ``mlops-new ARGS`` in a fresh interpreter."""
+    code = (
+        "import json, sys\n"
+        "from mlops_new.cli import main\n"
+        f"try:\n    main({list(args)!r})\nexcept SystemExit:\n    pass\n"
+        f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r})\n"
+        "print('\\nLOADED=' + json.dumps(heavy))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=cwd, env=env
+    )
+    out, _, loaded = proc.stdout.rpartition("\nLOADED=")
+    return json.loads(loaded), out
+
+
+def _repo(root: Path) -> Path:
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "0"\n')
+    (root / ".github" / "workflows").mkdir(parents=True)
+    (root / ".github" / "workflows" / "ci.yml").write_text("on: [push]\njobs: {}\n")
+    git(root, "init", "--quiet")
+    git(root, "add", "-A")
+    return root
+
+
+def test_check_json_loads_no_copier_pydantic_or_rich(tmp_path: Path) -> None:
+    """Every kind of value `check` takes (a path, a choice, lists of ids) is coerced without
+    pydantic, and JSON is written without rich."""
+    repo = _repo(tmp_path / "r")
+    loaded, out = _loaded_after(
+        "check", str(repo), "--format", "json", "--select", "PY,CI", "--ignore", "CI003",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert loaded == []
+    result = json.loads(out)["result"]
+    assert result["path"] == str(repo)
+    assert {r["id"][:2] for r in result["results"]} == {"PY", "CI"}
+    assert "CI003" not in {r["id"] for r in result["results"]}
+
+
+def test_check_default_path_and_table_load_no_pydantic(tmp_path: Path) -> None:
+    """The default PATH (``.``) and the table for people: rich, but still no pydantic."""
+    repo = _repo(tmp_path / "r")
+    loaded, out = _loaded_after("check", "--select", "PY001", cwd=repo)
+    assert loaded == ["rich"]
+    assert "PY001" in out
+
+
+@pytest.mark.usefixtures("tiny_bundle")
+def test_values_typer_words_still_go_through_typer(invoke: Invoke) -> None:
+    """A value that does not coerce (an unknown choice, a number under its minimum) gets
+    typer's own message and usage exit code."""
+    bad_choice = invoke("check", ".", "--format", "xml")
+    assert bad_choice.exit_code == 2
+    assert "'xml' is not one of 'rich', 'json', 'sarif', 'github'" in bad_choice.output
+    bad_number = invoke("fleet", "report", ".", "--jobs", "0")
+    assert bad_number.exit_code == 2
+    assert "--jobs" in bad_number.output
+
+
+def test_choices_are_the_enum_members(tmp_path: Path) -> None:
+    """``--format JSON`` is not accepted (typer's choices are case-sensitive); ``json`` is."""
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    repo = _repo(tmp_path / "r")
+    upper = CliRunner().invoke(app, route(["check", str(repo), "--format", "JSON"]))
+    assert upper.exit_code == 2
+    lower = CliRunner().invoke(app, route(["check", str(repo), "--format", "json"]))
+    assert json.loads(lower.stdout)["command"] == "check"
