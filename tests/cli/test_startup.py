@@ -19,15 +19,19 @@ from tests.cli.conftest import Invoke
 from tests.helpers import git
 
 HEAVY = ("copier", "pydantic", "rich")
+OTHER_COMMANDS = ("mlops_new.cli.create", "mlops_new.cli.fleet", "mlops_new.cli.update")
 
 
 def _loaded_after(*args: str, cwd: Path) -> tuple[list[str], str]:
-    """``(heavy modules loaded, stdout)`` after ``mlops-new ARGS`` in a fresh interpreter."""
+    """``(heavy modules and other commands' modules loaded, stdout)`` after ``mlops-new ARGS``
+    in a fresh interpreter."""
     code = (
         "import json, sys\n"
         "from mlops_new.cli import main\n"
         f"try:\n    main({list(args)!r})\nexcept SystemExit:\n    pass\n"
-        f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r})\n"
+        f"heavy = {{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}\n"
+        f"heavy |= set(sys.modules) & {set(OTHER_COMMANDS)!r}\n"
+        "heavy = sorted(heavy)\n"
         "print('\\nLOADED=' + json.dumps(heavy))\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
@@ -50,7 +54,7 @@ def _repo(root: Path) -> Path:
 
 def test_check_json_loads_no_copier_pydantic_or_rich(tmp_path: Path) -> None:
     """Every kind of value `check` takes (a path, a choice, lists of ids) is coerced without
-    pydantic, and JSON is written without rich."""
+    pydantic, JSON is written without rich, and no other command is built."""
     repo = _repo(tmp_path / "r")
     loaded, out = _loaded_after(
         "check", str(repo), "--format", "json", "--select", "PY,CI", "--ignore", "CI003",
@@ -81,6 +85,14 @@ def test_values_typer_words_still_go_through_typer(invoke: Invoke) -> None:
     bad_number = invoke("fleet", "report", ".", "--jobs", "0")
     assert bad_number.exit_code == 2
     assert "--jobs" in bad_number.output
+
+
+def test_help_still_builds_every_command(tmp_path: Path) -> None:
+    loaded, out = _loaded_after("--help", cwd=tmp_path)
+    assert set(OTHER_COMMANDS) <= set(loaded)
+    for name in ("create", "questions", "update", "versions", "diff", "restore", "link", "check"):
+        assert f"\n  {name} " in out
+    assert "\n  fleet " in out
 
 
 def test_choices_are_the_enum_members(tmp_path: Path) -> None:
