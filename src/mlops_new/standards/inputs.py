@@ -16,7 +16,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -48,21 +48,6 @@ LARGE_REPOSITORY = 2000
 """Files past which the index's sizes (one git process) beat a ``stat`` per file.
 ``git grep`` always beats reading the files in Python (4 ms against 10 ms on a
 generated project), and runs alongside the listing."""
-_POOLS: dict[int, ThreadPoolExecutor] = {}
-
-
-def _pool() -> ThreadPoolExecutor:
-    """This process's threads that wait for git (waiting releases the GIL).
-
-    One pool per process id: a pool inherited through ``fork`` (fleet workers)
-    has no threads left, and would never run what is submitted to it.
-    """
-    pid = os.getpid()
-    if pid not in _POOLS:
-        _POOLS[pid] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mlops-new-git")
-    return _POOLS[pid]
-
-
 _NAME = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 _DVC_SECTION = re.compile(r"""^\s*\[\s*'?\s*(?P<name>[^'\]]+?)\s*'?\s*\]\s*$""")
 _WORKFLOW = re.compile(r"\.github/workflows/[^/]+\.ya?ml$")
@@ -142,7 +127,7 @@ class Repo:
         """
         if self.top is None:
             return None
-        self._grep = _pool().submit(scan.git_grep, self.root)  # alongside the listing
+        self._grep = scan.start_grep(self.root)  # alongside the listing (or started earlier)
         try:
             proc = git.run(
                 "ls-files", "-z", "-t", "--cached", "--others", "--deleted", "--exclude-standard",
@@ -157,7 +142,7 @@ class Repo:
         listing = _Listing.parse(text)
         self._any_templated = any(mark in text for mark in ("{{", "{%", ".jinja", ".j2"))
         if len(listing.tracked) > LARGE_REPOSITORY:
-            self._large = _pool().submit(scan.index_sizes, self.root, LARGE_FILE_BYTES + 1)
+            self._large = scan.pool().submit(scan.index_sizes, self.root, LARGE_FILE_BYTES + 1)
         return listing
 
     @cached_property

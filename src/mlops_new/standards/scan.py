@@ -9,9 +9,11 @@ ways find the same things; the line of every hit is kept for the report.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple
@@ -86,6 +88,40 @@ def _placeholder(text: str) -> bool:
     if match is None or any(re.search(p, text) for p in PATTERNS["token"][:-1]):
         return False
     return match["pw"].lower() in _PLACEHOLDERS
+
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_STARTED: dict[str, Future[dict[str, list[Hit]] | None]] = {}
+
+
+def pool() -> ThreadPoolExecutor:
+    """This process's threads that wait for git (waiting releases the GIL).
+
+    One pool per process id: a pool inherited through ``fork`` (fleet workers)
+    has no threads left, and would never run what is submitted to it.
+    """
+    pid = os.getpid()
+    if pid not in _POOLS:
+        _POOLS[pid] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mlops-new-git")
+    return _POOLS[pid]
+
+
+def prefetch(path: Path) -> None:
+    """Start :func:`git_grep` of the folder ``path`` now, for the checks to find it running.
+
+    `mlops-new check` calls this before it imports the checks (a tenth of a
+    second): on a large repository `git grep` is the longest input.
+    """
+    with contextlib.suppress(OSError, RuntimeError):
+        root = path.expanduser().resolve()
+        if root.is_dir():
+            _STARTED[os.fspath(root)] = pool().submit(git_grep, root)
+
+
+def start_grep(root: Path) -> Future[dict[str, list[Hit]] | None]:
+    """:func:`git_grep` of ``root`` in a thread: the prefetched one, else started now."""
+    started = _STARTED.pop(os.fspath(root), None)
+    return started if started is not None else pool().submit(git_grep, root)
 
 
 def git_grep(root: Path) -> dict[str, list[Hit]] | None:
