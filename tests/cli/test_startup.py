@@ -104,3 +104,50 @@ def test_choices_are_the_enum_members(tmp_path: Path) -> None:
     assert upper.exit_code == 2
     lower = CliRunner().invoke(app, route(["check", str(repo), "--format", "json"]))
     assert json.loads(lower.stdout)["command"] == "check"
+
+
+def test_the_entry_point_knows_checks_value_options() -> None:
+    """`mlops-new check` reads its PATH before typer runs: it must know which options take a
+    value, or it would take a value for the PATH (and scan the wrong folder early)."""
+    import typer.main  # noqa: PLC0415
+
+    from mlops_new.__main__ import CHECK_VALUE_OPTIONS  # noqa: PLC0415
+
+    command = typer.main.get_command(app).commands["check"]  # type: ignore[attr-defined]
+    options = [param for param in command.params if param.param_type_name == "option"]
+    valued = {name for param in options if not param.is_flag for name in param.opts}
+    assert valued == CHECK_VALUE_OPTIONS
+
+
+@pytest.mark.parametrize(
+    ("args", "path"),
+    [
+        ([], "."),
+        (["."], "."),
+        (["repo", "--format", "json"], "repo"),
+        (["--select", "CI", "--ignore=CI001", "repo"], "repo"),
+        (["--format=json", "--config", "c.toml"], "."),
+        (["--help"], None),
+        (["-h", "repo"], None),
+        (["--", "-odd"], None),
+        (["a", "b"], None),
+        (["--format"], None),
+        (["--bogus", "repo"], None),
+    ],
+)
+def test_the_entry_point_reads_checks_path(args: list[str], path: str | None) -> None:
+    from mlops_new.__main__ import check_path  # noqa: PLC0415
+
+    assert check_path(args) == (Path(path) if path is not None else None)
+
+
+def test_the_console_script_runs_check(tmp_path: Path) -> None:
+    """``python -m mlops_new check`` (the console script's own code) checks the folder."""
+    repo = _repo(tmp_path / "r")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlops_new", "check", "--format", "json", "--select", "PY001"],
+        capture_output=True, text=True, check=False, cwd=repo, env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["result"]["path"] == str(repo)

@@ -109,12 +109,13 @@ def pool() -> ThreadPoolExecutor:
 def prefetch(path: Path) -> None:
     """Start :func:`git_grep` of the folder ``path`` now, for the checks to find it running.
 
-    `mlops-new check` calls this before it imports the checks (a tenth of a
-    second): on a large repository `git grep` is the longest input.
+    `mlops-new check` calls this before it imports typer and the checks (see
+    :mod:`mlops_new.__main__`), and again (a no-op then) when its command runs:
+    on a large repository `git grep` is the longest input.
     """
     with contextlib.suppress(OSError, RuntimeError):
         root = path.expanduser().resolve()
-        if root.is_dir():
+        if root.is_dir() and os.fspath(root) not in _STARTED:
             _STARTED[os.fspath(root)] = pool().submit(git_grep, root)
 
 
