@@ -1,4 +1,4 @@
-"""What a command loads: `check` starts without copier, pydantic or rich (issue 12's benchmarks).
+"""What a command loads: `check` starts without copier, pydantic, rich or logging (issue 12).
 
 Start-up is most of `mlops-new check`'s time: these tests catch, without timing
 anything, an import that brings a heavy library back onto its path.
@@ -18,7 +18,7 @@ from mlops_new.cli import app, route
 from tests.cli.conftest import Invoke
 from tests.helpers import git
 
-HEAVY = ("copier", "pydantic", "rich")
+HEAVY = ("copier", "pydantic", "rich", "concurrent", "logging")
 OTHER_COMMANDS = ("mlops_new.cli.create", "mlops_new.cli.fleet", "mlops_new.cli.update")
 
 

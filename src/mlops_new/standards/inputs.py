@@ -16,7 +16,6 @@ import os
 import re
 import sys
 from collections.abc import Iterable
-from concurrent.futures import Future
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -86,9 +85,9 @@ class Repo:
         self.policy = policy or Policy()
         """The policy in force (the user's settings merged with the project's own file)."""
         self.parse_errors: dict[str, str] = {}
-        self._large: Future[dict[str, int] | None] | None = None
+        self._large: scan.Background[dict[str, int] | None] | None = None
         self._texts: dict[str, str | None] = {}
-        self._grep: Future[dict[str, list[scan.Hit]] | None] | None = None
+        self._grep: scan.Background[dict[str, list[scan.Hit]] | None] | None = None
         self._any_templated = True
 
     # -- where we are --------------------------------------------------------
@@ -142,7 +141,8 @@ class Repo:
         listing = _Listing.parse(text)
         self._any_templated = any(mark in text for mark in ("{{", "{%", ".jinja", ".j2"))
         if len(listing.tracked) > LARGE_REPOSITORY:
-            self._large = scan.pool().submit(scan.index_sizes, self.root, LARGE_FILE_BYTES + 1)
+            root = self.root
+            self._large = scan.Background(lambda: scan.index_sizes(root, LARGE_FILE_BYTES + 1))
         return listing
 
     @cached_property

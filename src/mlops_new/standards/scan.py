@@ -12,11 +12,11 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar, cast
 
 from mlops_new import git
 from mlops_new.errors import MlopsNewError
@@ -90,20 +90,41 @@ def _placeholder(text: str) -> bool:
     return match["pw"].lower() in _PLACEHOLDERS
 
 
-_POOLS: dict[int, ThreadPoolExecutor] = {}
-_STARTED: dict[str, Future[dict[str, list[Hit]] | None]] = {}
+T = TypeVar("T")
 
 
-def pool() -> ThreadPoolExecutor:
-    """This process's threads that wait for git (waiting releases the GIL).
+class Background(Generic[T]):
+    """``call()`` in a thread of its own (waiting for git releases the GIL).
 
-    One pool per process id: a pool inherited through ``fork`` (fleet workers)
-    has no threads left, and would never run what is submitted to it.
+    A daemon thread: a command that ends early (a usage error) does not wait
+    for a scan it no longer needs. Lighter than ``concurrent.futures``, whose
+    import (with ``logging``) is a tenth of a check's start-up.
     """
-    pid = os.getpid()
-    if pid not in _POOLS:
-        _POOLS[pid] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mlops-new-git")
-    return _POOLS[pid]
+
+    def __init__(self, call: Callable[[], T]) -> None:
+        self.pid = os.getpid()
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(call,), name="mlops-new-git", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, call: Callable[[], T]) -> None:
+        try:
+            self._value = call()
+        except BaseException as exc:  # noqa: BLE001  (re-raised by result())
+            self._error = exc
+
+    def result(self) -> T:
+        """What the call returned (waiting for it), or what it raised."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return cast("T", self._value)
+
+
+_STARTED: dict[str, Background[dict[str, list[Hit]] | None]] = {}
 
 
 def prefetch(path: Path) -> None:
@@ -116,13 +137,18 @@ def prefetch(path: Path) -> None:
     with contextlib.suppress(OSError, RuntimeError):
         root = path.expanduser().resolve()
         if root.is_dir() and os.fspath(root) not in _STARTED:
-            _STARTED[os.fspath(root)] = pool().submit(git_grep, root)
+            _STARTED[os.fspath(root)] = Background(lambda: git_grep(root))
 
 
-def start_grep(root: Path) -> Future[dict[str, list[Hit]] | None]:
-    """:func:`git_grep` of ``root`` in a thread: the prefetched one, else started now."""
+def start_grep(root: Path) -> Background[dict[str, list[Hit]] | None]:
+    """:func:`git_grep` of ``root`` in a thread: the prefetched one, else started now.
+
+    One started in another process (before a ``fork``) has no thread here: not used.
+    """
     started = _STARTED.pop(os.fspath(root), None)
-    return started if started is not None else pool().submit(git_grep, root)
+    if started is not None and started.pid == os.getpid():
+        return started
+    return Background(lambda: git_grep(root))
 
 
 def git_grep(root: Path) -> dict[str, list[Hit]] | None:
