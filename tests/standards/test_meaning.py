@@ -292,21 +292,23 @@ def test_git_and_python_find_the_same_things(tmp_path: Path) -> None:
 
 
 def test_a_prefetched_grep_is_the_one_the_checks_use(tmp_path: Path) -> None:
-    """`check` starts `git grep` before it imports the checks; the run takes that one over."""
+    """`check` starts `git grep` and the listing before it imports the checks; the run takes
+    them over."""
     from mlops_new.standards import scan  # noqa: PLC0415
     from tests.standards.conftest import CONFLICT  # noqa: PLC0415
 
     root = make_repo(tmp_path / "r", {"a.txt": CONFLICT, "b.py": "x = 1\n"})
     cold = run_checks(root, select=["GEN004"]).results
     scan.prefetch(root / "." / "")
-    assert str(root.resolve()) in scan._STARTED
+    assert ("grep", str(root.resolve())) in scan._STARTED
+    assert ("listing", str(root.resolve())) in scan._STARTED
     warm = run_checks(root, select=["GEN004"]).results
-    assert str(root.resolve()) not in scan._STARTED
+    assert not [key for key in scan._STARTED if key[1] == str(root.resolve())]
     assert warm == cold
     assert warm[0].status is Status.failed
     assert warm[0].path == "a.txt"
     scan.prefetch(tmp_path / "nowhere")  # not a folder: nothing started, nothing raised
-    assert str((tmp_path / "nowhere").resolve()) not in scan._STARTED
+    assert not [key for key in scan._STARTED if key[1] == str((tmp_path / "nowhere").resolve())]
 
 
 def test_large_files_of_a_large_repository_come_from_the_index(

@@ -20,10 +20,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mlops_new import git
 from mlops_new.answers import ANSWERS_FILE
 from mlops_new.config import Policy
-from mlops_new.errors import MlopsNewError
 from mlops_new.standards import scan
 from mlops_new.standards.reading import (
     MAX_TEXT_BYTES,
@@ -127,17 +125,10 @@ class Repo:
         if self.top is None:
             return None
         self._grep = scan.start_grep(self.root)  # alongside the listing (or started earlier)
-        try:
-            proc = git.run(
-                "ls-files", "-z", "-t", "--cached", "--others", "--deleted", "--exclude-standard",
-                cwd=self.root,
-                check=False,
-            )  # fmt: skip
-        except (OSError, MlopsNewError):
+        output = scan.listing(self.root)
+        if output is None:
             return None
-        if proc.returncode != 0:
-            return None
-        text = proc.stdout.decode(sys.getfilesystemencoding(), "surrogateescape")  # one decode
+        text = output.decode(sys.getfilesystemencoding(), "surrogateescape")  # one decode
         listing = _Listing.parse(text)
         self._any_templated = any(mark in text for mark in ("{{", "{%", ".jinja", ".j2"))
         if len(listing.tracked) > LARGE_REPOSITORY:

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
-from typing import Generic, NamedTuple, TypeVar, cast
+from typing import Any, Generic, NamedTuple, TypeVar, cast
 
 from mlops_new import git
 from mlops_new.errors import MlopsNewError
@@ -124,31 +124,55 @@ class Background(Generic[T]):
         return cast("T", self._value)
 
 
-_STARTED: dict[str, Background[dict[str, list[Hit]] | None]] = {}
+_STARTED: dict[tuple[str, str], Background[Any]] = {}
 
 
 def prefetch(path: Path) -> None:
-    """Start :func:`git_grep` of the folder ``path`` now, for the checks to find it running.
+    """Start :func:`git_grep` and :func:`list_files` of the folder ``path`` now, for the
+    checks to find them running (or done).
 
     `mlops-new check` calls this before it imports typer and the checks (see
     :mod:`mlops_new.__main__`), and again (a no-op then) when its command runs:
-    on a large repository `git grep` is the longest input.
+    on a large repository `git grep` is the longest input, and the listing the
+    one everything else waits for.
     """
     with contextlib.suppress(OSError, RuntimeError):
         root = path.expanduser().resolve()
-        if root.is_dir() and os.fspath(root) not in _STARTED:
-            _STARTED[os.fspath(root)] = Background(lambda: git_grep(root))
+        if root.is_dir() and ("grep", os.fspath(root)) not in _STARTED:
+            _STARTED["grep", os.fspath(root)] = Background(lambda: git_grep(root))
+            _STARTED["listing", os.fspath(root)] = Background(lambda: list_files(root))
 
 
 def start_grep(root: Path) -> Background[dict[str, list[Hit]] | None]:
-    """:func:`git_grep` of ``root`` in a thread: the prefetched one, else started now.
+    """:func:`git_grep` of ``root`` in a thread: the prefetched one, else started now."""
+    return _take("grep", root) or Background(lambda: git_grep(root))
 
-    One started in another process (before a ``fork``) has no thread here: not used.
-    """
-    started = _STARTED.pop(os.fspath(root), None)
-    if started is not None and started.pid == os.getpid():
-        return started
-    return Background(lambda: git_grep(root))
+
+def listing(root: Path) -> bytes | None:
+    """:func:`list_files` of ``root``: the prefetched one, else run now."""
+    started = _take("listing", root)
+    return started.result() if started is not None else list_files(root)
+
+
+def _take(kind: str, root: Path) -> Background[Any] | None:
+    """What :func:`prefetch` started for ``root`` (once); one started in another process
+    (before a ``fork``) has no thread here, and is not used."""
+    started = _STARTED.pop((kind, os.fspath(root)), None)
+    return started if started is not None and started.pid == os.getpid() else None
+
+
+def list_files(root: Path) -> bytes | None:
+    """``git ls-files -t``'s tracked (``H``...), deleted (``R``) and untracked (``?``) files
+    (NUL-terminated), or ``None`` outside git."""
+    try:
+        proc = git.run(
+            "ls-files", "-z", "-t", "--cached", "--others", "--deleted", "--exclude-standard",
+            cwd=root,
+            check=False,
+        )  # fmt: skip
+    except (OSError, MlopsNewError):
+        return None
+    return proc.stdout if proc.returncode == 0 else None
 
 
 def git_grep(root: Path) -> dict[str, list[Hit]] | None:
