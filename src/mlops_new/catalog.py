@@ -4,24 +4,35 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlops_new import template_store, versions
 from mlops_new.errors import TemplateSourceError, UnknownVersionError
 from mlops_new.git import run
-from mlops_new.results import VersionNote, VersionsResult
+
+if TYPE_CHECKING:  # the result types load with the commands that return them, not with `check`
+    from mlops_new.results import VersionNote, VersionsResult
 
 
 def available(src: str | None) -> list[VersionNote]:
     """Versions of ``src`` (``None`` or the store: the bundled template), newest first."""
+    from mlops_new.results import VersionNote  # noqa: PLC0415
+
     if src is None or src == template_store.STORE_SRC:
         return [
             VersionNote(entry.version, entry.summary)
             for entry in reversed(template_store.manifest())
         ]
+    return [VersionNote(version, "") for version in version_names(src)]
+
+
+def version_names(src: str | None) -> list[str]:
+    """The versions of :func:`available`, without their notes."""
+    if src is None or src == template_store.STORE_SRC:
+        return [entry.version for entry in reversed(template_store.manifest())]
     tags = remote_tags(src)
     semver = [tag for tag in tags if versions.is_version(tag)]
-    ordered = sorted(semver, key=versions.parse, reverse=True)
-    return [VersionNote(versions.bare(tag), "") for tag in ordered]
+    return [versions.bare(tag) for tag in sorted(semver, key=versions.parse, reverse=True)]
 
 
 def crossed(src: str | None, old: str, new: str) -> list[VersionNote]:
@@ -109,6 +120,7 @@ def _bare(ref: str) -> str:
 def list_versions(template: str | None, path: Path) -> VersionsResult:
     """The versions of ``template`` (else the project's at ``path``, else the bundled one)."""
     from mlops_new.answers import read_answers  # noqa: PLC0415
+    from mlops_new.results import VersionsResult  # noqa: PLC0415
 
     answers = read_answers(path) if path.is_dir() else {}
     src = template or answers.get("_src_path") or template_store.STORE_SRC

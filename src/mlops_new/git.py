@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 from mlops_new.errors import FileSystemError, MissingToolError, MlopsNewError
@@ -195,13 +196,18 @@ def hardening_variables(repos: tuple[Path, ...] = ()) -> dict[str, str]:
 def driver_overrides(cwd: Path) -> tuple[tuple[str, str], ...]:
     """``(key, value)`` pairs that neutralise the drivers configured by the repository at ``cwd``.
 
-    Cached per folder: a repository's config is read once per process.
+    Cached per folder: a repository's config is read once per process, also when
+    two threads ask at once (`check` starts its git calls side by side).
     """
     try:
         where = str(cwd.resolve())
     except OSError:
         return ()
-    return _driver_overrides(where)
+    with _OVERRIDES_LOCK:
+        return _driver_overrides(where)
+
+
+_OVERRIDES_LOCK = threading.Lock()
 
 
 @functools.lru_cache(maxsize=4096)

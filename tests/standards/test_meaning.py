@@ -287,3 +287,39 @@ def test_git_and_python_find_the_same_things(tmp_path: Path) -> None:
     git(root, "commit", "--quiet", "-m", "x")
     sizes = scan.index_sizes(root)
     assert sizes == {name: len(str(text).encode()) for name, text in files.items()}
+    assert scan.index_sizes(root, at_least=40) == {n: s for n, s in sizes.items() if s >= 40}
+    assert 0 < len(scan.index_sizes(root, at_least=40) or {}) < len(sizes)
+
+
+def test_a_prefetched_grep_is_the_one_the_checks_use(tmp_path: Path) -> None:
+    """`check` starts `git grep` and the listing before it imports the checks; the run takes
+    them over."""
+    from mlops_new.standards import scan  # noqa: PLC0415
+    from tests.standards.conftest import CONFLICT  # noqa: PLC0415
+
+    root = make_repo(tmp_path / "r", {"a.txt": CONFLICT, "b.py": "x = 1\n"})
+    cold = run_checks(root, select=["GEN004"]).results
+    scan.prefetch(root / "." / "")
+    assert ("grep", str(root.resolve())) in scan._STARTED
+    assert ("listing", str(root.resolve())) in scan._STARTED
+    warm = run_checks(root, select=["GEN004"]).results
+    assert not [key for key in scan._STARTED if key[1] == str(root.resolve())]
+    assert warm == cold
+    assert warm[0].status is Status.failed
+    assert warm[0].path == "a.txt"
+    scan.prefetch(tmp_path / "nowhere")  # not a folder: nothing started, nothing raised
+    assert not [key for key in scan._STARTED if key[1] == str((tmp_path / "nowhere").resolve())]
+
+
+def test_large_files_of_a_large_repository_come_from_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past LARGE_REPOSITORY files, GEN006 reads git's index sizes instead of a stat per file."""
+    from mlops_new.standards import inputs  # noqa: PLC0415
+
+    monkeypatch.setattr(inputs, "LARGE_REPOSITORY", 1)
+    files: Files = {"data/big.csv": 11 * 1024 * 1024, "a.py": "x = 1\n", "b.py": "y = 2\n"}
+    found = result(tmp_path, "GEN006", files)
+    assert found.status is Status.failed
+    assert "`data/big.csv`" in found.message
+    assert "a.py" not in found.message

@@ -10,17 +10,21 @@ from typing import Annotated, Optional
 import typer
 
 from mlops_new import __version__
-from mlops_new.cli._help import plain_argument_help
-from mlops_new.cli.check import check
-from mlops_new.cli.create import EXAMPLES, create
-from mlops_new.cli.diff import diff
-from mlops_new.cli.fleet import fleet_app
-from mlops_new.cli.link import link
-from mlops_new.cli.questions import questions
-from mlops_new.cli.restore import restore
-from mlops_new.cli.update import update
-from mlops_new.cli.versions import versions
+from mlops_new.cli._coerce import plain_coercion
+from mlops_new.cli._help import EXAMPLES, plain_argument_help
+from mlops_new.cli._lazy import LazyGroup
 
+LazyGroup.table = {  # name: (module, attribute, settings), in the order `--help` lists them
+    "create": ("create", "create", {"epilog": EXAMPLES}),
+    "questions": ("questions", "questions", {}),
+    "update": ("update", "update", {}),
+    "versions": ("versions", "versions", {}),
+    "diff": ("diff", "diff", {}),
+    "restore": ("restore", "restore", {}),
+    "link": ("link", "link", {}),
+    "check": ("check", "check", {}),
+    "fleet": ("fleet", "fleet_app", {}),
+}
 app = typer.Typer(
     name="mlops-new",
     help="Start, and keep current, a machine-learning repository.\n\n"
@@ -30,17 +34,10 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=LazyGroup,
 )
 plain_argument_help()
-app.command("create", epilog=EXAMPLES)(create)
-app.command("questions")(questions)
-app.command("update")(update)
-app.command("versions")(versions)
-app.command("diff")(diff)
-app.command("restore")(restore)
-app.command("link")(link)
-app.command("check")(check)
-app.add_typer(fleet_app, name="fleet")
+plain_coercion()
 
 
 def _version(value: bool) -> None:
@@ -68,9 +65,7 @@ def route(args: list[str]) -> list[str]:
     """``mlops-new NAME ...`` -> ``mlops-new create NAME ...``."""
     if not args or args[0] in _GLOBAL_FLAGS:
         return args
-    commands = {command.name for command in app.registered_commands}
-    commands |= {group.name for group in app.registered_groups if group.name}
-    if args[0] in commands:
+    if args[0] in LazyGroup.table:
         return args
     return ["create", *args]
 

@@ -3,6 +3,7 @@
 Typer (0.2x) appends each argument's Python type to its help line (``NAME
 <str>``, ``PATHS <list[Path]>``) and braces required arguments in the usage
 line. Applied once when the CLI is built; choices (``<rich|json>``) stay.
+Also the examples that end `mlops-new --help` and `mlops-new create --help`.
 """
 
 from __future__ import annotations
@@ -29,3 +30,13 @@ def plain_argument_help() -> None:
     usage = getattr(argument, "_usage_display_name", None)
     if usage is not None:
         argument._usage_display_name = lambda self: str(usage(self)).strip("{}")
+
+
+EXAMPLES = """\b
+Examples:
+  mlops-new churn-model                      # answer the questions
+  mlops-new churn-model --defaults           # no questions: defaults everywhere
+  mlops-new churn-model -d license=Apache-2.0 -d python_version=3.12
+  mlops-new churn-model --ref 0.1.0 --format json
+  mlops-new churn-model --template gh:acme/ml-template   # your organisation's template
+"""

@@ -21,15 +21,6 @@ from mlops_new.cli._options import (
     TemplateOption,
 )
 
-EXAMPLES = """\b
-Examples:
-  mlops-new churn-model                      # answer the questions
-  mlops-new churn-model --defaults           # no questions: defaults everywhere
-  mlops-new churn-model -d license=Apache-2.0 -d python_version=3.12
-  mlops-new churn-model --ref 0.1.0 --format json
-  mlops-new churn-model --template gh:acme/ml-template   # your organisation's template
-"""
-
 
 def create(
     name: Annotated[

@@ -6,7 +6,6 @@ from mlops_new.standards.inputs import Repo, is_fixture
 from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome, Severity
 from mlops_new.standards.tools import HOOK_CONFIGS
 
-LARGE_FILE_BYTES = 10 * 1024 * 1024
 _LEFTOVER = (".rej", ".orig")
 
 
@@ -57,7 +56,7 @@ class GEN002(General):
     fix = "Add a `LICENSE` file (even `Proprietary` projects state their terms)."
 
     def check(self, repo: Repo) -> Outcome:
-        own = any(f.startswith(("LICENSE", "LICENCE", "COPYING")) for f in repo.files)
+        own = repo.starting("LICENSE", "LICENCE", "COPYING")
         return own or bool(repo.has_up(*LICENCE_FILES))
 
     def fix_for(self, repo: Repo) -> str:
@@ -125,7 +124,7 @@ class GEN006(General):
     def check(self, repo: Repo) -> Outcome:
         if not repo.is_git:
             return NotApplicable("not a git repository")
-        large = [f for f in repo.tracked if repo.sizes.get(f, 0) > LARGE_FILE_BYTES]
+        large = list(repo.large_files)
         return f"Large files in git: {_names(large)}." if large else True
 
 
@@ -145,9 +144,7 @@ class GEN007(General):
     )
 
     def check(self, repo: Repo) -> Outcome:
-        return bool(repo.has_up(*HOOK_CONFIGS, ".husky/pre-commit")) or any(
-            f.startswith(".husky/") for f in repo.files
-        )
+        return bool(repo.has_up(*HOOK_CONFIGS, ".husky/pre-commit")) or repo.starting(".husky/")
 
     def fix_for(self, repo: Repo) -> str:
         return restore_hint(repo, ".pre-commit-config.yaml", self.fix)

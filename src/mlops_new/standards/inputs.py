@@ -10,19 +10,18 @@ folders, and every file is read with a size limit.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
 import re
 import sys
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from mlops_new import git
 from mlops_new.answers import ANSWERS_FILE
 from mlops_new.config import Policy
-from mlops_new.errors import MlopsNewError
 from mlops_new.standards import scan
 from mlops_new.standards.reading import (
     MAX_TEXT_BYTES,
@@ -40,30 +39,40 @@ from mlops_new.standards.reading import (
     walk,
 )
 
+LARGE_FILE_BYTES = 10 * 1024 * 1024
+"""Files over this size do not belong in git (GEN006)."""
 LARGE_REPOSITORY = 2000
 """Files past which the index's sizes (one git process) beat a ``stat`` per file.
 ``git grep`` always beats reading the files in Python (4 ms against 10 ms on a
 generated project), and runs alongside the listing."""
-_POOLS: dict[int, ThreadPoolExecutor] = {}
-
-
-def _pool() -> ThreadPoolExecutor:
-    """This process's threads that wait for git (waiting releases the GIL).
-
-    One pool per process id: a pool inherited through ``fork`` (fleet workers)
-    has no threads left, and would never run what is submitted to it.
-    """
-    pid = os.getpid()
-    if pid not in _POOLS:
-        _POOLS[pid] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mlops-new-git")
-    return _POOLS[pid]
-
-
 _NAME = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 _DVC_SECTION = re.compile(r"""^\s*\[\s*'?\s*(?P<name>[^'\]]+?)\s*'?\s*\]\s*$""")
 _WORKFLOW = re.compile(r"\.github/workflows/[^/]+\.ya?ml$")
 _ACTION = re.compile(r"(^|.*/)\.github/actions/(.+/)?action\.ya?ml$")
 _DOCKERFILE = re.compile(r"(^|/)((Dockerfile|Containerfile)(\.[^/]*)?|[^/]+\.[Dd]ockerfile)$")
+
+
+class _Listing(NamedTuple):
+    """``git ls-files -t``: tracked (``H``, ``S``...), deleted (``R``), untracked (``?``) files."""
+
+    tracked: list[str]
+    deleted: list[str]
+    untracked: list[str]
+
+    @classmethod
+    def parse(cls, text: str) -> _Listing:
+        entries = text.split("\0")
+        if entries[-1] == "":  # after the last NUL
+            entries.pop()
+        if "\0? " not in text and "\0R " not in text and not text.startswith(("? ", "R ")):
+            return cls([entry[2:] for entry in entries], [], [])  # the common case: all tracked
+        found = cls([], [], [])
+        for entry in entries:
+            tag = entry[:1]
+            (
+                found.deleted if tag == "R" else found.untracked if tag == "?" else found.tracked
+            ).append(entry[2:])
+        return found
 
 
 class Repo:
@@ -74,9 +83,10 @@ class Repo:
         self.policy = policy or Policy()
         """The policy in force (the user's settings merged with the project's own file)."""
         self.parse_errors: dict[str, str] = {}
-        self._sizes: Future[dict[str, int] | None] | None = None
+        self._large: scan.Background[dict[str, int] | None] | None = None
         self._texts: dict[str, str | None] = {}
-        self._grep: Future[dict[str, list[scan.Hit]] | None] | None = None
+        self._grep: scan.Background[dict[str, list[scan.Hit]] | None] | None = None
+        self._any_templated = True
 
     # -- where we are --------------------------------------------------------
 
@@ -106,29 +116,24 @@ class Repo:
         return self._git_listing is not None
 
     @cached_property
-    def _git_listing(self) -> list[tuple[str, str]] | None:
-        """``(tag, path)`` of tracked (``H`` ...), deleted (``R``) and untracked (``?``) files.
+    def _git_listing(self) -> _Listing | None:
+        """Tracked, deleted and untracked-not-ignored files, from one git call.
 
-        One git call; `git grep` (the slowest input of a large repository) and the
-        blob sizes run alongside it.
+        `git grep` (the slowest input of a large repository) and the blob sizes
+        run alongside it.
         """
         if self.top is None:
             return None
-        self._grep = _pool().submit(scan.git_grep, self.root)  # alongside the listing
-        try:
-            proc = git.run(
-                "ls-files", "-z", "-t", "--cached", "--others", "--deleted", "--exclude-standard",
-                cwd=self.root,
-                check=False,
-            )  # fmt: skip
-        except (OSError, MlopsNewError):
+        self._grep = scan.start_grep(self.root)  # alongside the listing (or started earlier)
+        output = scan.listing(self.root)
+        if output is None:
             return None
-        if proc.returncode != 0:
-            return None
-        text = proc.stdout.decode(sys.getfilesystemencoding(), "surrogateescape")  # one decode
-        listing = [(entry[:1], entry[2:]) for entry in text.split("\0") if entry]
-        if len(listing) > LARGE_REPOSITORY:
-            self._sizes = _pool().submit(scan.index_sizes, self.root)
+        text = output.decode(sys.getfilesystemencoding(), "surrogateescape")  # one decode
+        listing = _Listing.parse(text)
+        self._any_templated = any(mark in text for mark in ("{{", "{%", ".jinja", ".j2"))
+        if len(listing.tracked) > LARGE_REPOSITORY:
+            root = self.root
+            self._large = scan.Background(lambda: scan.index_sizes(root, LARGE_FILE_BYTES + 1))
         return listing
 
     @cached_property
@@ -136,8 +141,8 @@ class Repo:
         """Files git tracks (``git ls-files``); empty outside git."""
         if self._git_listing is None:
             return ()
-        tracked = {p for tag, p in self._git_listing if tag not in "?R" and not templated(p)}
-        return tuple(sorted(tracked))
+        # git lists in order: dict keys (not a set) keep it, so the sort has nothing to do
+        return tuple(sorted(dict.fromkeys(self._untemplated(self._git_listing.tracked))))
 
     @cached_property
     def files(self) -> tuple[str, ...]:
@@ -150,23 +155,33 @@ class Repo:
         listing = self._git_listing
         if listing is None:
             return tuple(sorted(f for f in walk(self.root) if not templated(f)))
-        deleted = {p for tag, p in listing if tag == "R"}
-        names = {p for tag, p in listing if tag != "R" and p not in deleted}
-        return tuple(sorted(p for p in names if not p.endswith("/") and not templated(p)))
+        names = dict.fromkeys(self._untemplated(listing.tracked))
+        names.update(dict.fromkeys(self._untemplated(listing.untracked)))
+        for name in listing.deleted:
+            names.pop(name, None)
+        return tuple(sorted(p for p in names if p[-1:] != "/"))
+
+    def _untemplated(self, names: Iterable[str]) -> Iterable[str]:
+        """``names`` less template content (most listings have none: one look tells)."""
+        if not self._any_templated:
+            return names
+        return (p for p in names if not templated(p))
 
     @cached_property
-    def sizes(self) -> dict[str, int]:
-        """Sizes in bytes of the files in git's index (git only)."""
+    def large_files(self) -> tuple[str, ...]:
+        """Tracked files over :data:`LARGE_FILE_BYTES` (git's index sizes; git only)."""
         if not self.is_git:
-            return {}
-        if self._sizes is not None:
-            return self._sizes.result() or {}
+            return ()
+        if self._large is not None:
+            sizes = self._large.result() or {}
+            return tuple(name for name in self.tracked if name in sizes)
         base = os.fspath(self.root) + os.sep
-        found: dict[str, int] = {}
+        found = []
         for name in self.tracked:
             with contextlib.suppress(OSError):
-                found[name] = os.lstat(base + name).st_size
-        return found
+                if os.lstat(base + name).st_size > LARGE_FILE_BYTES:
+                    found.append(name)
+        return tuple(found)
 
     @cached_property
     def file_set(self) -> frozenset[str]:
@@ -195,6 +210,15 @@ class Repo:
     def first(self, *names: str) -> str:
         """The first of ``names`` that is a file of the repository, else ``""``."""
         return next((name for name in names if name in self.file_set), "")
+
+    def starting(self, *prefixes: str) -> bool:
+        """Whether a file's path starts with one of ``prefixes`` (a binary search each)."""
+        files = self.files
+        for prefix in prefixes:
+            index = bisect.bisect_left(files, prefix)
+            if index < len(files) and files[index].startswith(prefix):
+                return True
+        return False
 
     def matching(self, pattern: str, hint: str = "") -> list[str]:
         """Files whose path matches the regular expression ``pattern`` (from the start).

@@ -9,12 +9,14 @@ ways find the same things; the line of every hit is kept for the report.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar, cast
 
 from mlops_new import git
 from mlops_new.errors import MlopsNewError
@@ -88,17 +90,107 @@ def _placeholder(text: str) -> bool:
     return match["pw"].lower() in _PLACEHOLDERS
 
 
+T = TypeVar("T")
+
+
+class Background(Generic[T]):
+    """``call()`` in a thread of its own (waiting for git releases the GIL).
+
+    A daemon thread: a command that ends early (a usage error) does not wait
+    for a scan it no longer needs. Lighter than ``concurrent.futures``, whose
+    import (with ``logging``) is a tenth of a check's start-up.
+    """
+
+    def __init__(self, call: Callable[[], T]) -> None:
+        self.pid = os.getpid()
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(call,), name="mlops-new-git", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, call: Callable[[], T]) -> None:
+        try:
+            self._value = call()
+        except BaseException as exc:  # noqa: BLE001  (re-raised by result())
+            self._error = exc
+
+    def result(self) -> T:
+        """What the call returned (waiting for it), or what it raised."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return cast("T", self._value)
+
+
+_STARTED: dict[tuple[str, str], Background[Any]] = {}
+
+
+def prefetch(path: Path) -> None:
+    """Start :func:`git_grep` and :func:`list_files` of the folder ``path`` now, for the
+    checks to find them running (or done).
+
+    `mlops-new check` calls this before it imports typer and the checks (see
+    :mod:`mlops_new.__main__`), and again (a no-op then) when its command runs:
+    on a large repository `git grep` is the longest input, and the listing the
+    one everything else waits for.
+    """
+    with contextlib.suppress(OSError, RuntimeError):
+        root = path.expanduser().resolve()
+        if root.is_dir() and ("grep", os.fspath(root)) not in _STARTED:
+            _STARTED["grep", os.fspath(root)] = Background(lambda: git_grep(root))
+            _STARTED["listing", os.fspath(root)] = Background(lambda: list_files(root))
+
+
+def start_grep(root: Path) -> Background[dict[str, list[Hit]] | None]:
+    """:func:`git_grep` of ``root`` in a thread: the prefetched one, else started now."""
+    return _take("grep", root) or Background(lambda: git_grep(root))
+
+
+def listing(root: Path) -> bytes | None:
+    """:func:`list_files` of ``root``: the prefetched one, else run now."""
+    started = _take("listing", root)
+    return started.result() if started is not None else list_files(root)
+
+
+def _take(kind: str, root: Path) -> Background[Any] | None:
+    """What :func:`prefetch` started for ``root`` (once); one started in another process
+    (before a ``fork``) has no thread here, and is not used."""
+    started = _STARTED.pop((kind, os.fspath(root)), None)
+    return started if started is not None and started.pid == os.getpid() else None
+
+
+def list_files(root: Path) -> bytes | None:
+    """``git ls-files -t``'s tracked (``H``...), deleted (``R``) and untracked (``?``) files
+    (NUL-terminated), or ``None`` outside git."""
+    try:
+        proc = git.run(
+            "ls-files", "-z", "-t", "--cached", "--others", "--deleted", "--exclude-standard",
+            cwd=root,
+            check=False,
+        )  # fmt: skip
+    except (OSError, MlopsNewError):
+        return None
+    return proc.stdout if proc.returncode == 0 else None
+
+
 def git_grep(root: Path) -> dict[str, list[Hit]] | None:
     """Every hit under ``root`` (tracked and untracked-not-ignored files); ``None`` if git fails.
 
     PCRE (``-P``) is five times faster than POSIX regular expressions on many
-    patterns; git built without it falls back to ``-E``.
+    patterns; git built without it falls back to ``-E``. The patterns go as one
+    alternation (PCRE takes the leftmost, as :func:`python_scan` does). Reading
+    the files is most of the work: git gets every core but the one the checks
+    run on meanwhile.
     """
-    patterns = [arg for ps in PATTERNS.values() for p in ps for arg in ("-e", p)]
-    for syntax in ("-P", "-E"):
+    threads = str(max(1, (os.cpu_count() or 1) - 1))
+    for syntax, group in (("-P", "(?:{})"), ("-E", "({})")):
+        pattern = "|".join(group.format(p) for ps in PATTERNS.values() for p in ps)
         try:
             proc = git.run(
-                "grep", "-I", "-n", "-o", "-z", "--untracked", "--no-color", syntax, *patterns,
+                "grep", "-I", "-n", "-o", "-z", "--untracked", "--no-color", "--threads", threads,
+                syntax, "-e", pattern,
                 cwd=root,
                 check=False,
             )  # fmt: skip
@@ -109,14 +201,14 @@ def git_grep(root: Path) -> dict[str, list[Hit]] | None:
     return None
 
 
-_SIZE = re.compile(r"\bsize: (\d+)")
-
-
-def index_sizes(root: Path) -> dict[str, int] | None:
+def index_sizes(root: Path, at_least: int = 0) -> dict[str, int] | None:
     """Sizes of the files in git's index (staged or committed) under ``root``, without a stat.
 
     ``git ls-files --debug`` prints the size git recorded when each file was
-    added: the size of what is, or is about to be, committed.
+    added: the size of what is, or is about to be, committed. Only files of at
+    least ``at_least`` bytes are kept, found by one regular expression over the
+    whole listing (a large repository has tens of thousands of entries, and
+    almost none is large).
     """
     try:
         proc = git.run("ls-files", "-z", "--debug", cwd=root, check=False)
@@ -124,14 +216,17 @@ def index_sizes(root: Path) -> dict[str, int] | None:
         return None
     if proc.returncode != 0:
         return {}
-    chunks = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    text = proc.stdout.decode("utf-8", "surrogateescape")
+    # Each entry: PATH \0 "  ctime: ...\n ... \n  size: N\tflags: F\n", then the next PATH.
+    size = re.compile(rf"\n  size: (\d{{{len(str(at_least))},}})\t")
     sizes: dict[str, int] = {}
-    path = chunks[0]
-    for chunk in chunks[1:]:
-        debug, _, following = chunk.rpartition("\n")
-        if match := _SIZE.search(debug):
-            sizes[path] = int(match[1])
-        path = following
+    for match in size.finditer(text):
+        if int(match[1]) < at_least:
+            continue
+        end = text.rfind("\0", 0, match.start())
+        previous = text.rfind("\tflags: ", 0, end)
+        start = 0 if previous < 0 else text.index("\n", previous) + 1
+        sizes[text[start:end]] = int(match[1])
     return sizes
 
 

@@ -55,7 +55,8 @@ class SEC002(Security):
             return NotApplicable("not a git repository")
         found = [
             f for f in repo.tracked
-            if _ENV_FILE.search(f) and not f.endswith(_ENV_TEMPLATES) and not is_fixture(f)
+            if ".env" in f and _ENV_FILE.search(f) and not f.endswith(_ENV_TEMPLATES)
+            and not is_fixture(f)
         ]  # fmt: skip
         if not found:
             return True

@@ -31,7 +31,7 @@ def read_currency(repo: Repo) -> Currency | None:
 def _currency(src: str, version: str) -> Currency:
     try:
         versions.parse(version)
-        available = [note.version for note in catalog.available(src)]
+        available = catalog.version_names(src)
     except MlopsNewError as exc:
         return Currency(src, version, None, None, error=exc.message)
     if not available:
