@@ -2,8 +2,8 @@
 
 Usage (from a source checkout):
 
-    python bench/bench_time_to_green.py [--runs 3] [--template ./template] [--out FILE.json]
-                                        [--no-bytecode] [--offline-lock]
+    python bench/bench_time_to_green.py [--runs 3] [--template ./template | --ref 0.3.0]
+                                        [--out FILE.json] [--no-bytecode] [--offline-lock]
 
 Installs mlops-new from this checkout into a fresh virtual environment (not
 timed), isolates HOME (a git identity, nothing else), keeps the machine's uv
@@ -123,13 +123,11 @@ def _timed(argv: list[str], cwd: Path, env: dict[str, str], stages: dict[str, fl
 
 
 def one_run(
-    work: Path, mlops_new: Path, env: dict[str, str], template: str | None, *, offline_lock: bool
+    work: Path, mlops_new: Path, env: dict[str, str], template: list[str], *, offline_lock: bool
 ) -> tuple[list[float], dict[str, float]]:
     """The four steps in a new folder: their wall times in seconds, and the stages'."""
     work.mkdir()
-    create = [str(mlops_new), "proj", "--defaults"]
-    if template:
-        create += ["--template", template, "--trust"]  # the checkout's own: lock as bundled
+    create = [str(mlops_new), "proj", "--defaults", *template]
     stages: dict[str, float] = {}
     create_env = {**env, "UV_OFFLINE": "1"} if offline_lock else env
     times = [_timed(create, work, create_env, stages)]
@@ -144,6 +142,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--template", help="render this template folder instead of the bundled")
+    parser.add_argument("--ref", help="this bundled template version instead of the newest")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument(
         "--no-bytecode",
@@ -154,7 +153,9 @@ def main() -> None:
         "--offline-lock", action="store_true", help="create with UV_OFFLINE=1 (lock from the cache)"
     )
     args = parser.parse_args()
-    template = str(Path(args.template).resolve()) if args.template else None
+    template = ["--ref", args.ref] if args.ref else []
+    if args.template:  # the checkout's own template: trusted, so it is locked as the bundled one
+        template = ["--template", str(Path(args.template).resolve()), "--trust"]
     with tempfile.TemporaryDirectory(prefix="bench-ttg-") as tmp_name:
         tmp = Path(tmp_name)
         env, mlops_new = _env(tmp, bytecode=not args.no_bytecode)
