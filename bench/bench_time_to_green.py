@@ -39,13 +39,21 @@ are fresh (PyPI allows 10 minutes); behind an index or proxy that sends no
 default project's 193 packages). ``--offline-lock`` runs the create step with
 uv's own ``UV_OFFLINE=1``, as a user can, to lock from the cache alone.
 
-Figures (2 cores, ``--runs 1``, other agents running; seconds, create / setup
-/ test / repro = total):
+Figures (2 cores, ``--runs 1``; seconds, create / setup / test / repro =
+total). One series while other agents ran (load about 2):
 
 - template 0.4.0 (bundled), ``--no-bytecode``: 8.2 / 3.2 / 25.7 / 38.6 = 75.7
 - this template, ``--no-bytecode``:            8.1 / 2.8 / 23.2 / 34.7 = 68.8
 - template 0.4.0 (bundled):                     7.6 / 2.4 / 28.4 / 18.2 = 56.6
 - this template (``--template ./template``):   8.0 / 2.8 / 25.5 / 16.7 = 53.0
+
+and one at a quieter moment (load 0.3-1.3), against 0.3.0 (``--ref 0.3.0``:
+three stages, no promote or model card):
+
+- template 0.3.0, ``--no-bytecode``:           8.4 / 2.3 / 27.1 / 34.7 = 72.6
+- this template, ``--no-bytecode``:            7.7 / 2.4 / 22.9 / 36.0 = 69.0
+- template 0.3.0:                               7.1 / 2.8 / 23.2 / 17.3 = 50.5
+- this template:                                7.8 / 2.4 / 24.2 / 19.0 = 53.5
 
 The template's share: ``test_promote`` trains once per module, pytest skips
 hydra's plugin, pipeline commands and pytest skip the garbage collection at
