@@ -1,7 +1,7 @@
 """The questions reject bad answers with a message naming the value and the fix.
 
-Interactive prompts show a validator's message on one terminal line, cut at the
-terminal's width: every message fits in 79 columns, whatever the answer.
+A message is read at a glance, in a prompt (mlops-new makes copier's prompts wrap
+it) or after ``-d``: every one fits in 79 columns, whatever the answer.
 """
 
 from __future__ import annotations

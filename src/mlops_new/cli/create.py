@@ -20,6 +20,7 @@ from mlops_new.cli._options import (
     RefOption,
     TemplateOption,
 )
+from mlops_new.cli._prompts import wrapping_validation_errors
 
 
 def create(
@@ -76,6 +77,8 @@ def create(
             answers.update(load_data_file(data_file))
         answers.update(parse_pairs(data or []))
         interactive = sys.stdin.isatty() and not defaults
+        if interactive:
+            wrapping_validation_errors()
         target = (output_dir or Path.cwd()) / name
         with _output.steps(enabled=fmt is _output.Format.rich) as on_step:
             options = CreateOptions(

@@ -11,6 +11,7 @@ import typer
 from mlops_new.cli import _output
 from mlops_new.cli._errors import ExitCode, handled
 from mlops_new.cli._options import ConfigOption, FormatOption, ProjectArgument
+from mlops_new.cli._prompts import wrapping_validation_errors
 
 
 def update(
@@ -66,6 +67,8 @@ def update(
             _output.resumed(result, fmt, aborted=abort)
         return
     with handled():
+        if not defaults and sys.stdin.isatty():
+            wrapping_validation_errors()
         options = UpdateOptions(
             to=to,
             data=parse_pairs(data or []),
