@@ -129,3 +129,35 @@ def test_bad_targets_are_clear_errors(scene: Scene, name: str, words: list[str])
         assert word in proc.stderr
     assert sorted(p.name for p in scene.work.iterdir()) == ["dangling"]
     scene.assert_untouched()
+
+
+LOST_IN_A_CALLBACK = """
+import os, signal
+from mlops_new.cli import install_signal_handlers
+
+install_signal_handlers()
+
+class Callback:
+    def __del__(self):  # Python cannot raise from here: it prints "Exception ignored"
+        os.kill(os.getpid(), signal.SIGTERM)
+        sum(range(100_000))
+
+try:
+    Callback()
+    sum(range(10_000_000))
+    print("not interrupted")
+except KeyboardInterrupt as exc:
+    print("interrupted", exc)
+"""
+
+
+def test_a_signal_that_lands_in_a_callback_is_delivered_not_printed() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", LOST_IN_A_CALLBACK],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert proc.stdout.strip() == "interrupted SIGTERM", proc.stdout + proc.stderr
+    assert "Exception ignored" not in proc.stderr, proc.stderr

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import threading
 from types import FrameType
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -74,15 +76,35 @@ def _interrupt(signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
+def _redeliver(unraisable: Any) -> None:
+    """A signal's ``KeyboardInterrupt`` raised where Python cannot raise (a weakref or
+    ``__del__`` callback, e.g. inside an import) is not lost, nor printed as "Exception
+    ignored": the signal is sent again and arrives in ordinary code."""
+    exc = unraisable.exc_value
+    if isinstance(exc, KeyboardInterrupt):  # Ctrl-C's has no name; ours name their signal
+        name = str(exc.args[0]) if exc.args else "SIGINT"
+        if name in _REDELIVERED:
+            # From another thread, a moment later: the handler runs once this hook returned.
+            again = threading.Timer(0.05, os.kill, (os.getpid(), _REDELIVERED[name]))
+            again.daemon = True
+            again.start()
+            return
+    sys.__unraisablehook__(unraisable)
+
+
+_HANDLED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+_REDELIVERED = {signal.Signals(signum).name: signum for signum in (signal.SIGINT, *_HANDLED)}
+
+
 def install_signal_handlers() -> None:
     """SIGTERM (CI cancel, ``timeout``) and SIGHUP (closed terminal) act like Ctrl-C.
 
     Every command that writes already turns ``KeyboardInterrupt`` into "leave
     nothing behind" (or a resumable journal), so one handler covers them all.
     """
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _interrupt)
+    for signum in _HANDLED:
+        signal.signal(signum, _interrupt)
+    sys.unraisablehook = _redeliver
 
 
 def main(argv: list[str] | None = None) -> None:
