@@ -70,6 +70,15 @@ def create(parent: Path, name: str, template: Path, *args: str) -> Path:
     return parent / name
 
 
+def project_and_wheel(tmp_path: Path, *args: str) -> tuple[Path, Path]:
+    """A project created with ``ARGS`` from this checkout's template, and the folder
+    holding a wheel of this checkout (for ``UV_FIND_LINKS``)."""
+    dist = tmp_path / "dist"
+    wheel(dist)
+    template = template_repo(tmp_path / "template")
+    return create(tmp_path, "proj", template, *args), dist
+
+
 def path_without_git(where: Path) -> Path:
     """A folder of links to every system tool but git, and uv: the jobs' PATH."""
     where.mkdir()

@@ -52,10 +52,7 @@ def _jobs(project: Path) -> set[str]:
 
 def test_every_ci_job_passes_under_act(tmp_path: Path) -> None:
     act = _act()
-    dist = tmp_path / "dist"
-    ci_local.wheel(dist)
-    template = ci_local.template_repo(tmp_path / "template")
-    project = ci_local.create(tmp_path, "proj", template, "-ddocker=false")
+    project, dist = ci_local.project_and_wheel(tmp_path, "-ddocker=false")
     assert _jobs(project) == {"lint", "standards", "test", "pipeline", "docs", "audit"}
     _with_stand_ins(project)
     uv = shutil.which("uv", path=str(ci_local.BIN)) or shutil.which("uv")

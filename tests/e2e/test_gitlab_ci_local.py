@@ -64,10 +64,7 @@ def _run(tool: Path, project: Path, jobs: list[str], variables: dict[str, str]) 
 
 def test_every_gitlab_job_passes_without_git_in_the_job(tmp_path: Path) -> None:
     tool = _gitlab_ci_local()
-    dist = tmp_path / "dist"
-    ci_local.wheel(dist)
-    template = ci_local.template_repo(tmp_path / "template")
-    project = ci_local.create(tmp_path, "proj", template, "-dci=gitlab", "-ddocker=false")
+    project, dist = ci_local.project_and_wheel(tmp_path, "-dci=gitlab", "-ddocker=false")
     listed = subprocess.run(
         [str(tool), "--list"], cwd=project, capture_output=True, text=True, check=True
     ).stdout
@@ -113,10 +110,7 @@ def _jobs(tool: Path, project: Path, *variables: str) -> set[str]:
 
 def test_a_release_tag_ships_the_pushed_model_without_retraining(tmp_path: Path) -> None:
     tool = _gitlab_ci_local()
-    dist = tmp_path / "dist"
-    ci_local.wheel(dist)
-    template = ci_local.template_repo(tmp_path / "template")
-    project = ci_local.create(tmp_path, "proj", template, "-dci=gitlab")
+    project, dist = ci_local.project_and_wheel(tmp_path, "-dci=gitlab")
     tagged = _jobs(tool, project, "CI_COMMIT_TAG=v0.1.0")
     assert tagged >= RELEASE, tagged
     assert not tagged & {"pipeline", "build-image"}, tagged
