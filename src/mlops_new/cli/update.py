@@ -67,12 +67,13 @@ def update(
             _output.resumed(result, fmt, aborted=abort)
         return
     with handled():
-        if not defaults and sys.stdin.isatty():
+        interactive = sys.stdin.isatty() and not defaults
+        if interactive:
             wrapping_validation_errors()
         options = UpdateOptions(
             to=to,
             data=parse_pairs(data or []),
-            defaults=defaults or not sys.stdin.isatty(),
+            defaults=not interactive,
             dry_run=dry_run,
             trust=trust,
             diff=diff,
