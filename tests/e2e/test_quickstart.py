@@ -22,6 +22,21 @@ def _quickstart_commands() -> list[str]:
     return [block.strip() for block in re.findall(r"```bash\n(.*?)```", section, re.S)]
 
 
+def _bash(
+    script: str, cwd: Path, env: dict[str, str], timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    """``bash -c SCRIPT`` in ``cwd`` with exactly ``env``; its output captured."""
+    return subprocess.run(
+        ["bash", "-c", script],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+
+
 def test_quickstart_has_two_commands_and_ci_runs_the_second() -> None:
     commands = _quickstart_commands()
     assert len(commands) == 2
@@ -33,15 +48,7 @@ def test_first_command_installs_and_creates_a_project(tmp_path: Path) -> None:
     checkout = tmp_path / "checkout"
     _copy_checkout(checkout)
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
-    proc = subprocess.run(
-        ["bash", "-c", _quickstart_commands()[0]],
-        cwd=checkout,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
+    proc = _bash(_quickstart_commands()[0], checkout, env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     project = checkout / "myproject"
     assert (project / ".copier-answers.yml").is_file()
@@ -84,28 +91,12 @@ def test_readme_then_the_printed_next_steps_verbatim(tmp_path: Path) -> None:
     _copy_checkout(checkout)
     env = _clean_env(tmp_path / "home")
     assert shutil.which("uv", path=env["PATH"]) is None, "the machine has uv on PATH"
-    first = subprocess.run(
-        ["bash", "-c", _quickstart_commands()[0]],
-        cwd=checkout,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
+    first = _bash(_quickstart_commands()[0], checkout, env)
     assert first.returncode == 0, first.stdout + first.stderr
     steps = _next_steps(first.stdout)
     assert any(step.startswith("make test") for step in steps), steps
     script = "set -e\n" + "\n".join(steps) + "\n"
-    proc = subprocess.run(
-        ["bash", "-c", script],
-        cwd=checkout,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=1800,
-    )
+    proc = _bash(script, checkout, env, timeout=1800)
     assert proc.returncode == 0, script + proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "does not match the project environment" not in proc.stderr
     assert (checkout / "myproject" / "dvc.lock").is_file()

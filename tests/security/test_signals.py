@@ -51,14 +51,19 @@ def test_a_signal_during_create_leaves_nothing_behind(
         assert left == [], f"an interrupted create left {left}"
 
 
-def test_dot_dot_in_the_name_leaves_no_empty_folder(scene: Scene) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "mlops_new", "a/../b", "--defaults", "--no-lock"],
+def _create(scene: Scene, name: str) -> subprocess.CompletedProcess[str]:
+    """``mlops-new NAME --defaults --no-lock`` in the scene's work folder, to its end."""
+    return subprocess.run(
+        [sys.executable, "-m", "mlops_new", name, "--defaults", "--no-lock"],
         cwd=scene.work,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_dot_dot_in_the_name_leaves_no_empty_folder(scene: Scene) -> None:
+    proc = _create(scene, "a/../b")
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in scene.work.iterdir()) == ["b"]
 
@@ -73,13 +78,7 @@ def test_file_system_refusals_are_user_errors(scene: Scene, name: str, words: li
     readonly.mkdir()
     readonly.chmod(0o500)
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "mlops_new", name, "--defaults", "--no-lock"],
-            cwd=scene.work,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        proc = _create(scene, name)
     finally:
         readonly.chmod(0o700)
     if os.geteuid() == 0 and name.startswith("ro/"):
@@ -96,13 +95,7 @@ def test_a_read_only_store_is_a_store_error(scene: Scene) -> None:
     home = Path(os.environ["HOME"])
     (home / ".mlops-new").mkdir()
     (home / ".mlops-new" / "template").write_text("not a store\n", encoding="utf-8")
-    proc = subprocess.run(
-        [sys.executable, "-m", "mlops_new", "proj", "--defaults", "--no-lock"],
-        cwd=scene.work,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = _create(scene, "proj")
     assert proc.returncode == 5, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "template store" in proc.stderr
