@@ -229,20 +229,25 @@ def _touch(cached: Path) -> None:
 
 
 def prune(root: Path, *, now: float) -> list[Path]:
-    """Remove cached renders unused for ``UNUSED_FOR`` and the oldest beyond ``MAX_RENDERS``.
+    """Remove cached renders unused for ``UNUSED_FOR`` and the oldest beyond ``MAX_RENDERS``,
+    and what killed processes left half-stored or half-removed.
 
     Never one used in the last ``IN_USE_FOR``; returns what was removed.
     """
     entries = []
+    removed = []
     for entry in root.iterdir() if root.is_dir() else ():
-        if entry.name.startswith(".staging-") or not entry.is_dir():
-            continue
         try:
-            entries.append((entry.stat().st_mtime, entry))
+            used = entry.lstat().st_mtime
         except OSError:
             continue
+        if entry.name.startswith(".staging-"):
+            if now - used > IN_USE_FOR:  # left by a process killed while storing or pruning
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+        elif entry.is_dir():
+            entries.append((used, entry))
     entries.sort(reverse=True)  # most recently used first
-    removed = []
     for index, (used, entry) in enumerate(entries):
         idle = now - used
         if idle > IN_USE_FOR and (idle > UNUSED_FOR or index >= MAX_RENDERS):

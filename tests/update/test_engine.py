@@ -357,8 +357,11 @@ def test_the_render_cache_prunes_unused_and_least_recently_used_renders(tmp_path
         (tmp_path / name / "project").mkdir(parents=True)
         os.utime(tmp_path / name, (now - age, now - age))
     (tmp_path / ".staging-x").mkdir()  # another process storing: never touched
+    os.utime(tmp_path / ".staging-x", (now - 60, now - 60))
+    (tmp_path / ".staging-killed" / "project").mkdir(parents=True)  # a process killed storing
+    os.utime(tmp_path / ".staging-killed", (now - 2 * day, now - 2 * day))
     removed = render.prune(tmp_path, now=now)
-    assert [path.name for path in removed] == ["stale"]
+    assert sorted(path.name for path in removed) == [".staging-killed", "stale"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [".staging-x", "fresh", "in-use", "week"]
 
     many = render.MAX_RENDERS + 3
