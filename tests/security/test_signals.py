@@ -154,3 +154,35 @@ def test_a_signal_that_lands_in_a_callback_is_delivered_not_printed() -> None:
     )
     assert proc.stdout.strip() == "interrupted SIGTERM", proc.stdout + proc.stderr
     assert "Exception ignored" not in proc.stderr, proc.stderr
+
+
+WRAPPED_BY_PYTHON = """
+import os, signal
+from mlops_new.cli import install_signal_handlers
+from mlops_new.cli._errors import handled
+
+install_signal_handlers()
+
+class Field:
+    def __set_name__(self, owner, name):  # Python 3.11 wraps what this raises in RuntimeError
+        os.kill(os.getpid(), signal.SIGTERM)
+        sum(range(1_000_000))
+
+with handled():
+    class Journal:  # as a dataclass module being imported when the signal lands
+        stages = Field()
+print("not interrupted")
+"""
+
+
+def test_a_signal_python_wraps_in_another_error_is_still_an_abort() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", WRAPPED_BY_PYTHON],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert proc.returncode == ABORTED, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "Aborted" in proc.stderr

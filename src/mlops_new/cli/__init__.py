@@ -13,6 +13,7 @@ import typer
 
 from mlops_new import __version__
 from mlops_new.cli._coerce import plain_coercion
+from mlops_new.cli._errors import interrupted
 from mlops_new.cli._help import EXAMPLES, plain_argument_help
 from mlops_new.cli._lazy import LazyGroup
 
@@ -113,6 +114,11 @@ def main(argv: list[str] | None = None) -> None:
         install_signal_handlers()
         app(args=route(sys.argv[1:] if argv is None else argv), prog_name="mlops-new")
     except KeyboardInterrupt:  # before a command's own handling began, or after it ended
+        sys.stderr.write("Aborted.\n")
+        sys.exit(130)
+    except Exception as exc:  # an interrupt Python wrapped (e.g. while importing a command)
+        if not interrupted(exc):
+            raise
         sys.stderr.write("Aborted.\n")
         sys.exit(130)
     finally:  # the command is over: a late signal must not turn its exit code into a crash
