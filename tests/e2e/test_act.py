@@ -52,8 +52,10 @@ def _jobs(project: Path) -> set[str]:
 
 def test_every_ci_job_passes_under_act(tmp_path: Path) -> None:
     act = _act()
-    project, dist = ci_local.project_and_wheel(tmp_path, "-ddocker=false")
-    assert _jobs(project) == {"lint", "standards", "test", "pipeline", "docs", "audit"}
+    # notebooks=true: the notebooks job is one of the jobs that must pass.
+    project, dist = ci_local.project_and_wheel(tmp_path, "-ddocker=false", "-dnotebooks=true")
+    expected = {"lint", "standards", "test", "pipeline", "docs", "notebooks", "audit"}
+    assert _jobs(project) == expected
     _with_stand_ins(project)
     uv = shutil.which("uv", path=str(ci_local.BIN)) or shutil.which("uv")
     assert uv

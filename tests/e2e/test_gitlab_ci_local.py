@@ -23,7 +23,7 @@ from tests.e2e.commands import run, uv
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci-local")]
 
 VERSION = "4.73.0"
-RUN_HERE = {"lint", "standards", "test", "docs", "pipeline"}
+RUN_HERE = {"lint", "standards", "test", "docs", "pipeline", "notebooks"}
 NOT_HERE = {"build-image", "push-image", "template-sync", "template-sync-push", "audit"}
 RELEASE = {"release-model", "push-image"}
 """Image jobs (buildah tests cover the image), the sync (its own tests), and the audit,
@@ -64,7 +64,9 @@ def _run(tool: Path, project: Path, jobs: list[str], variables: dict[str, str]) 
 
 def test_every_gitlab_job_passes_without_git_in_the_job(tmp_path: Path) -> None:
     tool = _gitlab_ci_local()
-    project, dist = ci_local.project_and_wheel(tmp_path, "-dci=gitlab", "-ddocker=false")
+    project, dist = ci_local.project_and_wheel(
+        tmp_path, "-dci=gitlab", "-ddocker=false", "-dnotebooks=true"
+    )
     listed = subprocess.run(
         [str(tool), "--list"], cwd=project, capture_output=True, text=True, check=True
     ).stdout
