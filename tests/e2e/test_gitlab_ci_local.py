@@ -23,11 +23,11 @@ from tests.e2e.commands import run, uv
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci-local")]
 
 VERSION = "4.73.0"
-RUN_HERE = {"lint", "standards", "test", "docs", "pipeline", "notebooks"}
-NOT_HERE = {"build-image", "push-image", "template-sync", "template-sync-push", "audit"}
+RUN_HERE = {"lint", "standards", "test", "docs", "pipeline", "notebooks", "audit"}
+NOT_HERE = {"build-image", "push-image", "template-sync", "template-sync-push"}
 RELEASE = {"release-model", "push-image"}
-"""Image jobs (buildah tests cover the image), the sync (its own tests), and the audit,
-which asks the package index's vulnerability service, missing from this machine's index."""
+"""Image jobs (buildah tests cover the image) and the sync (its own tests). The audit's
+pip-audit asks an offline feed: this machine's index has no vulnerability API."""
 
 
 def _gitlab_ci_local() -> Path:
@@ -83,7 +83,22 @@ def test_every_gitlab_job_passes_without_git_in_the_job(tmp_path: Path) -> None:
     out = _run(tool, project, ["standards"], {**common, "UV_CACHE_DIR": str(tmp_path / "c1")})
     assert "0 fail" in out
     cache = ci_local.warm_cache_copy(tmp_path / "uv-cache")
-    _run(tool, project, sorted(RUN_HERE - {"standards"}), {**common, "UV_CACHE_DIR": str(cache)})
+    common["UV_CACHE_DIR"] = str(cache)
+    _run(tool, project, sorted(RUN_HERE - {"standards", "audit"}), common)
+    clean = ci_local.audit_stand_in(tmp_path / "audit", {})
+    _run(tool, project, ["audit"], {**common, "PATH": f"{clean}{os.pathsep}{jobs_path}"})
+    # A known vulnerability in a locked release fails the audit, named in the job log.
+    lock = (project / "uv.lock").read_text(encoding="utf-8")
+    locked = re.search(r'^name = "numpy"\nversion = "([^"]+)"', lock, re.MULTILINE)
+    assert locked, "numpy is not in uv.lock"
+    found = ci_local.audit_stand_in(tmp_path / "found", ci_local.vulnerable("numpy", locked[1]))
+    argv = [str(tool), "--force-shell-executor", "--no-color", "audit"]
+    for name, value in {**common, "PATH": f"{found}{os.pathsep}{jobs_path}"}.items():
+        argv[-1:-1] = ["--variable", f"{name}={value}"]
+    proc = subprocess.run(argv, cwd=project, capture_output=True, text=True, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output[-3000:]
+    assert re.search(rf"numpy\s+{re.escape(locked[1])}\s+PYSEC-0000-0001\s+999.0", output), output
 
 
 def test_scheduled_pipeline_runs_only_the_template_sync(tmp_path: Path) -> None:
