@@ -4,6 +4,7 @@ Usage (from a source checkout):
 
     python bench/bench_time_to_green.py [--runs 3] [--template ./template | --ref 0.3.0]
                                         [--out FILE.json] [--no-bytecode] [--offline-lock]
+                                        [-d KEY=VALUE ...]
 
 Installs mlops-new from this checkout into a fresh virtual environment (not
 timed), isolates HOME (a git identity, nothing else), keeps the machine's uv
@@ -154,6 +155,14 @@ def main() -> None:
     parser.add_argument("--ref", help="this bundled template version instead of the newest")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument(
+        "-d",
+        "--data",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an answer for the project (e.g. tracking=none), as mlops-new's own -d",
+    )
+    parser.add_argument(
         "--no-bytecode",
         action="store_true",
         help="set PYTHONDONTWRITEBYTECODE=1 (default: Python's default, bytecode written)",
@@ -165,6 +174,8 @@ def main() -> None:
     template = ["--ref", args.ref] if args.ref else []
     if args.template:  # the checkout's own template: trusted, so it is locked as the bundled one
         template = ["--template", str(Path(args.template).resolve()), "--trust"]
+    for answer in args.data:
+        template += ["-d", answer]
     with tempfile.TemporaryDirectory(prefix="bench-ttg-") as tmp_name:
         tmp = Path(tmp_name)
         env, mlops_new = _env(tmp, bytecode=not args.no_bytecode)
@@ -194,6 +205,7 @@ def main() -> None:
             "stages": [r[1] for r in results],
             "bytecode": not args.no_bytecode,
             "offline_lock": args.offline_lock,
+            "answers": args.data,
         }
         args.out.write_text(json.dumps(record, indent=2) + "\n")
 

