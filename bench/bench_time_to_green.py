@@ -56,6 +56,12 @@ three stages, no promote or model card):
 - template 0.3.0:                               7.1 / 2.8 / 23.2 / 17.3 = 50.5
 - this template:                                7.8 / 2.4 / 24.2 / 19.0 = 53.5
 
+and template 0.5.2 (bundled), by tracking option (``-d tracking=...``):
+
+- default (MLflow):                             6.9 / 2.2 / 22.7 / 14.3 = 46.1
+- ``-d tracking=dvclive``:                      6.5 / 2.5 / 12.8 /  8.0 = 29.8
+- ``-d tracking=none``:                         7.2 / 2.3 / 10.7 /  9.1 = 29.2
+
 The template's share: ``test_promote`` trains once per module, pytest skips
 hydra's plugin, pipeline commands and pytest skip the garbage collection at
 exit (up to a second per process with MLflow loaded), and the tests keep a
