@@ -105,7 +105,7 @@ def test_every_gitlab_job_passes_without_git_in_the_job(tmp_path: Path) -> None:
     assert re.search(rf"numpy\s+{re.escape(locked[1])}\s+PYSEC-0000-0001\s+999.0", output), output
 
 
-def test_scheduled_pipeline_runs_only_the_template_sync(tmp_path: Path) -> None:
+def test_scheduled_pipeline_runs_the_template_sync_and_the_audit(tmp_path: Path) -> None:
     tool = _gitlab_ci_local()
     template = ci_local.template_repo(tmp_path / "template")
     project = ci_local.create(tmp_path, "proj", template, "-dci=gitlab", "--no-lock")
