@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests import gitlab_api as gitlab_api_stand_in
 
 # Read before any test isolates HOME: generated projects reuse the real uv cache,
 # so `uv sync` downloads each wheel once per machine, not once per test.
@@ -56,3 +59,9 @@ def tiny_bundle(fake_release_checkout: Path, monkeypatch: pytest.MonkeyPatch) ->
     bundle = fake_release_checkout / "src" / "mlops_new" / "_template"
     monkeypatch.setattr(template_store, "bundle_dir", lambda: bundle)
     return bundle
+
+
+@pytest.fixture
+def gitlab_api() -> Iterator[str]:
+    """A stand-in for GitLab's merge-request API (tests/gitlab_api.py): its URL."""
+    yield from gitlab_api_stand_in.serve()

@@ -9,20 +9,17 @@ GitLab's merge-request API (test_template_sync.py drives the GitHub twin).
 
 from __future__ import annotations
 
-import http.server
-import json
 import os
 import re
 import shutil
 import subprocess
-import threading
-import urllib.parse
 from pathlib import Path
 
 import pytest
 
 from tests.e2e import ci_local
 from tests.e2e.commands import run, uv
+from tests.gitlab_api import Api
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci-local")]
 
@@ -155,50 +152,6 @@ def test_a_release_tag_ships_the_pushed_model_without_retraining(tmp_path: Path)
     assert "MODEL_VERSION=1" in lineage
 
 
-class _MergeRequests(http.server.BaseHTTPRequestHandler):
-    """GitLab's merge-request API, as much as .gitlab/template_sync.py uses of it."""
-
-    server: _Api
-
-    def _reply(self, payload: object) -> None:
-        body = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _fields(self) -> dict[str, str]:
-        length = int(self.headers.get("Content-Length") or 0)
-        return dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
-
-    def do_GET(self) -> None:
-        self.server.calls.append(("GET", self.path, {}))
-        self._reply(self.server.opened)
-
-    def do_POST(self) -> None:
-        fields = self._fields()
-        self.server.calls.append(("POST", self.path, fields))
-        self.server.opened = [{"iid": 1, **fields}]
-        self._reply(self.server.opened[0])
-
-    def do_PUT(self) -> None:
-        fields = self._fields()
-        self.server.calls.append(("PUT", self.path, fields))
-        self.server.opened[0].update(fields)
-        self._reply(self.server.opened[0])
-
-    def log_message(self, format: str, *args: object) -> None:
-        return None
-
-
-class _Api(http.server.ThreadingHTTPServer):
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _MergeRequests)
-        self.calls: list[tuple[str, str, dict[str, str]]] = []
-        self.opened: list[dict[str, object]] = []
-
-
 def _release(template: Path, version: str, dependency: str) -> None:
     """A template release adding ``dependency`` to pyproject.toml (the lock must follow)."""
     pyproject = template / "project" / "pyproject.toml.jinja"
@@ -226,7 +179,7 @@ def _gitlab_origin(project: Path, origin: Path, token: str) -> Path:
 
 
 def test_scheduled_template_sync_pushes_a_locked_branch_and_opens_one_merge_request(
-    tmp_path: Path,
+    tmp_path: Path, gitlab_api: str
 ) -> None:
     """The two sync jobs, run by gitlab-ci-local as a schedule would: the update and
     ``uv lock`` on the sync branch, pushed (never forced) to a bare "origin" with the
@@ -236,22 +189,20 @@ def test_scheduled_template_sync_pushes_a_locked_branch_and_opens_one_merge_requ
     ci_local.wheel(dist)
     template = ci_local.template_repo(tmp_path / "template")
     project = ci_local.create(tmp_path, "proj", template, "-dci=gitlab", "-ddocker=false")
-    token = "glpat-test-token"  # noqa: S105 (a stand-in: the push goes to a bare repository)
+    token = "push-token"  # noqa: S105 (the API stand-in's: the push goes to a bare repository)
     origin = _gitlab_origin(project, tmp_path / "origin.git", token)
     # The job image installs git with apt-get; here git is on PATH already.
     stand_ins = tmp_path / "job-bin"
     stand_ins.mkdir()
     (stand_ins / "apt-get").write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
     (stand_ins / "apt-get").chmod(0o755)
-    api = _Api()
-    threading.Thread(target=api.serve_forever, daemon=True).start()
     variables = {
         "CI_PIPELINE_SOURCE": "schedule",
         "CI_DEFAULT_BRANCH": "main",
         "CI_SERVER_HOST": "gitlab.example",
         "CI_PROJECT_PATH": "group/proj",
         "CI_PROJECT_ID": "1",
-        "CI_API_V4_URL": f"http://127.0.0.1:{api.server_address[1]}/api/v4",
+        "CI_API_V4_URL": gitlab_api,
         "TEMPLATE_SYNC_TOKEN": token,
         "UV_FIND_LINKS": str(dist),
         "UV_CACHE_DIR": str(ci_local.warm_cache_copy(tmp_path / "uv-cache")),
@@ -270,29 +221,26 @@ def test_scheduled_template_sync_pushes_a_locked_branch_and_opens_one_merge_requ
         assert proc.returncode == 0, output[-6000:]
         return output
 
-    try:
-        _release(template, "9.9.10", "packaging>=24")
-        sync()
-        branch = "mlops-new/template-sync"
-        pushed = run(["git", "show", f"{branch}:pyproject.toml"], origin)
-        assert '"packaging>=24"' in pushed
-        # The lock was refreshed on the branch: CI's `uv sync --locked` passes there.
-        run(["git", "fetch", "--quiet", "origin", branch], project)
-        run(["git", "switch", "--quiet", "--force-create", "review", "FETCH_HEAD"], project)
-        uv("lock", "--check", cwd=project)
-        assert [call[0] for call in api.calls] == ["GET", "POST"], api.calls
-        assert api.calls[1][2]["source_branch"] == branch
-        assert "9.9.9 -> v9.9.10" in api.calls[1][2]["description"]
-        # A reviewer's commit on the branch survives the next sync (no force push).
-        (project / "NOTES.md").write_text("Reviewed.\n", encoding="utf-8")
-        run(["git", "add", "NOTES.md"], project)
-        run(["git", "commit", "--quiet", "--no-verify", "-m", "Review notes"], project)
-        run(["git", "push", "--quiet", "origin", f"review:{branch}"], project)
-        reviewed = run(["git", "rev-parse", "review"], project).strip()
-        _release(template, "9.9.11", "tomli-w>=1")
-        sync()
-        run(["git", "merge-base", "--is-ancestor", reviewed, branch], origin)
-        assert '"tomli-w>=1"' in run(["git", "show", f"{branch}:pyproject.toml"], origin)
-        assert [call[0] for call in api.calls] == ["GET", "POST", "GET", "PUT"], api.calls
-    finally:
-        api.shutdown()
+    _release(template, "9.9.10", "packaging>=24")
+    sync()
+    branch = "mlops-new/template-sync"
+    pushed = run(["git", "show", f"{branch}:pyproject.toml"], origin)
+    assert '"packaging>=24"' in pushed
+    # The lock was refreshed on the branch: CI's `uv sync --locked` passes there.
+    run(["git", "fetch", "--quiet", "origin", branch], project)
+    run(["git", "switch", "--quiet", "--force-create", "review", "FETCH_HEAD"], project)
+    uv("lock", "--check", cwd=project)
+    assert [call[0] for call in Api.calls] == ["GET", "POST"], Api.calls
+    assert Api.calls[1][2]["source_branch"] == [branch]
+    assert "9.9.9 -> v9.9.10" in Api.calls[1][2]["description"][0]
+    # A reviewer's commit on the branch survives the next sync (no force push).
+    (project / "NOTES.md").write_text("Reviewed.\n", encoding="utf-8")
+    run(["git", "add", "NOTES.md"], project)
+    run(["git", "commit", "--quiet", "--no-verify", "-m", "Review notes"], project)
+    run(["git", "push", "--quiet", "origin", f"review:{branch}"], project)
+    reviewed = run(["git", "rev-parse", "review"], project).strip()
+    _release(template, "9.9.11", "tomli-w>=1")
+    sync()
+    run(["git", "merge-base", "--is-ancestor", reviewed, branch], origin)
+    assert '"tomli-w>=1"' in run(["git", "show", f"{branch}:pyproject.toml"], origin)
+    assert [call[0] for call in Api.calls] == ["GET", "POST", "GET", "PUT"], Api.calls

@@ -15,71 +15,18 @@ import json
 import os
 import shutil
 import subprocess
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
-from urllib.parse import parse_qs, urlparse
+from typing import Any
 
 import pytest
 import yaml
 
+from tests.gitlab_api import Api as _Api
 from tests.helpers import git
 from tests.template import matrix
 from tests.template.test_template_sync import BIN, FAKE_UVX, _release
 
 HOST, PROJECT = "gitlab.example", "owner/proj"
-
-
-class _Api(BaseHTTPRequestHandler):
-    """GitLab's merge request endpoints, remembered in ``calls``."""
-
-    calls: ClassVar[list[tuple[str, str, dict[str, list[str]]]]] = []
-    open_iid: ClassVar[int | None] = None
-
-    def _answer(self, payload: Any) -> None:
-        body = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _record(self) -> dict[str, list[str]]:
-        length = int(self.headers.get("Content-Length") or 0)
-        fields = parse_qs(self.rfile.read(length).decode())
-        assert self.headers["PRIVATE-TOKEN"] == "push-token"
-        _Api.calls.append((self.command, urlparse(self.path).path, fields))
-        return fields
-
-    def do_GET(self) -> None:
-        self._record()
-        query = parse_qs(urlparse(self.path).query)
-        assert query["state"] == ["opened"]
-        self._answer([] if _Api.open_iid is None else [{"iid": _Api.open_iid}])
-
-    def do_POST(self) -> None:
-        self._record()
-        _Api.open_iid = 5
-        self._answer({"iid": 5})
-
-    def do_PUT(self) -> None:
-        self._record()
-        self._answer({"iid": _Api.open_iid})
-
-    def log_message(self, *_args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def api() -> Iterator[str]:
-    _Api.calls, _Api.open_iid = [], None
-    server = HTTPServer(("127.0.0.1", 0), _Api)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/api/v4"
-    server.shutdown()
 
 
 def _jobs(home: Path) -> tuple[dict[str, Any], Path]:
@@ -169,7 +116,7 @@ class Pipeline:
 
 
 @pytest.fixture
-def pipeline(tmp_path: Path, api: str) -> tuple[Path, Path, Pipeline]:
+def pipeline(tmp_path: Path, gitlab_api: str) -> tuple[Path, Path, Pipeline]:
     _config, helper = _jobs(tmp_path / "helper-render")
     template = tmp_path / "template"
     template.mkdir()
@@ -185,7 +132,7 @@ def pipeline(tmp_path: Path, api: str) -> tuple[Path, Path, Pipeline]:
     remote = tmp_path / "server" / "proj.git"
     remote.parent.mkdir()
     git(tmp_path, "clone", "--quiet", "--bare", "proj", str(remote))
-    return template, remote, Pipeline(tmp_path, remote, api)
+    return template, remote, Pipeline(tmp_path, remote, gitlab_api)
 
 
 def test_gitlab_sync_pushes_without_force_and_opens_then_updates_the_merge_request(
