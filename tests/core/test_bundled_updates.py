@@ -117,6 +117,30 @@ def _pipeline_checkout(text: str) -> str:
     return "".join(lines)
 
 
+def _around(lines: list[str], at: int) -> tuple[str | None, str | None]:
+    return (lines[at - 1] if at else None, lines[at + 1] if at + 1 < len(lines) else None)
+
+
+def _assert_a_clean_merge(merged: str, edited: str, theirs: str, line: int) -> None:
+    """The team's line is in ``merged`` once, between the neighbours it had, and taking
+    it back out gives the template's new version: nothing lost, nothing moved apart."""
+    team = edited.splitlines()[line]
+    lines = merged.splitlines()
+    assert lines.count(team) == 1, team
+    at = lines.index(team)
+    mine = edited.splitlines()
+    neighbours = (
+        mine[line - 1] if line else None,
+        mine[line + 1] if line + 1 < len(mine) else None,
+    )
+    assert (lines[at - 1] if at else None, lines[at + 1] if at + 1 < len(lines) else None) == (
+        neighbours
+    ), team
+    original = team.split("  # team edit ")[0] if "  # team edit " in team else None
+    restored = lines[:at] + ([original] if original is not None else []) + lines[at + 1 :]
+    assert "\n".join(restored).strip() == theirs.strip(), team
+
+
 @pytest.mark.parametrize(("old", "new"), PAIRS, ids=[f"{o}-{n}" for o, n in PAIRS])
 def test_every_merge_equals_git_merge_file_or_is_a_visible_conflict(
     old: str, new: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -163,7 +187,12 @@ def test_every_merge_equals_git_merge_file_or_is_a_visible_conflict(
             else:
                 assert name not in plan.merged.conflicts, (kind, name, line)
                 merged = git(project_dir, "cat-file", "blob", f"{plan.merged.tree}:{name}")
-                assert merged == expected.decode().strip(), (kind, name, line)
+                if merged != expected.decode().strip():
+                    # Another alignment, as valid: where the context around the edit
+                    # repeats, ort's histogram diff (the update) and merge-file's Myers
+                    # diff may place the team's line in different, identical gaps.
+                    assert kind != "pipeline-checkout", (kind, name)
+                    _assert_a_clean_merge(merged, edited, (theirs / name).read_text(), line)
                 if kind == "pipeline-checkout":
                     pipeline = merged.split("\n  pipeline:\n", 1)[1].split("\n  docs:", 1)[0]
                     assert "fetch-depth: 0" in pipeline
