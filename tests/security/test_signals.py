@@ -109,13 +109,7 @@ def test_a_read_only_store_is_a_store_error(scene: Scene) -> None:
 )
 def test_bad_targets_are_clear_errors(scene: Scene, name: str, words: list[str]) -> None:
     (scene.work / "dangling").symlink_to(scene.outside / "missing")
-    proc = subprocess.run(
-        [sys.executable, "-m", "mlops_new", name, "--defaults", "--no-lock"],
-        cwd=scene.work,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = _create(scene, name)
     assert proc.returncode == 4, proc.stderr
     assert "\x1b" not in proc.stderr
     for word in words:
@@ -144,14 +138,15 @@ except KeyboardInterrupt as exc:
 """
 
 
-def test_a_signal_that_lands_in_a_callback_is_delivered_not_printed() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c", LOST_IN_A_CALLBACK],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    """``python -c CODE`` with this interpreter, to its end."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
     )
+
+
+def test_a_signal_that_lands_in_a_callback_is_delivered_not_printed() -> None:
+    proc = _python(LOST_IN_A_CALLBACK)
     assert proc.stdout.strip() == "interrupted SIGTERM", proc.stdout + proc.stderr
     assert "Exception ignored" not in proc.stderr, proc.stderr
 
@@ -176,13 +171,7 @@ print("not interrupted")
 
 
 def test_a_signal_python_wraps_in_another_error_is_still_an_abort() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c", WRAPPED_BY_PYTHON],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    proc = _python(WRAPPED_BY_PYTHON)
     assert proc.returncode == ABORTED, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
     assert "Aborted" in proc.stderr

@@ -113,15 +113,13 @@ def main(argv: list[str] | None = None) -> None:
     try:
         install_signal_handlers()
         app(args=route(sys.argv[1:] if argv is None else argv), prog_name="mlops-new")
-    except KeyboardInterrupt:  # before a command's own handling began, or after it ended
-        sys.stderr.write("Aborted.\n")
-        sys.exit(130)
-    except Exception as exc:  # an interrupt Python wrapped (e.g. while importing a command)
+    # An interrupt before a command's own handling began or after it ended, or one
+    # Python wrapped in another error (e.g. while importing a command).
+    except (KeyboardInterrupt, Exception) as exc:
         if not interrupted(exc):
             raise
         sys.stderr.write("Aborted.\n")
         sys.exit(130)
     finally:  # the command is over: a late signal must not turn its exit code into a crash
-        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-            if hasattr(signal, name):
-                signal.signal(getattr(signal, name), signal.SIG_IGN)
+        for signum in _REDELIVERED.values():
+            signal.signal(signum, signal.SIG_IGN)
