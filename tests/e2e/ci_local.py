@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.commands import REAL_UV_CACHE
+from tests.e2e.commands import REAL_UV_CACHE, run, uv, uv_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -145,8 +146,7 @@ def audit_stand_in(where: Path, vulnerabilities: dict[str, list[dict[str, object
     feed = where / "feed.json"
     feed.write_text(json.dumps(vulnerabilities), encoding="utf-8")
     wheel_path = _feed_wheel(where / "dist")
-    uv = shutil.which("uv", path=str(BIN)) or shutil.which("uv")
-    assert uv, "uv is missing"
+    uv = uv_binary()
     (where / "uv").symlink_to(uv)
     script = f"""#!/bin/sh
 # Stand-in uvx (tests/e2e/ci_local.py): pip-audit asks the offline feed; the rest runs as is.
@@ -171,3 +171,26 @@ def vulnerable(name: str, version: str) -> dict[str, list[dict[str, object]]]:
         "fixed_in": ["999.0"],
     }
     return {f"{name}=={version}": [entry]}
+
+
+def locked_version(project: Path, name: str) -> str:
+    """The version of ``name`` that the project's uv.lock records."""
+    lock = (project / "uv.lock").read_text(encoding="utf-8")
+    locked = re.search(rf'^name = "{re.escape(name)}"\nversion = "([^"]+)"', lock, re.MULTILINE)
+    assert locked, f"{name} is not in uv.lock"
+    return locked[1]
+
+
+def release_model(project: Path) -> str:
+    """The team's release: reproduce, push the model to the DVC remote, commit dvc.lock;
+    then drop what a release job must pull (the model, the prepared data, DVC's cache)
+    and the environment. Returns the model's lineage (``python -m proj lineage``)."""
+    uv("sync", "--locked", cwd=project)
+    uv("run", "dvc", "repro", cwd=project)
+    uv("run", "dvc", "push", cwd=project)
+    lineage = uv("run", "python", "-m", "proj", "lineage", cwd=project)
+    run(["git", "add", "-A"], project)
+    run(["git", "commit", "--quiet", "--no-verify", "-m", "Model v0.1.0"], project)
+    for produced in ("models", "data/prepared", ".dvc/cache", ".venv"):
+        shutil.rmtree(project / produced)
+    return lineage

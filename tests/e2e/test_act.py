@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from tests.e2e import ci_local
-from tests.e2e.commands import REAL_UV_CACHE, run, uv
+from tests.e2e.commands import REAL_UV_CACHE, uv, uv_binary
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci-local")]
 
@@ -56,45 +56,47 @@ def _jobs(project: Path) -> set[str]:
     return set(workflow["jobs"])
 
 
+def _act_job(
+    project: Path, dist: Path, workflow: str, job: str, uv_bin: Path, *args: str
+) -> tuple[int, str]:
+    """``act`` runs ``job`` of ``workflow`` in host mode: its exit code and output."""
+    argv = [_act(), "push", *args, "-W", f".github/workflows/{workflow}", "-j", job]
+    argv += ["-P", "ubuntu-latest=-self-hosted", "--env", f"UV_BIN_DIR={uv_bin}"]
+    argv += ["--env", f"UV_FIND_LINKS={dist}", "--env", f"UV_CACHE_DIR={REAL_UV_CACHE}"]
+    argv += ["--matrix", "os:ubuntu-latest", "--matrix", f"python:{PYTHON}"]
+    env = {**os.environ, "CI": "", "UV_FIND_LINKS": str(dist)}
+    proc = subprocess.run(
+        argv, cwd=project, capture_output=True, text=True, env=env, check=False, timeout=1800
+    )
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def _passes(outcome: tuple[int, str], job: str) -> str:
+    code, output = outcome
+    assert code == 0, f"{job}:\n{output[-6000:]}"
+    assert "Job succeeded" in output, f"{job}:\n{output[-3000:]}"
+    return output
+
+
 def test_every_ci_job_passes_under_act(tmp_path: Path) -> None:
-    act = _act()
     # notebooks=true: the notebooks job is one of the jobs that must pass.
     project, dist = ci_local.project_and_wheel(tmp_path, "-ddocker=false", "-dnotebooks=true")
     expected = {"lint", "standards", "test", "pipeline", "docs", "notebooks", "audit"}
     assert _jobs(project) == expected
     _with_stand_ins(project)
-    uv = shutil.which("uv", path=str(ci_local.BIN)) or shutil.which("uv")
-    assert uv
-    env = {**os.environ, "CI": "", "UV_FIND_LINKS": str(dist)}
+    uv_bin = Path(uv_binary()).parent
     # The audit job's uvx runs the real pip-audit on an offline feed: this machine's
     # index has no vulnerability API (ci_local.audit_stand_in).
     clean = ci_local.audit_stand_in(tmp_path / "audit-clean", {})
-
-    def act_job(job: str, uv_bin: Path) -> subprocess.CompletedProcess[str]:
-        argv = [act, "push", "-W", ".github/workflows/ci.yml", "-j", job]
-        argv += ["-P", "ubuntu-latest=-self-hosted", "--env", f"UV_BIN_DIR={uv_bin}"]
-        argv += ["--env", f"UV_FIND_LINKS={dist}", "--env", f"UV_CACHE_DIR={REAL_UV_CACHE}"]
-        argv += ["--matrix", "os:ubuntu-latest", "--matrix", f"python:{PYTHON}"]
-        return subprocess.run(
-            argv, cwd=project, capture_output=True, text=True, env=env, check=False, timeout=1800
-        )
-
     for job in sorted(_jobs(project)):
-        proc = act_job(job, clean if job == "audit" else Path(uv).parent)
-        output = proc.stdout + proc.stderr
-        assert proc.returncode == 0, f"{job}:\n{output[-6000:]}"
-        assert "Job succeeded" in output, f"{job}:\n{output[-3000:]}"
+        _passes(_act_job(project, dist, "ci.yml", job, clean if job == "audit" else uv_bin), job)
 
     # A known vulnerability in a locked release fails the audit and is named in the
     # log, without code scanning (act has none): the report step still runs.
-    lock = (project / "uv.lock").read_text(encoding="utf-8")
-    locked = re.search(r'^name = "numpy"\nversion = "([^"]+)"', lock, re.MULTILINE)
-    assert locked, "numpy is not in uv.lock"
-    numpy = locked.group(1)
+    numpy = ci_local.locked_version(project, "numpy")
     found = ci_local.audit_stand_in(tmp_path / "audit-found", ci_local.vulnerable("numpy", numpy))
-    proc = act_job("audit", found)
-    output = proc.stdout + proc.stderr
-    assert proc.returncode != 0, output[-3000:]
+    code, output = _act_job(project, dist, "ci.yml", "audit", found)
+    assert code != 0, output[-3000:]
     assert f"numpy {numpy}: PYSEC-0000-0001, fixed in 999.0" in output, output[-6000:]
     assert "Report the findings" in output, output[-3000:]
     assert "pip-audit wrote no report" not in output, output[-3000:]
@@ -104,36 +106,19 @@ def test_a_release_tag_ships_the_pushed_model_without_retraining(tmp_path: Path)
     """release.yml on a ``v*`` tag: pulls the model dvc.lock records from the DVC remote,
     checks it, and builds with its lineage (the docker/* actions are a stand-in that
     records the build-args: no Docker engine here; the buildah tests build the image)."""
-    act = _act()
     project, dist = ci_local.project_and_wheel(tmp_path)
-    # The team's release: a remote CI can reach, reproduce, push, commit dvc.lock.
+    # A remote CI can reach (act runs a copy of the project elsewhere).
     remote = tmp_path / "dvc-remote"
-    uv("sync", "--locked", cwd=project)
     uv("run", "dvc", "remote", "modify", "local", "url", str(remote), cwd=project)
-    uv("run", "dvc", "repro", cwd=project)
-    uv("run", "dvc", "push", cwd=project)
-    lineage = uv("run", "python", "-m", "proj", "lineage", cwd=project)
-    run(["git", "add", "-A"], project)
-    run(["git", "commit", "--quiet", "--no-verify", "-m", "Model v0.1.0"], project)
-    for produced in ("models", "data/prepared", ".dvc/cache", ".venv"):
-        shutil.rmtree(project / produced)
+    lineage = ci_local.release_model(project)
     _with_stand_ins(project)
     event = tmp_path / "tag.json"
     event.write_text('{"ref": "refs/tags/v0.1.0", "ref_name": "v0.1.0"}', encoding="utf-8")
     out = tmp_path / "stand-in-out"
     out.mkdir()
-    uv_bin = Path(shutil.which("uv", path=str(ci_local.BIN)) or shutil.which("uv") or "")
-    argv = [act, "push", "-e", str(event), "-W", ".github/workflows/release.yml", "-j", "image"]
-    argv += ["-P", "ubuntu-latest=-self-hosted", "--env", f"UV_BIN_DIR={uv_bin.parent}"]
-    argv += ["--env", f"UV_FIND_LINKS={dist}", "--env", f"UV_CACHE_DIR={REAL_UV_CACHE}"]
-    argv += ["--env", f"STAND_IN_OUT={out}"]
-    env = {**os.environ, "CI": "", "UV_FIND_LINKS": str(dist)}
-    proc = subprocess.run(
-        argv, cwd=project, capture_output=True, text=True, env=env, check=False, timeout=1800
-    )
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, output[-6000:]
-    assert "Job succeeded" in output, output[-3000:]
+    args = ("-e", str(event), "--env", f"STAND_IN_OUT={out}")
+    uv_bin = Path(uv_binary()).parent
+    output = _passes(_act_job(project, dist, "release.yml", "image", uv_bin, *args), "image")
     assert "Running stage" not in output, output[-3000:]  # pulled, never retrained
     assert (out / "build-args").read_text(encoding="utf-8").strip() == lineage.strip()
     assert "MODEL_VERSION=1" in lineage

@@ -42,25 +42,42 @@ def _gitlab_ci_local() -> Path:
     return tool
 
 
+def _invoke(
+    tool: Path, project: Path, args: list[str], variables: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """``gitlab-ci-local ARGS`` (shell executor) in ``project`` with ``variables``."""
+    argv = [str(tool), "--force-shell-executor", "--no-color"]
+    for name, value in variables.items():
+        argv += ["--variable", f"{name}={value}"]
+    return subprocess.run(
+        [*argv, *args], cwd=project, capture_output=True, text=True, check=False, timeout=1800
+    )
+
+
 def _run(tool: Path, project: Path, jobs: list[str], variables: dict[str, str]) -> str:
     """Run ``jobs`` one after the other, each from a checkout without a .venv.
 
     The shell executor runs every job in the project folder itself; GitLab gives
     each job its own checkout, so no job may lean on another's environment.
     """
-    argv = [str(tool), "--force-shell-executor", "--no-color"]
-    for name, value in variables.items():
-        argv += ["--variable", f"{name}={value}"]
     outputs = []
     for job in jobs:
         shutil.rmtree(project / ".venv", ignore_errors=True)
-        proc = subprocess.run(
-            [*argv, job], cwd=project, capture_output=True, text=True, check=False, timeout=1800
-        )
+        proc = _invoke(tool, project, [job], variables)
         assert proc.returncode == 0, f"{job}:\n{proc.stdout[-6000:]}{proc.stderr[-3000:]}"
         assert re.search(rf"PASS\s+{re.escape(job)}\b", proc.stdout), proc.stdout[-3000:]
         outputs.append(proc.stdout)
     return "\n".join(outputs)
+
+
+def _jobs(tool: Path, project: Path, *variables: str) -> set[str]:
+    """The jobs ``gitlab-ci-local --list`` shows for a pipeline with ``variables``."""
+    argv = [str(tool), "--list"]
+    for variable in variables:
+        argv += ["--variable", variable]
+    listed = subprocess.run(argv, cwd=project, capture_output=True, text=True, check=True).stdout
+    names = {line.split()[0] for line in listed.splitlines()[1:] if line.strip()}
+    return {name for name in names if name != "name" and not name.startswith(("parsing", "json"))}
 
 
 def test_every_gitlab_job_passes_without_git_in_the_job(tmp_path: Path) -> None:
@@ -68,12 +85,8 @@ def test_every_gitlab_job_passes_without_git_in_the_job(tmp_path: Path) -> None:
     project, dist = ci_local.project_and_wheel(
         tmp_path, "-dci=gitlab", "-ddocker=false", "-dnotebooks=true"
     )
-    listed = subprocess.run(
-        [str(tool), "--list"], cwd=project, capture_output=True, text=True, check=True
-    ).stdout
-    jobs = {line.split()[0] for line in listed.splitlines()[1:] if line.strip()}
-    jobs = {job for job in jobs if job != "name" and not job.startswith(("parsing", "json"))}
-    assert jobs - NOT_HERE == RUN_HERE, listed
+    jobs = _jobs(tool, project)
+    assert jobs - NOT_HERE == RUN_HERE, jobs
     # The standards job's uv cache is outside the checkout, so check never scans it.
     config = (project / ".gitlab-ci.yml").read_text(encoding="utf-8")
     assert "UV_CACHE_DIR: /tmp/uv-cache" in config
@@ -89,42 +102,22 @@ def test_every_gitlab_job_passes_without_git_in_the_job(tmp_path: Path) -> None:
     clean = ci_local.audit_stand_in(tmp_path / "audit", {})
     _run(tool, project, ["audit"], {**common, "PATH": f"{clean}{os.pathsep}{jobs_path}"})
     # A known vulnerability in a locked release fails the audit, named in the job log.
-    lock = (project / "uv.lock").read_text(encoding="utf-8")
-    locked = re.search(r'^name = "numpy"\nversion = "([^"]+)"', lock, re.MULTILINE)
-    assert locked, "numpy is not in uv.lock"
-    found = ci_local.audit_stand_in(tmp_path / "found", ci_local.vulnerable("numpy", locked[1]))
-    argv = [str(tool), "--force-shell-executor", "--no-color", "audit"]
-    for name, value in {**common, "PATH": f"{found}{os.pathsep}{jobs_path}"}.items():
-        argv[-1:-1] = ["--variable", f"{name}={value}"]
-    proc = subprocess.run(argv, cwd=project, capture_output=True, text=True, check=False)
+    numpy = ci_local.locked_version(project, "numpy")
+    found = ci_local.audit_stand_in(tmp_path / "found", ci_local.vulnerable("numpy", numpy))
+    proc = _invoke(tool, project, ["audit"], {**common, "PATH": f"{found}{os.pathsep}{jobs_path}"})
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, output[-3000:]
-    assert re.search(rf"numpy\s+{re.escape(locked[1])}\s+PYSEC-0000-0001\s+999.0", output), output
+    assert re.search(rf"numpy\s+{re.escape(numpy)}\s+PYSEC-0000-0001\s+999.0", output), output
 
 
 def test_scheduled_pipeline_runs_the_template_sync_and_the_audit(tmp_path: Path) -> None:
     tool = _gitlab_ci_local()
     template = ci_local.template_repo(tmp_path / "template")
     project = ci_local.create(tmp_path, "proj", template, "-dci=gitlab", "--no-lock")
-    listed = subprocess.run(
-        [str(tool), "--list", "--variable", "CI_PIPELINE_SOURCE=schedule"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    names = {line.split()[0] for line in listed.splitlines() if line.strip()}
+    names = _jobs(tool, project, "CI_PIPELINE_SOURCE=schedule")
     # The sync, and the audit: new advisories appear without any change.
     assert {"template-sync", "template-sync-push", "audit"} <= names
-    assert not names & (RUN_HERE - {"audit"} | {"build-image", "push-image"}), listed
-
-
-def _jobs(tool: Path, project: Path, *variables: str) -> set[str]:
-    argv = [str(tool), "--list"]
-    for variable in variables:
-        argv += ["--variable", variable]
-    listed = subprocess.run(argv, cwd=project, capture_output=True, text=True, check=True).stdout
-    return {line.split()[0] for line in listed.splitlines() if line.strip()}
+    assert not names & (RUN_HERE - {"audit"} | {"build-image", "push-image"}), names
 
 
 def test_a_release_tag_ships_the_pushed_model_without_retraining(tmp_path: Path) -> None:
@@ -134,15 +127,7 @@ def test_a_release_tag_ships_the_pushed_model_without_retraining(tmp_path: Path)
     assert tagged >= RELEASE, tagged
     assert not tagged & {"pipeline", "build-image"}, tagged
     assert not _jobs(tool, project) & RELEASE
-    # The team's release: reproduce, push the model to the DVC remote, commit dvc.lock.
-    uv("sync", "--locked", cwd=project)
-    uv("run", "dvc", "repro", cwd=project)
-    uv("run", "dvc", "push", cwd=project)
-    lineage = uv("run", "python", "-m", "proj", "lineage", cwd=project)
-    run(["git", "add", "-A"], project)
-    run(["git", "commit", "--quiet", "--no-verify", "-m", "Model v0.1.0"], project)
-    for produced in ("models", "data/prepared"):
-        shutil.rmtree(project / produced)
+    lineage = ci_local.release_model(project)
     cache = ci_local.warm_cache_copy(tmp_path / "uv-cache")
     jobs_path = ci_local.path_without_git(tmp_path / "no-git")
     variables = {"CI_COMMIT_TAG": "v0.1.0", "UV_CACHE_DIR": str(cache), "PATH": str(jobs_path)}
@@ -185,10 +170,8 @@ def test_scheduled_template_sync_pushes_a_locked_branch_and_opens_one_merge_requ
     ``uv lock`` on the sync branch, pushed (never forced) to a bare "origin" with the
     token only in the push job, and one merge request, updated by the next sync."""
     tool = _gitlab_ci_local()
-    dist = tmp_path / "dist"
-    ci_local.wheel(dist)
-    template = ci_local.template_repo(tmp_path / "template")
-    project = ci_local.create(tmp_path, "proj", template, "-dci=gitlab", "-ddocker=false")
+    project, dist = ci_local.project_and_wheel(tmp_path, "-dci=gitlab", "-ddocker=false")
+    template = tmp_path / "template"  # project_and_wheel's template repository
     token = "push-token"  # noqa: S105 (the API stand-in's: the push goes to a bare repository)
     origin = _gitlab_origin(project, tmp_path / "origin.git", token)
     # The job image installs git with apt-get; here git is on PATH already.
@@ -208,15 +191,12 @@ def test_scheduled_template_sync_pushes_a_locked_branch_and_opens_one_merge_requ
         "UV_CACHE_DIR": str(ci_local.warm_cache_copy(tmp_path / "uv-cache")),
         "PATH": os.pathsep.join((str(stand_ins), str(ci_local.BIN), os.environ["PATH"])),
     }
-    argv = [str(tool), "--force-shell-executor", "--no-color", "--needs", "template-sync-push"]
-    for name, value in variables.items():
-        argv[1:1] = ["--variable", f"{name}={value}"]
 
     def sync() -> str:
         # Each GitLab job starts from a clean checkout: drop the last sync's artifacts.
         run(["git", "switch", "--quiet", "main"], project)
         run(["git", "clean", "-fdq"], project)
-        proc = subprocess.run(argv, cwd=project, capture_output=True, text=True, check=False)
+        proc = _invoke(tool, project, ["--needs", "template-sync-push"], variables)
         output = proc.stdout + proc.stderr
         assert proc.returncode == 0, output[-6000:]
         return output
