@@ -44,7 +44,7 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 @pytest.fixture(scope="session")
 def fake_release_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A source checkout with a tiny template released as 0.1.0 and 0.2.0."""
-    from tests.helpers import fake_checkout  # noqa: PLC0415
+    from tests.helpers import fake_checkout
 
     return fake_checkout(
         tmp_path_factory.mktemp("checkout"), [("0.1.0", "first"), ("0.2.0", "second")]
@@ -54,10 +54,10 @@ def fake_release_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def tiny_bundle(fake_release_checkout: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Make mlops-new ship the tiny template's bundle instead of the real one."""
-    from mlops_new import template_store  # noqa: PLC0415
+    from mlops_new.templates import store
 
     bundle = fake_release_checkout / "src" / "mlops_new" / "_template"
-    monkeypatch.setattr(template_store, "bundle_dir", lambda: bundle)
+    monkeypatch.setattr(store, "bundle_dir", lambda: bundle)
     return bundle
 
 

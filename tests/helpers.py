@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mlops_new import _release
+from mlops_new.templates import release
 
 BIN = Path(sys.executable).parent
 """The test environment's scripts (linters from the test extra)."""
@@ -96,7 +96,7 @@ def fake_checkout(root: Path, releases: list[tuple[str, str]]) -> Path:
     git(root, "init", "--quiet")
     for number, (version, marker) in enumerate(releases):
         build_tree(root, tiny_template_files(marker))
-        _release.release(
+        release.release(
             root, version, f"Release {version}", f"2026-01-{number + 1:02d}T00:00:00+00:00"
         )
     return root
@@ -108,7 +108,7 @@ def release_trees(root: Path, releases: list[tuple[str, dict[str, str]]]) -> Pat
     Each tree replaces ``template/`` entirely, so files can disappear between
     versions. A name ending in ``*`` is written executable (the ``*`` dropped).
     """
-    import shutil  # noqa: PLC0415
+    import shutil
 
     root.mkdir(parents=True, exist_ok=True)
     git(root, "init", "--quiet")
@@ -121,5 +121,5 @@ def release_trees(root: Path, releases: list[tuple[str, dict[str, str]]]) -> Pat
             if name.endswith("*"):
                 path.chmod(0o755)
         date = f"2026-02-{number + 1:02d}T00:00:00+00:00"
-        _release.release(root, version, f"Release {version}", date)
+        release.release(root, version, f"Release {version}", date)
     return root

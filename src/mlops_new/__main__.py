@@ -39,10 +39,10 @@ def main() -> None:
     """Console-script entry point: :func:`mlops_new.cli.main`, ``check``'s scan started first."""
     args = sys.argv[1:]
     if args[:1] == ["check"] and (path := check_path(args[1:])) is not None:
-        from mlops_new.standards import scan  # noqa: PLC0415
+        from mlops_new.standards import scan
 
         scan.prefetch(path)
-    from mlops_new.cli import main as cli_main  # noqa: PLC0415
+    from mlops_new.cli import main as cli_main
 
     cli_main()
 

@@ -1,6 +1,6 @@
-"""The package's import graph, read from its source (for the layering test and the docs).
+"""The package's import graph and its floors, read from its source (layering test, docs).
 
-``python -m tests.arch.imports`` prints it as a Mermaid diagram;
+``python -m tests.arch.imports`` prints the floors as a Markdown table;
 ``python -m tests.arch.imports --write`` puts it into ``docs/development.md``.
 """
 
@@ -12,10 +12,43 @@ from collections.abc import Mapping
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "mlops_new"
-USE_CASES = frozenset({"mlops_new.create", "mlops_new.update", "mlops_new.link", "mlops_new.drift"})
-"""One floor: each a user-facing operation; they never import each other."""
-BATCH = frozenset({"mlops_new.fleet", "mlops_new.fleet_report", "mlops_new.fleet_render"})
-"""Above the use cases: run one of them over many repositories."""
+FLOORS: tuple[frozenset[str], ...] = (
+    frozenset({"core"}),
+    frozenset({"inputs"}),
+    frozenset({"templates"}),
+    frozenset({"project"}),
+    frozenset({"engine"}),
+    frozenset({"ops", "standards"}),
+    frozenset({"fleet"}),
+    frozenset({"cli"}),
+)
+"""The package's folders, bottom to top: a module imports only its own floor or lower ones.
+
+``ops`` (the use cases) and ``standards`` (``check``) share a floor and never import each
+other; inside ``ops`` the use cases never import each other either.
+"""
+ENTRY_POINTS = frozenset({"mlops_new", "mlops_new.__main__"})
+"""The package itself (its version) and the console script: above every floor."""
+INDEPENDENT = frozenset({"ops"})
+"""Folders whose modules never import each other (each is one use case)."""
+
+
+def folder(module: str) -> str:
+    """The floor folder of a module: ``mlops_new.ops.update`` -> ``ops``."""
+    return "" if module in ENTRY_POINTS else module.split(".")[1]
+
+
+def floor(module: str) -> int:
+    """The index of a module's floor in :data:`FLOORS` (entry points: above them all)."""
+    if module in ENTRY_POINTS:
+        return len(FLOORS)
+    name = folder(module)
+    for index, folders in enumerate(FLOORS):
+        if name in folders:
+            return index
+    raise KeyError(
+        f"{module} is in no floor folder: put it in one of {sorted(set().union(*FLOORS))}"
+    )
 
 
 def module_name(path: Path) -> str:
@@ -74,27 +107,22 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return sorted(list(group) for group in groups)
 
 
-def mermaid(edges: dict[str, set[str]]) -> str:
-    """The graph without the CLI's internals, as a Mermaid flowchart."""
-
-    def short(name: str) -> str:
-        return name.removeprefix("mlops_new.").replace(".", "/") or "mlops_new"
-
-    lines = ["```mermaid", "flowchart TD"]
-    for name in sorted(edges):
-        if name.startswith("mlops_new.cli.") or name in {"mlops_new", "mlops_new.__main__"}:
-            continue
-        lines.extend(
-            f"    {short(name)} --> {short(target)}"
-            for target in sorted(edges[name])
-            if target != "mlops_new"
-        )
-    lines.append("```")
-    return "\n".join(lines)
+def floor_table(edges: dict[str, set[str]]) -> str:
+    """The floors as docs/development.md shows them: modules and the floors each imports."""
+    rows = ["| floor | modules | imports from |", "|---|---|---|"]
+    for folders in reversed(FLOORS):
+        for name in sorted(folders):
+            members = sorted(m for m in edges if m not in ENTRY_POINTS and folder(m) == name)
+            below = sorted(
+                {folder(t) for m in members for t in edges[m] if t not in ENTRY_POINTS} - {name}
+            )
+            short = ", ".join(f"`{m.rsplit('.', 1)[-1]}`" for m in members if m.count(".") > 1)
+            rows.append(f"| `{name}/` | {short} | {', '.join(f'`{b}/`' for b in below) or '-'} |")
+    return "\n".join(rows)
 
 
 DOC = PACKAGE.parents[1] / "docs" / "development.md"
-_START, _END = "<!-- import-graph:start -->\n", "<!-- import-graph:end -->"
+_START, _END = "<!-- floors:start -->\n", "<!-- floors:end -->"
 
 
 def documented() -> str:
@@ -106,11 +134,11 @@ def documented() -> str:
 def write_doc() -> None:
     text = DOC.read_text(encoding="utf-8")
     head, rest = text.split(_START)
-    DOC.write_text(f"{head}{_START}{mermaid(graph())}\n{_END}{rest.split(_END)[1]}", "utf-8")
+    DOC.write_text(f"{head}{_START}{floor_table(graph())}\n{_END}{rest.split(_END)[1]}", "utf-8")
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--write"]:
         write_doc()
     else:
-        sys.stdout.write(mermaid(graph()) + "\n")
+        sys.stdout.write(floor_table(graph()) + "\n")

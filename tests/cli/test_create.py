@@ -198,7 +198,7 @@ def test_no_git_identity_still_creates_with_a_fallback_and_a_hint(
 def test_ctrl_c_during_render_leaves_nothing(
     invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mlops_new import _copier  # noqa: PLC0415
+    from mlops_new.templates import _copier
 
     real_copy = _copier.copy
 
@@ -301,8 +301,8 @@ def test_create_caches_its_pristine_render_for_the_first_update(
     invoke: Invoke, tmp_path: Path
 ) -> None:
     """The project's first update/diff renders nothing for its own version (render cache)."""
-    from mlops_new import render, source  # noqa: PLC0415
-    from mlops_new.answers import read_answers  # noqa: PLC0415
+    from mlops_new.inputs.answers import read_answers
+    from mlops_new.templates import render, source
 
     result = invoke("p", "--defaults", "--no-lock", "--ref", "0.1.0")
     assert result.exit_code == 0, result.output

@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mlops_new import template_store
 from mlops_new.cli import app, route
+from mlops_new.templates import store
 
 PUBLISHED = Path(__file__).resolve().parents[1] / "data" / "published-template-versions.json"
-OLDER = [entry.version for entry in template_store.manifest()[:-1]]
+OLDER = [entry.version for entry in store.manifest()[:-1]]
 
 
 def test_published_versions_are_still_shipped_unchanged() -> None:
-    shipped = {entry.version: entry for entry in template_store.manifest()}
+    shipped = {entry.version: entry for entry in store.manifest()}
     for published in json.loads(PUBLISHED.read_text(encoding="utf-8"))["versions"]:
         entry = shipped.get(published["version"])
         assert entry is not None, f"published template v{published['version']} was removed"
@@ -47,7 +47,7 @@ def test_an_unedited_project_updates_to_a_fresh_render_of_the_newest(
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)["result"]
     assert payload["conflicts"] == []
-    assert payload["to_version"] == template_store.latest().version
+    assert payload["to_version"] == store.latest().version
     fresh = runner.invoke(app, route(["new", "--defaults", "--no-lock", "-d", "project_name=old"]))
     assert fresh.exit_code == 0, fresh.output
     assert _files(tmp_path / "old") == _files(tmp_path / "new")
@@ -55,7 +55,7 @@ def test_an_unedited_project_updates_to_a_fresh_render_of_the_newest(
 
 # -- the merge is a true 3-way merge: a property test over the updates teams make ---------
 
-RELEASES = [entry.version for entry in template_store.manifest()]
+RELEASES = [entry.version for entry in store.manifest()]
 # Every release to the newest (the update `mlops-new update` makes today) and every
 # release to the next (a team that updates at each release): every template change is
 # merged from every starting point users can be at, and the pairs grow linearly with
@@ -69,7 +69,7 @@ CHECKOUT = "actions/checkout@"
 
 
 def _merge_file(ours: bytes, base: bytes, theirs: bytes) -> tuple[bytes, bool]:
-    from mlops_new.ignored import merge_file  # noqa: PLC0415
+    from mlops_new.engine.ignored import merge_file
 
     return merge_file(ours, base, theirs)
 
@@ -145,10 +145,10 @@ def _assert_a_clean_merge(merged: str, edited: str, theirs: str, line: int) -> N
 def test_every_merge_equals_git_merge_file_or_is_a_visible_conflict(
     old: str, new: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mlops_new import render, source  # noqa: PLC0415
-    from mlops_new.planner import make_plan  # noqa: PLC0415
-    from mlops_new.project import load  # noqa: PLC0415
-    from tests.helpers import git  # noqa: PLC0415
+    from mlops_new.engine.planner import make_plan
+    from mlops_new.project.model import load
+    from mlops_new.templates import render, source
+    from tests.helpers import git
 
     monkeypatch.chdir(tmp_path)
     made = CliRunner().invoke(app, route(["proj", "--ref", old, "--defaults", "--no-lock"]))

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from mlops_new import template_store
 from mlops_new.cli import app, route
+from mlops_new.templates import store
 
 
 def _create(parent: Path) -> Path:
@@ -35,7 +35,7 @@ def test_answers_hold_no_machine_path(tmp_path: Path, isolated_env: Path) -> Non
     project = _create(tmp_path)
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["_src_path"] == "~/.mlops-new/template"
-    assert answers["_commit"] == f"v{template_store.latest().version}"
+    assert answers["_commit"] == f"v{store.latest().version}"
     text = (project / ".copier-answers.yml").read_text()
     machine_paths = (str(tmp_path), str(isolated_env), "/tmp/", "/home/", "/root/")  # noqa: S108
     for machine_path in machine_paths:
@@ -51,7 +51,7 @@ def test_copier_rerenders_the_exact_version_on_another_machine(
     other_home = tmp_path / "other-home"
     other_home.mkdir()
     monkeypatch.setenv("HOME", str(other_home))
-    template_store.ensure_store()
+    store.ensure_store()
     copy = tmp_path / "second-machine" / "portable"
     copier.run_copy(
         answers["_src_path"],

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from mlops_new import _release, template_store
-from mlops_new.errors import MlopsNewError
+from mlops_new.core.errors import MlopsNewError
+from mlops_new.templates import release, store
 from tests.helpers import build_tree, fake_checkout, git, tiny_template_files
 
 
-def _manifest(checkout: Path) -> list[template_store.ReleasedVersion]:
-    return template_store.load_manifest(checkout / "src/mlops_new/_template/manifest.json")
+def _manifest(checkout: Path) -> list[store.ReleasedVersion]:
+    return store.load_manifest(checkout / "src/mlops_new/_template/manifest.json")
 
 
 def test_each_release_is_a_tagged_commit_on_top_of_the_previous(tmp_path: Path) -> None:
@@ -44,19 +44,19 @@ def test_a_released_version_is_never_rewritten(tmp_path: Path) -> None:
     checkout = fake_checkout(tmp_path / "c", [("0.1.0", "a")])
     build_tree(checkout, tiny_template_files("changed"))
     with pytest.raises(MlopsNewError, match="already released"):
-        _release.release(checkout, "0.1.0", "again", "2026-02-01T00:00:00+00:00")
+        release.release(checkout, "0.1.0", "again", "2026-02-01T00:00:00+00:00")
     with pytest.raises(MlopsNewError, match="not newer"):
-        _release.release(checkout, "0.0.9", "older", "2026-02-01T00:00:00+00:00")
+        release.release(checkout, "0.0.9", "older", "2026-02-01T00:00:00+00:00")
 
 
 def test_an_unchanged_template_is_not_released_twice(tmp_path: Path) -> None:
     checkout = fake_checkout(tmp_path / "c", [("0.1.0", "a")])
     with pytest.raises(MlopsNewError, match="nothing to release"):
-        _release.release(checkout, "0.2.0", "same", "2026-02-01T00:00:00+00:00")
+        release.release(checkout, "0.2.0", "same", "2026-02-01T00:00:00+00:00")
 
 
 def test_ignored_files_are_not_released(tmp_path: Path) -> None:
     checkout = tmp_path / "c"
     build_tree(checkout, {".gitignore": "*.pyc\n", "template/project/junk.pyc": "x"})
     fake_checkout(checkout, [("0.1.0", "a")])
-    assert "template/project/junk.pyc" not in _release.template_files(checkout)
+    assert "template/project/junk.pyc" not in release.template_files(checkout)

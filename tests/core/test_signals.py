@@ -1,4 +1,4 @@
-"""Interrupts around the steps that must not be cut (mlops_new.signals).
+"""Interrupts around the steps that must not be cut (mlops_new.core.signals).
 
 Each case runs in its own Python process: signal masks and handlers belong to
 the process's main thread, which a test runner's worker may not be.

@@ -7,25 +7,25 @@ from pathlib import Path
 
 import pytest
 
-from mlops_new import template_store
-from mlops_new.errors import StoreError, UnknownVersionError
+from mlops_new.core.errors import StoreError, UnknownVersionError
+from mlops_new.templates import store
 from tests.helpers import fake_checkout, git
 
 
 @pytest.mark.usefixtures("tiny_bundle")
 def test_store_gets_every_bundled_version(isolated_env: Path) -> None:
-    path = template_store.ensure_store()
+    path = store.ensure_store()
     assert path == isolated_env / ".mlops-new" / "template"
     tags = git(path, "tag", "--list").split()
     assert tags == ["v0.1.0", "v0.2.0"]
-    for entry in template_store.manifest():
+    for entry in store.manifest():
         assert git(path, "rev-parse", entry.tag) == entry.commit
 
 
 @pytest.mark.usefixtures("tiny_bundle")
 def test_store_is_written_as_an_unexpanded_home_path() -> None:
-    assert template_store.STORE_SRC == "~/.mlops-new/template"
-    assert template_store.store_path() == Path.home() / ".mlops-new" / "template"
+    assert store.STORE_SRC == "~/.mlops-new/template"
+    assert store.store_path() == Path.home() / ".mlops-new" / "template"
 
 
 def test_an_older_release_keeps_the_newer_versions(
@@ -35,31 +35,31 @@ def test_an_older_release_keeps_the_newer_versions(
     older = fake_checkout(tmp_path / "older", [("0.1.0", "a")])
     for checkout in (newer, older):
         bundle = checkout / "src/mlops_new/_template"
-        monkeypatch.setattr(template_store, "bundle_dir", lambda bundle=bundle: bundle)
-        template_store.ensure_store()
-    assert git(template_store.store_path(), "tag", "--list").split() == ["v0.1.0", "v0.2.0"]
+        monkeypatch.setattr(store, "bundle_dir", lambda bundle=bundle: bundle)
+        store.ensure_store()
+    assert git(store.store_path(), "tag", "--list").split() == ["v0.1.0", "v0.2.0"]
 
 
 @pytest.mark.usefixtures("tiny_bundle")
 def test_a_tag_moved_by_hand_is_reported_not_rewritten() -> None:
-    path = template_store.ensure_store()
+    path = store.ensure_store()
     git(path, "tag", "--force", "v0.1.0", "v0.2.0")
     with pytest.raises(StoreError, match=r"has tag v0\.1\.0 at"):
-        template_store.ensure_store()
+        store.ensure_store()
     assert git(path, "rev-parse", "v0.1.0") == git(path, "rev-parse", "v0.2.0")
 
 
 @pytest.mark.usefixtures("tiny_bundle")
 def test_find_accepts_both_spellings_and_names_the_available_ones() -> None:
-    assert template_store.find("v0.1.0").version == "0.1.0"
-    assert template_store.find("0.2.0").version == "0.2.0"
+    assert store.find("v0.1.0").version == "0.1.0"
+    assert store.find("0.2.0").version == "0.2.0"
     with pytest.raises(UnknownVersionError, match=r"Available versions: 0\.2\.0, 0\.1\.0"):
-        template_store.find("9.9.9")
+        store.find("9.9.9")
 
 
 def test_the_shipped_manifest_matches_the_shipped_bundle(tmp_path: Path) -> None:
     """Published versions are immutable: every recorded commit is in the bundle."""
-    released = template_store.manifest()
+    released = store.manifest()
     assert released, "the package must ship at least one template version"
     clone = tmp_path / "clone"
     git(tmp_path, "init", "--quiet", str(clone))
@@ -67,7 +67,7 @@ def test_the_shipped_manifest_matches_the_shipped_bundle(tmp_path: Path) -> None
         clone,
         "fetch",
         "--quiet",
-        str(template_store.bundle_dir() / "template.bundle"),
+        str(store.bundle_dir() / "template.bundle"),
         "refs/tags/*:refs/tags/*",
     )
     previous = None
@@ -81,7 +81,7 @@ def test_the_shipped_manifest_matches_the_shipped_bundle(tmp_path: Path) -> None
 
 def test_the_shipped_commits_are_reproducible(tmp_path: Path) -> None:
     """Rebuilding each commit from its tree, parent and date gives the same id."""
-    from mlops_new import _release  # noqa: PLC0415
+    from mlops_new.templates import release
 
     clone = tmp_path / "clone"
     git(tmp_path, "init", "--quiet", str(clone))
@@ -89,43 +89,43 @@ def test_the_shipped_commits_are_reproducible(tmp_path: Path) -> None:
         clone,
         "fetch",
         "--quiet",
-        str(template_store.bundle_dir() / "template.bundle"),
+        str(store.bundle_dir() / "template.bundle"),
         "refs/tags/*:refs/tags/*",
     )
     previous = None
-    for entry in template_store.manifest():
+    for entry in store.manifest():
         args = [
             "commit-tree",
             entry.tree,
             "-m",
-            _release.commit_message(entry.version, entry.summary),
+            release.commit_message(entry.version, entry.summary),
         ]
         args += ["-p", previous] if previous else []
-        rebuilt = _git_env(clone, args, _release.commit_env(entry.date))
+        rebuilt = _git_env(clone, args, release.commit_env(entry.date))
         assert rebuilt == entry.commit
         previous = entry.commit
 
 
 def test_the_working_tree_template_is_released() -> None:
-    """template/ must equal the newest bundled version: release it with _release."""
-    from mlops_new import _release  # noqa: PLC0415
+    """template/ must equal the newest bundled version: release it with release."""
+    from mlops_new.templates import release
 
     checkout = Path(__file__).resolve().parents[2]
     if not (checkout / "template" / "copier.yml").is_file():
         pytest.skip("not a source checkout")
-    files = _release.template_files(checkout)
+    files = release.template_files(checkout)
     tree = _tree_of(checkout, files)
-    latest = template_store.latest()
+    latest = store.latest()
     assert tree == latest.tree, (
         f"template/ differs from v{latest.version}: release it with "
-        "`python -m mlops_new._release X.Y.Z --summary ...`"
+        "`python -m mlops_new.templates.release X.Y.Z --summary ...`"
     )
 
 
 def _tree_of(checkout: Path, files: list[str]) -> str:
-    import os  # noqa: PLC0415
-    import subprocess  # noqa: PLC0415
-    import tempfile  # noqa: PLC0415
+    import os
+    import subprocess
+    import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
@@ -157,8 +157,8 @@ def _tree_of(checkout: Path, files: list[str]) -> str:
 
 
 def _git_env(cwd: Path, args: list[str], env: dict[str, str]) -> str:
-    import os  # noqa: PLC0415
-    import subprocess  # noqa: PLC0415
+    import os
+    import subprocess
 
     return subprocess.run(
         ["git", *args],
@@ -171,7 +171,7 @@ def _git_env(cwd: Path, args: list[str], env: dict[str, str]) -> str:
 
 
 def test_manifest_is_valid_json_with_one_entry_per_version() -> None:
-    data = json.loads((template_store.bundle_dir() / "manifest.json").read_text())
+    data = json.loads((store.bundle_dir() / "manifest.json").read_text())
     names = [entry["version"] for entry in data["versions"]]
     assert len(names) == len(set(names))
     assert data["format"] == 1

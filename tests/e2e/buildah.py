@@ -322,7 +322,7 @@ def ensure_python_image(bh: Buildah, image: str, cache: Path) -> None:
 def uv_binary() -> Path:
     """The uv executable of the test environment (its wheel's binary)."""
     try:
-        import uv  # noqa: PLC0415 - optional: fall back to PATH
+        import uv  # optional: fall back to PATH
 
         return Path(uv.find_uv_bin())
     except (ImportError, FileNotFoundError):

@@ -194,9 +194,9 @@ def test_dvc_push_reaches_the_default_local_remote(reproduced: Path) -> None:
 
 def test_mlops_new_check_passes_on_day_one(default_project: Path) -> None:
     """The project meets every standard `mlops-new check` knows, as generated."""
-    from typer.testing import CliRunner  # noqa: PLC0415
+    from typer.testing import CliRunner
 
-    from mlops_new.cli import app  # noqa: PLC0415
+    from mlops_new.cli import app
 
     result = CliRunner().invoke(app, ["check", str(default_project), "--format", "json"])
     assert result.exit_code == 0, result.output

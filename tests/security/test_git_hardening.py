@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from mlops_new import errors, git
-from mlops_new.answers import check_src_path
 from mlops_new.cli._errors import ExitCode, exit_code_for
+from mlops_new.core import errors, git
+from mlops_new.inputs.answers import check_src_path
 from tests.helpers import git as plain_git
 
 

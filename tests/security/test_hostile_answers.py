@@ -74,7 +74,7 @@ def test_generated_gitignore_covers_env_variants_but_not_the_example(
 
 
 def _git_check_ignore(project: Path, *names: str) -> set[str]:
-    import subprocess  # noqa: PLC0415
+    import subprocess
 
     proc = subprocess.run(
         ["git", "check-ignore", *names], cwd=project, capture_output=True, text=True, check=False

@@ -198,7 +198,7 @@ def test_every_check_has_cases_and_docs() -> None:
 
 
 def test_docs_checks_md_is_generated_from_the_classes() -> None:
-    from mlops_new.standards.docs import render  # noqa: PLC0415
+    from mlops_new.standards.docs import render
 
     docs = Path(__file__).resolve().parents[2] / "docs" / "checks.md"
     assert docs.read_text(encoding="utf-8") == render(), (
@@ -257,7 +257,7 @@ def test_gitlab_ci_counts_and_its_scripts_are_read(tmp_path: Path) -> None:
 
 
 def test_github_annotations_escape_newlines_and_commas(tmp_path: Path) -> None:
-    from mlops_new.standards.serialise import to_github  # noqa: PLC0415
+    from mlops_new.standards.serialise import to_github
 
     files: Files = {"a, b.py.rej": "x\n", "c.rej": "y\n"}
     report = run_checks(make_repo(tmp_path, files), select=["GEN005"])

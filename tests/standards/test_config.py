@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mlops_new.config import (
+from mlops_new.core.errors import UserError
+from mlops_new.inputs.settings import (
     ConfigError,
     Policy,
     Settings,
@@ -14,7 +15,6 @@ from mlops_new.config import (
     load_policy_file,
     load_settings,
 )
-from mlops_new.errors import UserError
 from tests.standards.conftest import make_repo
 
 ORG = """\
@@ -158,7 +158,7 @@ def _org(tmp_path: Path, policy: str) -> Settings:
 
 
 def test_a_policy_naming_an_unknown_check_is_an_error(tmp_path: Path) -> None:
-    from mlops_new.standards import run_checks  # noqa: PLC0415
+    from mlops_new.standards import run_checks
 
     root = make_repo(tmp_path / "r", {"README.md": "x\n"})
     for policy, value in (('required = ["CI999"]', "CI999"), ('unwaivable = ["XYZ"]', "XYZ")):
@@ -167,7 +167,7 @@ def test_a_policy_naming_an_unknown_check_is_an_error(tmp_path: Path) -> None:
 
 
 def test_a_misspelt_locked_key_fails_tpl002(tmp_path: Path) -> None:
-    from mlops_new.standards import Status, run_checks  # noqa: PLC0415
+    from mlops_new.standards import Status, run_checks
 
     root = make_repo(tmp_path / "r", {".copier-answers.yml": ANSWERS})
     settings = _org(tmp_path, '[policy.locked]\nlicence = "Proprietary"\n')
@@ -177,7 +177,7 @@ def test_a_misspelt_locked_key_fails_tpl002(tmp_path: Path) -> None:
 
 
 def test_deleting_the_answers_file_does_not_escape_a_version_policy(tmp_path: Path) -> None:
-    from mlops_new.standards import Status, run_checks  # noqa: PLC0415
+    from mlops_new.standards import Status, run_checks
 
     root = make_repo(tmp_path / "r", {"README.md": "x\n"})
     report = run_checks(root, _org(tmp_path, 'min_version = "0.2.0"\n'))
@@ -187,7 +187,7 @@ def test_deleting_the_answers_file_does_not_escape_a_version_policy(tmp_path: Pa
 
 
 def test_a_project_cannot_waive_the_policy_checks(tmp_path: Path) -> None:
-    from mlops_new.standards import Status, run_checks  # noqa: PLC0415
+    from mlops_new.standards import Status, run_checks
 
     waivers = '[project]\nname = "x"\n[tool.mlops-new.ignore]\nTPL001 = "we are fine"\n'
     waivers += 'SEC002 = "it is only a test value"\n'

@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mlops_new.cli import app, route
-from mlops_new.config import Settings
+from mlops_new.inputs.settings import Settings
 from mlops_new.standards import ALL_CHECKS, run_checks
 from tests.helpers import git
 

@@ -10,9 +10,9 @@ from typer.testing import CliRunner, Result
 
 from mlops_new.cli import app, route
 from mlops_new.cli._errors import ExitCode
-from mlops_new.errors import UserError
-from mlops_new.fleet import discover
-from mlops_new.fleet_report import browsable
+from mlops_new.core.errors import UserError
+from mlops_new.fleet.report import browsable
+from mlops_new.fleet.update import discover
 from tests.helpers import git
 from tests.standards.conftest import ANSWERS, Files, make_repo
 

@@ -271,9 +271,9 @@ def test_a_deep_folder_tree_and_symlink_loops_outside_git(tmp_path: Path) -> Non
 
 def test_git_and_python_find_the_same_things(tmp_path: Path) -> None:
     """Large repositories are scanned by `git grep`, small ones in Python: same hits, same lines."""
-    from mlops_new.standards import scan  # noqa: PLC0415
-    from mlops_new.standards.inputs import Repo  # noqa: PLC0415
-    from tests.standards.conftest import CONFLICT, PRIVATE_KEY  # noqa: PLC0415
+    from mlops_new.standards import scan
+    from mlops_new.standards.inputs import Repo
+    from tests.standards.conftest import CONFLICT, PRIVATE_KEY
 
     files: Files = {f"src/s{i}.py": "x = 1\n" + text for i, text in enumerate(SECRETS.values())}
     files |= {"a.txt": CONFLICT, "k.pem": PRIVATE_KEY, "t.py": "import mlflow\n"}
@@ -294,8 +294,8 @@ def test_git_and_python_find_the_same_things(tmp_path: Path) -> None:
 def test_a_prefetched_grep_is_the_one_the_checks_use(tmp_path: Path) -> None:
     """`check` starts `git grep` and the listing before it imports the checks; the run takes
     them over."""
-    from mlops_new.standards import scan  # noqa: PLC0415
-    from tests.standards.conftest import CONFLICT  # noqa: PLC0415
+    from mlops_new.standards import scan
+    from tests.standards.conftest import CONFLICT
 
     root = make_repo(tmp_path / "r", {"a.txt": CONFLICT, "b.py": "x = 1\n"})
     cold = run_checks(root, select=["GEN004"]).results
@@ -315,7 +315,7 @@ def test_large_files_of_a_large_repository_come_from_the_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Past LARGE_REPOSITORY files, GEN006 reads git's index sizes instead of a stat per file."""
-    from mlops_new.standards import inputs  # noqa: PLC0415
+    from mlops_new.standards import inputs
 
     monkeypatch.setattr(inputs, "LARGE_REPOSITORY", 1)
     files: Files = {"data/big.csv": 11 * 1024 * 1024, "a.py": "x = 1\n", "b.py": "y = 2\n"}

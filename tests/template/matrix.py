@@ -139,7 +139,7 @@ def template_copy(destination: Path) -> Path:
 
 def render(template: Path, destination: Path, answers: Mapping[str, Any]) -> Answers:
     """Render ``template`` into ``destination``; return every answer copier used."""
-    import copier  # noqa: PLC0415  # slow import, only where rendering
+    import copier  # slow import, only where rendering
 
     worker = copier.run_copy(
         str(template),

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from mlops_new import __version__
-from mlops_new.config import load_settings
-from mlops_new.create import CreateOptions, create_project
+from mlops_new.inputs.settings import load_settings
+from mlops_new.ops.create import CreateOptions, create_project
 from tests.helpers import lint_clean, tool
 from tests.template import matrix
 
@@ -98,7 +98,7 @@ def test_create_pins_the_running_version_and_the_settings_source(tmp_path: Path)
 
 @pytest.mark.parametrize("bad", ["ftp://x", "https://host/sim ple", "https://h/$(id)", "pypi"])
 def test_settings_refuse_a_source_that_is_no_url(bad: str, tmp_path: Path) -> None:
-    from mlops_new.errors import MlopsNewError  # noqa: PLC0415
+    from mlops_new.core.errors import MlopsNewError
 
     settings_file = tmp_path / "config.toml"
     settings_file.write_text(f'[defaults]\nmlops_new_source = "{bad}"\n', encoding="utf-8")

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from mlops_new import template_store
 from mlops_new.cli import app, route
+from mlops_new.templates import store
 from tests.helpers import ANSWERS_TEMPLATE, git, release_trees
 
 COPIER_V1 = """\
@@ -66,7 +66,7 @@ def update_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def update_bundle(update_checkout: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     bundle = update_checkout / "src" / "mlops_new" / "_template"
-    monkeypatch.setattr(template_store, "bundle_dir", lambda: bundle)
+    monkeypatch.setattr(store, "bundle_dir", lambda: bundle)
     return bundle
 
 

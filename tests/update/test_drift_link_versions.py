@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mlops_new.cli._errors import ExitCode
-from mlops_new.migrations import Migration
-from mlops_new.update import UpdateOptions, update_project
+from mlops_new.engine.migrations import Migration
+from mlops_new.ops.update import UpdateOptions, update_project
 from tests.helpers import build_tree, git
 from tests.update.conftest import CONFIG_V2, Cli, commit_all, report
 

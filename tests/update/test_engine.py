@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mlops_new import journal
 from mlops_new.cli._errors import ExitCode
+from mlops_new.project import journal
 from tests.helpers import ANSWERS_TEMPLATE, build_tree, git
 from tests.update.conftest import CONFIG_V2, Cli, commit_all, files_of, report
 
@@ -303,7 +303,7 @@ def test_uv_lock_is_refreshed_only_when_trusted_and_the_report_says_so(
 def test_renders_are_cached_so_the_next_update_or_diff_renders_nothing_again(
     cli: Cli, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mlops_new import render  # noqa: PLC0415
+    from mlops_new.templates import render
 
     project = make_project("0.1.0")
     assert cli("update", str(project), "--to", "0.2.0", "--defaults").exit_code == 0
@@ -335,8 +335,8 @@ def test_renders_are_cached_so_the_next_update_or_diff_renders_nothing_again(
 def test_a_render_that_could_reach_outside_the_project_is_refused(
     tmp_path: Path, make: Callable[[Path], object], message: str
 ) -> None:
-    from mlops_new.errors import TemplateSourceError  # noqa: PLC0415
-    from mlops_new.render import validate  # noqa: PLC0415
+    from mlops_new.core.errors import TemplateSourceError
+    from mlops_new.templates.render import validate
 
     root = tmp_path / "render"
     build_tree(root, {"README.md": "ok\n", "docs/index.md": "ok\n"})
@@ -348,7 +348,7 @@ def test_a_render_that_could_reach_outside_the_project_is_refused(
 
 
 def test_the_render_cache_prunes_unused_and_least_recently_used_renders(tmp_path: Path) -> None:
-    from mlops_new import render  # noqa: PLC0415
+    from mlops_new.templates import render
 
     now = 10_000_000.0
     day = 24 * 3600.0

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from mlops_new import template_store
+from mlops_new.templates import store
 from tests.helpers import git
 
-NEWEST = template_store.manifest()[-1].version
+NEWEST = store.manifest()[-1].version
 TEAM_LINE = "\n# team: keep this target\n"
 IGNORED = "# team-local parameters (git-ignored here)\n"
 
@@ -88,7 +88,7 @@ def _check(project: Path, head: str) -> str:
     # Kept: merged with the template's change, inside conflict markers when both changed it.
     assert IGNORED in (project / "params.yaml").read_text()
     assert git(project, "worktree", "list").count("\n") == 0
-    tmp = template_store.store_path().parent / "tmp"
+    tmp = store.store_path().parent / "tmp"
     leftovers = list(tmp.iterdir()) if tmp.is_dir() else []
     assert leftovers == [], leftovers
     answers = (project / ".copier-answers.yml").read_text()

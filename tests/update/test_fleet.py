@@ -208,7 +208,7 @@ def test_fleet_update_opens_pull_requests_with_gh_when_it_can(
     expected_url: str,
     expected_reason: str,
 ) -> None:
-    import shutil  # noqa: PLC0415
+    import shutil
 
     repo = make_project("0.1.0", "pr")
     remote = tmp_path / "remote.git"

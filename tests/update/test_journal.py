@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from mlops_new import journal
 from mlops_new.cli._errors import ExitCode
+from mlops_new.project import journal
 from tests.helpers import git
 from tests.update.conftest import CONFIG_V2, Cli, commit_all, files_of, report
 
@@ -68,7 +68,7 @@ class _Killed(BaseException):
 def test_an_update_killed_mid_apply_is_finished_or_undone_from_its_journal(
     cli: Cli, make_project: MakeProject, then: str
 ) -> None:
-    from mlops_new import applier  # noqa: PLC0415
+    from mlops_new.engine import applier
 
     project = make_project("0.1.0")
     config = project / "config.txt"

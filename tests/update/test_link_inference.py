@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from mlops_new.cli._errors import ExitCode
-from mlops_new.link import infer_answers
+from mlops_new.ops.link import infer_answers
 from tests.helpers import build_tree, git
 from tests.update.conftest import Cli, commit_all
 

@@ -304,7 +304,7 @@ def test_dry_run_reports_and_leaves_the_repository_byte_identical(
 def test_ctrl_c_after_the_tree_moved_rolls_the_project_back(
     cli: Cli, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mlops_new import applier  # noqa: PLC0415
+    from mlops_new.engine import applier
 
     project = make_project("0.1.0")
     (project / "config.txt").write_text("team\n")
@@ -329,7 +329,7 @@ def test_ctrl_c_after_the_tree_moved_rolls_the_project_back(
 def test_ctrl_c_while_rendering_changes_nothing(
     cli: Cli, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mlops_new import _copier  # noqa: PLC0415
+    from mlops_new.templates import _copier
 
     project = make_project("0.1.0")
     before = _tree(project)

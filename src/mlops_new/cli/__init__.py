@@ -45,7 +45,7 @@ plain_coercion()
 
 def _version(value: bool) -> None:
     if value:
-        from mlops_new.template_store import latest  # noqa: PLC0415
+        from mlops_new.templates.store import latest
 
         sys.stdout.write(f"mlops-new {__version__} (bundled template {latest().version})\n")
         raise typer.Exit

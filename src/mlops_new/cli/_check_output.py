@@ -40,7 +40,7 @@ def checked(report: CheckReport, fmt: str) -> None:
 
 
 def _table(report: CheckReport) -> None:
-    from rich.table import Table  # noqa: PLC0415
+    from rich.table import Table
 
     out = _stdout()
     table = Table(title=f"mlops-new check: {escape(str(report.path))}", title_justify="left")

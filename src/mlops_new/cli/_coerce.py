@@ -28,8 +28,8 @@ class _Fallback(Exception):  # noqa: N818  (a signal, not an error)
 def plain_coercion() -> None:
     """Coerce str, bool, Path and choice parameters (and lists of them) without pydantic."""
     try:
-        from typer._coercion import build_runtime_param  # noqa: PLC0415
-        from typer.core import _TyperParameter  # noqa: PLC0415
+        from typer._coercion import build_runtime_param
+        from typer.core import _TyperParameter
     except ImportError:  # a typer without runtime coercion
         return
     original = getattr(_TyperParameter, "get_runtime_param", None)
@@ -115,7 +115,7 @@ def _flag(value: Any, _param: Any, _ctx: Any) -> bool:
 
 
 def _choice(choices: tuple[Enum, ...], case_sensitive: bool) -> _Coerce:
-    from typer._param_types import coerce_cli_choice  # noqa: PLC0415
+    from typer._param_types import coerce_cli_choice
 
     def coerce(value: Any, _param: Any, ctx: Any) -> Any:
         try:
@@ -127,7 +127,7 @@ def _choice(choices: tuple[Enum, ...], case_sensitive: bool) -> _Coerce:
 
 
 def _path(path_type: type[Path], info: Any) -> _Coerce:
-    from typer._param_types import coerce_cli_path  # noqa: PLC0415
+    from typer._param_types import coerce_cli_path
 
     def coerce(value: Any, param: Any, ctx: Any) -> Any:
         if isinstance(value, str):

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from mlops_new import errors
+from mlops_new.core import errors
 
 
 class ExitCode(enum.IntEnum):
@@ -90,7 +90,7 @@ def interrupted(exc: BaseException) -> bool:
 
 
 def _fail(message: str, hint: str | None, code: ExitCode) -> None:
-    from mlops_new.cli import _output  # noqa: PLC0415  (rich loads only on failure)
+    from mlops_new.cli import _output  # rich loads only on failure
 
     command = _json_command()
     if command is not None:
@@ -116,7 +116,7 @@ def _json_command() -> str | None:
 def _click_context() -> Any:
     """The current click context: typer >= 0.2x vendors click as ``typer._click``."""
     try:
-        from typer._click import globals as click_globals  # noqa: PLC0415
+        from typer._click import globals as click_globals
     except ImportError:  # typer that uses click itself
-        import click as click_globals  # type: ignore[no-redef]  # noqa: PLC0415
+        import click as click_globals  # type: ignore[no-redef]
     return click_globals.get_current_context(silent=True)

@@ -17,9 +17,7 @@ from mlops_new import __version__
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from mlops_new.fleet import FleetUpdateResult
-    from mlops_new.fleet_report import FleetReport
-    from mlops_new.results import (
+    from mlops_new.core.results import (
         CreateResult,
         DiffResult,
         LinkResult,
@@ -28,6 +26,8 @@ if TYPE_CHECKING:
         UpdateResult,
         VersionsResult,
     )
+    from mlops_new.fleet.report import FleetReport
+    from mlops_new.fleet.update import FleetUpdateResult
 
 JSON_SCHEMA_VERSION = 1
 
@@ -44,13 +44,13 @@ class Format(str, enum.Enum):
 
 
 def _stdout() -> Console:
-    from rich.console import Console  # noqa: PLC0415
+    from rich.console import Console
 
     return Console(highlight=False)
 
 
 def _stderr() -> Console:
-    from rich.console import Console  # noqa: PLC0415
+    from rich.console import Console
 
     return Console(stderr=True, highlight=False)
 
@@ -65,7 +65,7 @@ def escape(text: str) -> str:
     sequences (``\\x1b]52;...``) that would drive the user's terminal: each
     control character is shown as its ``\\xNN`` code instead.
     """
-    from rich.markup import escape as rich_escape  # noqa: PLC0415
+    from rich.markup import escape as rich_escape
 
     return rich_escape(_CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text))
 
@@ -306,9 +306,9 @@ def fleet_updated(result: FleetUpdateResult, fmt: Format) -> None:
     if fmt is Format.json:
         _print_json("fleet update", result.to_json())
         return
-    from rich.table import Table  # noqa: PLC0415
+    from rich.table import Table
 
-    from mlops_new.fleet import Outcome  # noqa: PLC0415  (lazy: the CLI starts fast)
+    from mlops_new.fleet.update import Outcome  # lazy: the CLI starts fast
 
     table = Table("repository", "outcome", "versions", "branch", "details")
     colours = {
@@ -340,7 +340,7 @@ def progress(total: int, *, quiet: bool) -> Iterator[Callable[[int], None]]:
     if quiet or total == 0:
         yield lambda _done: None
         return
-    from rich.progress import Progress  # noqa: PLC0415
+    from rich.progress import Progress
 
     with Progress(console=_stderr(), transient=True) as bar:
         task = bar.add_task("Checking repositories", total=total)
@@ -349,7 +349,7 @@ def progress(total: int, *, quiet: bool) -> Iterator[Callable[[int], None]]:
 
 def fleet_reported(result: FleetReport, fmt: str, output: Path | None) -> None:
     """Print (or write to ``output``) the fleet report in ``fmt``."""
-    from mlops_new.fleet_render import to_html, to_markdown  # noqa: PLC0415
+    from mlops_new.fleet.render import to_html, to_markdown
 
     if fmt == "rich" and output is None:
         _fleet_table(result)
@@ -378,7 +378,7 @@ _FLEET_STYLE = {
 
 def _fleet_table(result: FleetReport) -> None:
     """The fleet as a table that stays readable at 80 columns (long cells wrap, never cut)."""
-    from rich.table import Table  # noqa: PLC0415
+    from rich.table import Table
 
     rows = result.rows()
     longest = max((len(row.name) + 2 for row in rows), default=12)
@@ -420,7 +420,7 @@ def steps(*, enabled: bool) -> Iterator[Callable[[str | None], None]]:
     if not enabled or not sys.stderr.isatty():
         yield lambda _name: None
         return
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     bar = Progress(*columns, console=_stderr(), transient=True)

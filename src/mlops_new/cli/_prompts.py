@@ -17,11 +17,12 @@ from typing import Any
 def wrapping_validation_errors() -> None:
     """Make the prompts' validation toolbar as tall as its wrapped message."""
     try:
-        from prompt_toolkit.filters import has_validation_error  # noqa: PLC0415
-        from prompt_toolkit.layout.containers import ConditionalContainer, Window  # noqa: PLC0415
-        from prompt_toolkit.widgets.toolbars import ValidationToolbar  # noqa: PLC0415
+        from prompt_toolkit.filters import has_validation_error
+        from prompt_toolkit.layout.containers import ConditionalContainer, Window
+        from prompt_toolkit.widgets.toolbars import (
+            ValidationToolbar,  # The module (the package's ``prompt`` attribute is the function of that name).
+        )
 
-        # The module (the package's ``prompt`` attribute is the function of that name).
         prompt_module: Any = importlib.import_module("prompt_toolkit.shortcuts.prompt")
     except ImportError:  # pragma: no cover - prompt_toolkit comes with copier
         return

@@ -62,13 +62,13 @@ def check(
     Exit codes: 0 all required checks pass, 7 a required check failed,
     8 the template version is behind the policy's minimum.
     """
-    from mlops_new.standards import scan  # noqa: PLC0415
+    from mlops_new.standards import scan
 
     scan.prefetch(path)  # git grep runs while the checks are imported
 
-    from mlops_new.cli import _check_output  # noqa: PLC0415
-    from mlops_new.config import load_settings  # noqa: PLC0415
-    from mlops_new.standards.runner import run_checks  # noqa: PLC0415
+    from mlops_new.cli import _check_output
+    from mlops_new.inputs.settings import load_settings
+    from mlops_new.standards.runner import run_checks
 
     with handled():
         report = run_checks(path, load_settings(config), select or (), ignore or ())

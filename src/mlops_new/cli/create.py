@@ -66,10 +66,10 @@ def create(
     fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """Create a new ML project NAME from the bundled template (or --template)."""
-    from mlops_new import signals  # noqa: PLC0415
-    from mlops_new.answers import load_data_file, parse_pairs  # noqa: PLC0415
-    from mlops_new.config import load_settings  # noqa: PLC0415
-    from mlops_new.create import CreateOptions, create_project  # noqa: PLC0415
+    from mlops_new.core import signals
+    from mlops_new.inputs.answers import load_data_file, parse_pairs
+    from mlops_new.inputs.settings import load_settings
+    from mlops_new.ops.create import CreateOptions, create_project
 
     with handled():
         answers: dict[str, Any] = {}
@@ -114,7 +114,7 @@ def first_steps(project: Path, cwd: Path) -> tuple[str, ...]:
 
 
 def _uv_step() -> str:
-    from mlops_new.relock import find_uv  # noqa: PLC0415
+    from mlops_new.core.relock import find_uv
 
     found = find_uv()  # not on PATH: the binary of the uv wheel mlops-new depends on
     if found is None:

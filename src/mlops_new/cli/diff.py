@@ -20,7 +20,7 @@ def diff(
     fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """Show what the team changed relative to the project's own template version."""
-    from mlops_new.drift import diff_project  # noqa: PLC0415
+    from mlops_new.ops.drift import diff_project
 
     with handled():
         result = diff_project(path)

@@ -59,10 +59,10 @@ def report(
     cannot be checked is an error row. Exit codes: 0 all pass, 7 a repository
     fails the policy, 9 a repository could not be checked, 4 no repositories.
     """
-    from mlops_new.config import load_settings  # noqa: PLC0415
-    from mlops_new.fleet import discover  # noqa: PLC0415
-    from mlops_new.fleet_report import report_fleet  # noqa: PLC0415
-    from mlops_new.standards.runner import validate_policy  # noqa: PLC0415
+    from mlops_new.fleet.report import report_fleet
+    from mlops_new.fleet.update import discover
+    from mlops_new.inputs.settings import load_settings
+    from mlops_new.standards.runner import validate_policy
 
     with handled():
         repos = discover(roots or [Path()], list_file, unlinked=True)
@@ -106,14 +106,14 @@ def update(
     fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """Prepare each repository's update on its own branch; never touch default branches."""
-    from mlops_new.answers import parse_pairs  # noqa: PLC0415
-    from mlops_new.config import load_settings  # noqa: PLC0415
-    from mlops_new.fleet import (  # noqa: PLC0415
+    from mlops_new.fleet.update import (
         FleetUpdateOptions,
         Outcome,
         discover,
         update_fleet,
     )
+    from mlops_new.inputs.answers import parse_pairs
+    from mlops_new.inputs.settings import load_settings
 
     with handled():
         repos = discover(roots or [Path()], list_file)

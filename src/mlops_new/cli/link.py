@@ -35,9 +35,9 @@ def link(
     Package name, licence, CI provider, tracking, serving and Docker are read from the
     repository; -d answers the rest (the policy's locked answers cannot be changed).
     """
-    from mlops_new.answers import parse_pairs  # noqa: PLC0415
-    from mlops_new.config import load_settings  # noqa: PLC0415
-    from mlops_new.link import link_project  # noqa: PLC0415
+    from mlops_new.inputs.answers import parse_pairs
+    from mlops_new.inputs.settings import load_settings
+    from mlops_new.ops.link import link_project
 
     with handled():
         result = link_project(

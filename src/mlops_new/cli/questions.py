@@ -13,7 +13,7 @@ def questions(
     fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """List the questions `create` asks: answer any of them with -d KEY=VALUE."""
-    from mlops_new.questions import list_questions  # noqa: PLC0415
+    from mlops_new.ops.questions import list_questions
 
     with handled():
         _output.listed_questions(list_questions(template, ref), fmt)

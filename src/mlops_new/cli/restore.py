@@ -21,7 +21,7 @@ def restore(
     fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """Bring FILEs back exactly as the project's template version renders them."""
-    from mlops_new.drift import restore_files  # noqa: PLC0415
+    from mlops_new.ops.drift import restore_files
 
     with handled():
         _output.restored(restore_files(path, files), fmt)

@@ -51,10 +51,10 @@ def update(
     fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """Update the project to a newer template version with a 3-way git merge."""
-    from mlops_new.answers import parse_pairs  # noqa: PLC0415
-    from mlops_new.config import load_settings  # noqa: PLC0415
-    from mlops_new.errors import AbortedError  # noqa: PLC0415
-    from mlops_new.update import (  # noqa: PLC0415
+    from mlops_new.core.errors import AbortedError
+    from mlops_new.inputs.answers import parse_pairs
+    from mlops_new.inputs.settings import load_settings
+    from mlops_new.ops.update import (
         UpdateOptions,
         abort_update,
         continue_update,

@@ -25,7 +25,7 @@ def versions(
     fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """List the template versions, newest first, marking the project's own."""
-    from mlops_new.catalog import list_versions  # noqa: PLC0415
+    from mlops_new.ops.versions import list_versions
 
     with handled():
         _output.listed_versions(list_versions(template, path), fmt)

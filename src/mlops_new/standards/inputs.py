@@ -20,8 +20,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mlops_new.answers import ANSWERS_FILE
-from mlops_new.config import Policy
+from mlops_new.inputs.answers import ANSWERS_FILE
+from mlops_new.inputs.settings import Policy
 from mlops_new.standards import scan
 from mlops_new.standards.reading import (
     MAX_TEXT_BYTES,

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from mlops_new.bounded import InputError, load_yaml
+from mlops_new.core.bounded import InputError, load_yaml
 
 if sys.version_info >= (3, 11):
     import tomllib

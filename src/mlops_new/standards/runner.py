@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlops_new.config import ConfigError, Policy, Settings, load_policy_file
-from mlops_new.errors import UserError
+from mlops_new.core.errors import UserError
+from mlops_new.inputs.settings import ConfigError, Policy, Settings, load_policy_file
 from mlops_new.standards import (
     ci,
     docker,

@@ -18,8 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar, cast
 
-from mlops_new import git
-from mlops_new.errors import MlopsNewError
+from mlops_new.core import git
+from mlops_new.core.errors import MlopsNewError
 
 _U = "[A-Za-z0-9_-]"
 PATTERNS: dict[str, tuple[str, ...]] = {

@@ -1,16 +1,18 @@
 """TPL: the project's template answers and version, against the organisation's policy.
 
-Versions come from :mod:`mlops_new.catalog` (the bundled manifest, or the tags of
+Versions come from :mod:`mlops_new.templates.catalog` (the bundled manifest, or the tags of
 another template's git repository), never from copier.
 """
 
 from __future__ import annotations
 
-from mlops_new import catalog, journal, template_store, versions
-from mlops_new.answers import ANSWERS_FILE
-from mlops_new.errors import MlopsNewError
+from mlops_new.core import semver
+from mlops_new.core.errors import MlopsNewError
+from mlops_new.inputs.answers import ANSWERS_FILE
+from mlops_new.project import journal
 from mlops_new.standards.inputs import Repo
 from mlops_new.standards.model import Check, Currency, Fail, NotApplicable, Outcome, Severity
+from mlops_new.templates import catalog, store
 
 VERSION_CHECK = "TPL001"
 """The check whose failure means "behind the required version" (its own exit code)."""
@@ -30,14 +32,14 @@ def read_currency(repo: Repo) -> Currency | None:
 
 def _currency(src: str, version: str) -> Currency:
     try:
-        versions.parse(version)
+        semver.parse(version)
         available = catalog.version_names(src)
     except MlopsNewError as exc:
         return Currency(src, version, None, None, error=exc.message)
     if not available:
         return Currency(src, version, None, None, error=f"{src} has no released versions.")
-    mine = versions.parse(version)
-    behind = sum(1 for v in available if versions.parse(v) > mine)
+    mine = semver.parse(version)
+    behind = sum(1 for v in available if semver.parse(v) > mine)
     return Currency(src, version, available[0], behind)
 
 
@@ -45,7 +47,7 @@ def wants_currency(repo: Repo) -> bool:
     """Whether a report shows the version currency: cheap (the local store) or required."""
     if not repo.generated:
         return False
-    return repo.policy.sets_version or repo.answer("_src_path") == template_store.STORE_SRC
+    return repo.policy.sets_version or repo.answer("_src_path") == store.STORE_SRC
 
 
 def _not_generated(repo: Repo) -> NotApplicable | None:

@@ -5,7 +5,7 @@ A waiver must say why: an empty reason is a user error naming the check.
 
 from __future__ import annotations
 
-from mlops_new.errors import UserError
+from mlops_new.core.errors import UserError
 from mlops_new.standards.inputs import Repo
 
 WAIVER_TABLE = "[tool.mlops-new.ignore]"

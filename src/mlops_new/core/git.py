@@ -1,0 +1,345 @@
+"""The one door to git: a hardened subprocess runner (no git library, no copier).
+
+Every git process mlops-new starts goes through :func:`run`.  Repositories and
+templates are other people's data, so nothing configured in them may run code:
+hooks, fsmonitor, pagers, editors, credential helpers, ssh commands and exotic
+transports are switched off on the command line (which wins over every config
+file), and callers put ``--`` before paths and sources.
+
+A repository's own config can also name programs per path: filters
+(``filter.<name>.clean/smudge/process``), diff drivers and textconv, merge
+drivers, and a remote's upload/receive-pack.  :func:`driver_overrides` reads
+those keys once per repository (its includes, conditional ones too) and
+overrides each with a harmless value (or the user's own global one) through
+``GIT_CONFIG_*`` variables, which win over every config file as ``-c`` does.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+from mlops_new.core.errors import FileSystemError, MissingToolError, MlopsNewError
+
+FALLBACK_NAME = "mlops-new"
+FALLBACK_EMAIL = "mlops-new@users.noreply.localhost"
+
+HARDENING: tuple[str, ...] = (
+    "-c", "core.hooksPath=/dev/null",
+    "-c", "core.fsmonitor=false",
+    "-c", "core.pager=cat",
+    "-c", "core.editor=true",
+    "-c", "core.askPass=",
+    "-c", "core.sshCommand=ssh",
+    "-c", "credential.helper=",
+    "-c", "protocol.allow=never",
+    "-c", "protocol.file.allow=always",
+    "-c", "protocol.https.allow=always",
+    "-c", "protocol.ssh.allow=always",
+    "-c", "protocol.git.allow=always",
+    "-c", "commit.gpgSign=false",
+    "-c", "tag.gpgSign=false",
+    "-c", "safe.bareRepository=all",
+)  # fmt: skip
+"""``-c`` options given to every git call: nothing in a repository's config runs."""
+
+_ENV = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_ASKPASS": "true",
+    "SSH_ASKPASS": "true",
+    "GIT_PAGER": "cat",
+    "GIT_EDITOR": "true",
+    "LC_ALL": "C",
+}
+
+
+_UNSET_ENV = ("GIT_EXTERNAL_DIFF",)
+"""Removed from every git call's environment (porcelain diffs get ``--no-ext-diff`` too)."""
+
+_NO_EXT_DIFF = frozenset({"diff", "show", "log"})
+"""Porcelain commands that would run ``diff.external`` or a driver's ``command``."""
+
+_DRIVER_KEY = re.compile(
+    r"^(?:filter\.(?P<f>.+)\.(?:clean|smudge|process|required)"
+    r"|diff\.(?P<d>.+)\.(?:command|textconv)"
+    r"|merge\.(?P<m>.+)\.driver"
+    r"|remote\.(?P<r>.+)\.(?:uploadpack|receivepack)"
+    r"|core\.gitproxy)$"
+)
+_DRIVER_PATTERN = r"^(filter|diff|merge|remote)\.|^core\.gitproxy$"
+_SAFE_VALUES = {
+    "clean": "",
+    "smudge": "",
+    "process": "",
+    "required": "false",
+    "command": "",
+    "textconv": "cat",
+    "driver": "git merge-file --marker-size=%L %A %O %B",
+    "uploadpack": "git-upload-pack",
+    "receivepack": "git-receive-pack",
+    "gitproxy": "",
+}
+"""What a repository's driver keys become: no filter, identity textconv, git's text merge."""
+_TRUSTED_SCOPES = ("system", "global")
+_INCLUDE_KEY = re.compile(r"^include(?:if\..*)?\.path$")
+_MAX_INCLUDES = 20
+
+
+class GitError(MlopsNewError):
+    """A git command failed unexpectedly."""
+
+
+class GitFileSystemError(GitError, FileSystemError):
+    """A git command failed because the file system refused (full, read-only, permissions)."""
+
+
+_FILE_SYSTEM_FAILURES = (
+    "No space left on device",
+    "Disk quota exceeded",
+    "Read-only file system",
+    "Permission denied",
+    "File name too long",
+)
+"""git's messages (``LC_ALL=C``) for failures the user's disk or permissions cause."""
+
+
+def failure(args: tuple[str, ...], cwd: Path, stderr: str) -> GitError:
+    """The error for a failed ``git *args``: a user error when the file system refused."""
+    message = f"git {' '.join(args)} failed in {cwd}: {stderr}"
+    if any(text in stderr for text in _FILE_SYSTEM_FAILURES):
+        return GitFileSystemError(
+            message, "Free some space or make the folder writable, then retry."
+        )
+    return GitError(message)
+
+
+def require_git() -> str:
+    """Return the path of ``git`` or raise a user error that says how to get it."""
+    path = shutil.which("git")
+    if path is None:
+        raise MissingToolError(
+            "git is not installed or not on PATH; mlops-new needs it to version the project.",
+            "Install git (https://git-scm.com/downloads) and retry.",
+        )
+    return path
+
+
+def run(
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+    input: bytes | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run hardened ``git *args`` in ``cwd``; the completed process (bytes).
+
+    With ``check`` a non-zero exit raises :class:`GitError` naming the command.
+    """
+    proc = subprocess.run(
+        [require_git(), *HARDENING, *_no_ext_diff(args)],
+        cwd=cwd,
+        env=hardened_env(cwd, env),
+        capture_output=True,
+        input=input,
+        check=False,
+    )
+    if check and proc.returncode != 0:
+        raise failure(args, cwd, proc.stderr.decode("utf-8", "replace").strip())
+    return proc
+
+
+def hardened_env(
+    cwd: Path | None = None, extra: dict[str, str] | None = None, repos: tuple[Path, ...] = ()
+) -> dict[str, str]:
+    """The environment of a hardened git call in ``cwd``: :data:`HARDENING` and driver overrides.
+
+    ``repos`` adds the driver overrides of more repositories.
+    """
+    base = {k: v for k, v in os.environ.items() if k not in _UNSET_ENV}
+    hardening = hardening_variables((cwd, *repos) if cwd is not None else repos)
+    return {**base, **hardening, **(extra or {})}
+
+
+def hardening_variables(repos: tuple[Path, ...] = ()) -> dict[str, str]:
+    """Only the variables that harden git: ``_ENV`` and ``GIT_CONFIG_*`` for ``repos``.
+
+    Also given to copier around its own git calls (see ``_copier``), so the
+    ``-c`` options travel as ``GIT_CONFIG_*`` variables too.
+    """
+    pairs = [
+        (HARDENING[i + 1].partition("=")[0], HARDENING[i + 1].partition("=")[2])
+        for i in range(0, len(HARDENING), 2)
+    ]
+    for repo in repos:
+        pairs.extend(driver_overrides(repo))
+    variables = dict(_ENV)
+    if any(key == "core.gitproxy" for key, _ in pairs):
+        # `-c` cannot override a repository's proxy command (the first match wins);
+        # the variable can, and an empty one means no proxy.
+        pairs = [pair for pair in pairs if pair[0] != "core.gitproxy"]
+        variables["GIT_PROXY_COMMAND"] = os.environ.get("GIT_PROXY_COMMAND", "")
+    # The user's own GIT_CONFIG_* entries stay; ours come after them and win.
+    count = os.environ.get("GIT_CONFIG_COUNT", "")
+    start = int(count) if count.isdigit() else 0
+    variables["GIT_CONFIG_COUNT"] = str(start + len(pairs))
+    for index, (key, value) in enumerate(pairs, start):
+        variables[f"GIT_CONFIG_KEY_{index}"] = key
+        variables[f"GIT_CONFIG_VALUE_{index}"] = value
+    return variables
+
+
+def driver_overrides(cwd: Path) -> tuple[tuple[str, str], ...]:
+    """``(key, value)`` pairs that neutralise the drivers configured by the repository at ``cwd``.
+
+    Cached per folder: a repository's config is read once per process, also when
+    two threads ask at once (`check` starts its git calls side by side).
+    """
+    try:
+        where = str(cwd.resolve())
+    except OSError:
+        return ()
+    with _OVERRIDES_LOCK:
+        return _driver_overrides(where)
+
+
+_OVERRIDES_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=4096)
+def _driver_overrides(cwd: str) -> tuple[tuple[str, str], ...]:
+    listed = _config_entries(Path(cwd), ("--show-scope", "--show-origin", "--includes"))
+    trusted = {key: value for scope, _, key, value in listed if scope in _TRUSTED_SCOPES}
+    untrusted = {key for scope, _, key, _ in listed if scope not in (*_TRUSTED_SCOPES, "command")}
+    untrusted |= _conditionally_included_keys(Path(cwd), listed)
+    overrides = []
+    for key in sorted(untrusted):
+        if _DRIVER_KEY.match(key):
+            overrides.append((key, trusted.get(key, _SAFE_VALUES[key.rsplit(".", 1)[1]])))
+    return tuple(overrides)
+
+
+def _config_entries(cwd: Path, options: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
+    """``(scope, origin, key, value)`` of config keys naming drivers or includes."""
+    pattern = f"{_DRIVER_PATTERN}|^include(if)?\\."
+    proc = subprocess.run(
+        [require_git(), "config", "-z", *options, "--get-regexp", pattern],
+        cwd=cwd,
+        env={**{k: v for k, v in os.environ.items() if k not in _UNSET_ENV}, **_ENV},
+        capture_output=True,
+        check=False,
+    )
+    entries = []
+    fields = 3 if "--show-scope" in options else 2
+    parts = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    for index in range(0, len(parts) - fields + 1, fields):
+        chunk = parts[index : index + fields]
+        scope = chunk[0] if fields == 3 else "local"
+        origin = chunk[-2]
+        key, _, value = chunk[-1].partition("\n")
+        entries.append((scope, origin, key, value))
+    return entries
+
+
+def _conditionally_included_keys(cwd: Path, listed: list[tuple[str, str, str, str]]) -> set[str]:
+    """Driver keys in files a repository includes, whether or not the condition holds now."""
+    queue = [
+        (origin, value) for scope, origin, key, value in listed
+        if scope not in _TRUSTED_SCOPES and _INCLUDE_KEY.match(key)
+    ]  # fmt: skip
+    keys: set[str] = set()
+    seen: set[str] = set()
+    while queue and len(seen) < _MAX_INCLUDES:
+        origin, value = queue.pop()
+        path = _include_path(origin, value)
+        if path is None or path in seen:
+            continue
+        seen.add(path)
+        for _, sub_origin, key, sub_value in _config_entries(
+            cwd, ("--show-origin", "--file", path)
+        ):
+            if _INCLUDE_KEY.match(key):
+                queue.append((sub_origin, sub_value))
+            keys.add(key)
+    return keys
+
+
+def _include_path(origin: str, value: str) -> str | None:
+    if not origin.startswith("file:") or not value:
+        return None
+    if value.startswith("~/"):
+        return str(Path(value).expanduser())
+    return str(Path(origin.removeprefix("file:")).parent / value)
+
+
+def _no_ext_diff(args: tuple[str, ...]) -> tuple[str, ...]:
+    """Porcelain diffs get ``--no-ext-diff``: no external diff program runs."""
+    if args and args[0] in _NO_EXT_DIFF:
+        return (args[0], "--no-ext-diff", *args[1:])
+    return args
+
+
+def git(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, check: bool = True, strip: bool = True
+) -> str:
+    """Run ``git *args`` in ``cwd`` and return its stdout (stripped unless ``strip=False``)."""
+    out = run(*args, cwd=cwd, env=env, check=check).stdout.decode("utf-8", "surrogateescape")
+    return out.strip() if strip else out
+
+
+def identity(cwd: Path) -> tuple[str, str] | None:
+    """The configured ``user.name`` and ``user.email``, or ``None`` if either is missing."""
+    out = git("config", "--get-regexp", r"^user\.(name|email)$", cwd=cwd, check=False)
+    found = dict(line.partition(" ")[::2] for line in out.splitlines())
+    name, email = found.get("user.name", "").strip(), found.get("user.email", "").strip()
+    if name and email:
+        return name, email
+    return None
+
+
+def commit_env(who: tuple[str, str] | None) -> dict[str, str]:
+    """Author and committer variables for ``who`` (the fallback identity without one)."""
+    name, email = who or (FALLBACK_NAME, FALLBACK_EMAIL)
+    return {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+    }
+
+
+def init_and_commit(path: Path, message: str, who: tuple[str, str] | None) -> tuple[str, bool]:
+    """``git init`` ``path`` on branch main and commit everything in it as ``who``.
+
+    ``who`` is the user's git identity (see :func:`identity`); without one, a
+    fallback identity is used. Returns the commit id and whether it was.
+    """
+    git("init", "--quiet", "--initial-branch=main", "--", str(path), cwd=path.parent)
+    git("add", "--all", cwd=path)
+    git("commit", "--quiet", "--no-verify", "-m", message, cwd=path, env=commit_env(who))
+    return git("rev-parse", "HEAD", cwd=path), who is None
+
+
+def uncommitted(path: Path) -> list[str]:
+    """Paths under ``path`` with staged, unstaged or untracked (not ignored) changes.
+
+    The one definition of "has uncommitted changes" (paths relative to ``path``).
+    """
+    out = run(
+        "status", "--porcelain=v1", "-z", "--untracked-files=normal", "--", ".", cwd=path
+    ).stdout.decode("utf-8", "surrogateescape")
+    entries = out.split("\0")
+    names: list[str] = []
+    skip_next = False
+    for entry in entries:
+        if skip_next or not entry:
+            skip_next = False
+            continue
+        code, name = entry[:2], entry[3:]
+        skip_next = code[0] in "RC"  # a rename's original path follows
+        names.append(name)
+    return names

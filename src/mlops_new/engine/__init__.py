@@ -1,0 +1,1 @@
+"""The update engine: plan (render and merge off-tree), apply, journal, migrations."""

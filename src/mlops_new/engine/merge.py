@@ -1,0 +1,162 @@
+"""The 3-way merge of an update, computed off-tree with ``git merge-tree`` (ort).
+
+base = the project's recorded version rendered with its recorded answers,
+ours = ``HEAD``, theirs = the target version rendered with the new answers.
+Git 2.39 has no ``--merge-base``: ours and theirs become dangling child
+commits of a dangling base commit, so merge-tree finds the base itself.
+
+Policy on top of ort: a file the team deleted stays deleted (the template's
+change to it is reported as skipped); a file the team edited and the new
+render removes stays as a modify/delete conflict; paths the project excludes
+keep their ``HEAD`` state.  Nothing in the working tree or index changes here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlops_new.core.git import GitError, run
+from mlops_new.engine import trees
+
+ZERO = "0" * 40
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One side of a conflicted path in the index: ``mode oid stage path`` (repo-relative)."""
+
+    mode: str
+    oid: str
+    stage: int
+    path: str
+
+
+@dataclass(frozen=True)
+class Merged:
+    """The merge's outcome: the whole repository's result tree and what needs a person."""
+
+    tree: str
+    conflicts: dict[str, tuple[Stage, ...]] = field(default_factory=dict)
+    """Repo-relative path -> its index stages (the tree holds it with markers)."""
+    skipped: tuple[str, ...] = ()
+    removed_modified: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sides:
+    """The three trees of a merge (whole-repository trees) and the marker labels."""
+
+    base: str
+    ours: str
+    theirs: str
+    ours_label: str = "before updating"
+    theirs_label: str = "template"
+
+
+def merge(repo: Path, sides: Sides, prefix: str, excluded: Callable[[str], bool]) -> Merged:
+    """Merge ``sides`` in ``repo``; ``prefix`` is the project's folder ("" at the root)."""
+    base = trees.commit(repo, sides.base)
+    ours = trees.commit(repo, sides.ours, base)
+    theirs = trees.commit(repo, sides.theirs, base)
+    proc = run("merge-tree", "--write-tree", "-z", ours, theirs, cwd=repo, check=False)
+    if proc.returncode not in (0, 1):
+        raise GitError(f"git merge-tree failed: {proc.stderr.decode('utf-8', 'replace').strip()}")
+    result, stages = _parse(proc.stdout.decode("utf-8", "surrogateescape"))
+    lead = f"{prefix}/" if prefix else ""
+    team_deleted = [path for path, found in stages.items() if _numbers(found) == {1, 3}]
+    removed_modified = [path for path, found in stages.items() if _numbers(found) == {1, 2}]
+    changed = _changed(repo, sides.ours, result, prefix)
+    owned = sorted(
+        path
+        for path in {*changed, *stages}
+        if path.startswith(lead) and excluded(path[len(lead) :])
+    )
+    conflicts = {p: s for p, s in stages.items() if p not in team_deleted and p not in owned}
+    labels = {ours: sides.ours_label, theirs: sides.theirs_label}
+    tree = _final_tree(repo, result, sides.ours, team_deleted, owned, conflicts, labels)
+    return Merged(
+        tree=tree,
+        conflicts=conflicts,
+        skipped=_relative(team_deleted, lead),
+        removed_modified=_relative([p for p in removed_modified if p in conflicts], lead),
+        excluded=_relative(owned, lead),
+    )
+
+
+def _numbers(found: tuple[Stage, ...]) -> set[int]:
+    return {stage.stage for stage in found}
+
+
+def _relative(paths: list[str], lead: str) -> tuple[str, ...]:
+    return tuple(sorted(path[len(lead) :] for path in paths if path.startswith(lead)))
+
+
+def _parse(out: str) -> tuple[str, dict[str, tuple[Stage, ...]]]:
+    """merge-tree's ``-z`` output -> (result tree, conflicted paths with their stages)."""
+    parts = out.split("\0")
+    tree = parts[0]
+    stages: dict[str, list[Stage]] = {}
+    for record in parts[1:]:
+        if not record:
+            break  # the informational messages follow: the stages say all we need
+        meta, _, path = record.partition("\t")
+        mode, oid, number = meta.split()
+        stages.setdefault(path, []).append(Stage(mode, oid, int(number), path))
+    return tree, {path: tuple(found) for path, found in stages.items()}
+
+
+def _changed(repo: Path, before: str, after: str, prefix: str) -> list[str]:
+    args = ["diff-tree", "-r", "-z", "--no-renames", "--name-only", before, after]
+    if prefix:
+        args += ["--", prefix]
+    out = run(*args, cwd=repo).stdout.decode("utf-8", "surrogateescape")
+    return [name for name in out.split("\0") if name]
+
+
+def _final_tree(
+    repo: Path,
+    result: str,
+    ours: str,
+    team_deleted: list[str],
+    owned: list[str],
+    conflicts: dict[str, tuple[Stage, ...]],
+    labels: dict[str, str],
+) -> str:
+    """``result`` with the policy applied and readable conflict-marker labels."""
+    if not (team_deleted or owned or conflicts):
+        return result
+    head = trees.entries(repo, ours)
+    lines = [f"0 {ZERO}\t{path}" for path in team_deleted]
+    for path in owned:
+        kept = head.get(path)
+        lines.append(f"{kept.mode} {kept.oid}\t{path}" if kept else f"0 {ZERO}\t{path}")
+    merged = trees.entries(repo, result)
+    for path in conflicts:
+        entry = merged.get(path)
+        if entry is not None and entry.mode != "120000":
+            oid = _relabel(repo, entry.oid, labels)
+            lines.append(f"{entry.mode} {oid}\t{path}")
+    with trees.temp_index(repo) as env:
+        run("read-tree", result, cwd=repo, env=env)
+        data = "".join(f"{line}\0" for line in lines).encode("utf-8", "surrogateescape")
+        run("update-index", "-z", "--index-info", cwd=repo, env=env, input=data)
+        return run("write-tree", cwd=repo, env=env).stdout.decode().strip()
+
+
+_MARKER = re.compile(rb"^(<<<<<<<|>>>>>>>|\|\|\|\|\|\|\|) ([0-9a-f]{40})", re.MULTILINE)
+
+
+def _relabel(repo: Path, oid: str, labels: dict[str, str]) -> str:
+    """The blob ``oid`` with commit ids in its conflict markers replaced by words."""
+    data = trees.read_blob(repo, oid)
+
+    def word(match: re.Match[bytes]) -> bytes:
+        label = labels.get(match.group(2).decode(), "template base")
+        return match.group(1) + b" " + label.encode("utf-8")
+
+    relabelled = _MARKER.sub(word, data)
+    return oid if relabelled == data else trees.write_blob(repo, relabelled)

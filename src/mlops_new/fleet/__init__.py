@@ -1,0 +1,1 @@
+"""Many repositories: discovery, fleet update, the fleet report and its renderings."""

@@ -1,0 +1,376 @@
+"""Many repositories at once: find them, and prepare each one's update on its own branch.
+
+``fleet update`` never touches a team's default branch or checked-out working
+tree: each update runs in a temporary ``git worktree`` on a new branch made
+from the default branch, is committed there with its report as the message,
+and the worktree is removed. Conflicts are committed with their markers on
+that branch (never elsewhere): the branch is what a reviewer opens, and the
+markers are what they resolve; uncommitted conflicts in a throw-away worktree
+would be lost.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from mlops_new.core.bounded import read_text
+from mlops_new.core.errors import DowngradeError, MlopsNewError, UserError
+from mlops_new.core.git import git, uncommitted
+from mlops_new.core.results import JsonResult, UpdateResult
+from mlops_new.inputs.answers import ANSWERS_FILE
+from mlops_new.inputs.settings import Settings
+from mlops_new.project.model import Project, load, relpath_in_repo
+from mlops_new.templates import source
+
+_SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".dvc", ".tox", ".nox"}
+
+
+class Outcome(str, enum.Enum):
+    """What ``fleet update`` did to one repository (worst last)."""
+
+    updated = "updated"
+    up_to_date = "up_to_date"
+    skipped = "skipped"
+    conflicted = "conflicted"
+    failed = "failed"
+
+
+@dataclass(frozen=True)
+class RepoOutcome(JsonResult):
+    """What happened to one repository."""
+
+    path: Path
+    status: Outcome
+    reason: str = ""
+    branch: str = ""
+    from_version: str = ""
+    to_version: str = ""
+    conflicts: tuple[str, ...] = ()
+    pushed: bool = False
+    pull_request: str = ""
+    """The pull request's URL, when one was opened."""
+
+
+@dataclass(frozen=True)
+class FleetUpdateResult(JsonResult):
+    """Every repository's outcome, in the order they were found."""
+
+    repos: tuple[RepoOutcome, ...]
+
+    def count(self, status: Outcome) -> int:
+        return sum(1 for repo in self.repos if repo.status == status)
+
+
+@dataclass(frozen=True)
+class FleetUpdateOptions:
+    """How to update a fleet."""
+
+    to: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    branch: str | None = None
+    jobs: int = 1
+    push: bool = False
+    pull_request: bool = False
+    """After pushing, open a pull request with the GitHub CLI (``gh``) when it is logged in."""
+    lock: bool = True
+    """Refresh ``uv.lock`` when an update changes ``pyproject.toml`` (bundled template)."""
+    settings: Settings = field(default_factory=Settings)
+    """Organisation settings, as for ``update`` (locked answers, mlops-new source)."""
+
+
+MAX_DEPTH = 8
+"""Deepest folder under a root searched for repositories."""
+
+
+def discover(
+    roots: Iterable[Path], list_file: Path | None = None, *, unlinked: bool = False
+) -> list[Path]:
+    """Projects under ``roots`` (or listed in ``list_file``), in order.
+
+    A project is a folder holding an answers file; with ``unlinked``, a git
+    repository without one (and without linked projects inside) counts too, so
+    that reports can list it as "not linked". Symlinks are never followed and
+    hidden folders (``.git``, half-made ``.NAME.mlops-new-*`` staging folders)
+    never searched. A missing root, or roots with no repository, is an error:
+    a scheduled report must not stay green on a mistyped path.
+    """
+    if list_file is not None:
+        return _listed(list_file)
+    found: list[Path] = []
+    names = []
+    for root in roots:
+        folder = root.expanduser()
+        names.append(str(root))
+        if not folder.is_dir():
+            raise UserError(
+                f"'{root}' is not a folder.",
+                "Give the folder that holds the repositories, or --list FILE.",
+            )
+        found.extend(_walk(folder.resolve(), unlinked))
+    if not found:
+        raise UserError(
+            f"No repositories under {', '.join(repr(n) for n in names)}.",
+            "Give the folder that holds the repositories (git repositories or folders with "
+            f"{ANSWERS_FILE}).",
+        )
+    return sorted(dict.fromkeys(found))
+
+
+def _listed(list_file: Path) -> list[Path]:
+    try:
+        lines = read_text(list_file).splitlines()
+    except UserError as exc:
+        raise UserError(
+            f"Cannot read the list of repositories: {exc.message}",
+            "Give a text file with one repository path per line.",
+        ) from exc
+    base = list_file.parent
+    paths = [(base / line.strip()).resolve() for line in lines if line.strip()]
+    if not paths:
+        raise UserError(f"The list of repositories '{list_file}' names none.")
+    return paths
+
+
+def _walk(root: Path, unlinked: bool) -> Iterator[Path]:
+    """Projects under ``root``: an iterative walk, symlinks and hidden folders skipped."""
+    stack: list[tuple[Path, int, Path | None]] = [(root, 0, None)]
+    repos_with_projects: set[Path] = set()
+    candidates: list[Path] = []
+    while stack:
+        folder, depth, repo = stack.pop()
+        if (folder / ANSWERS_FILE).is_file():
+            if repo is not None:
+                repos_with_projects.add(repo)
+            yield folder
+            continue
+        if (folder / ".git").exists():
+            repo = folder
+            candidates.append(folder)
+        if depth >= MAX_DEPTH:
+            continue
+        stack.extend((child, depth + 1, repo) for child in reversed(_children(folder)))
+    if unlinked:
+        yield from (c for c in candidates if c not in repos_with_projects)
+
+
+def _children(folder: Path) -> list[Path]:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    return sorted(
+        Path(entry.path)
+        for entry in entries
+        if not entry.name.startswith(".")
+        and entry.name not in _SKIP_DIRS
+        and entry.is_dir(follow_symlinks=False)
+    )
+
+
+def update_fleet(repos: list[Path], options: FleetUpdateOptions) -> FleetUpdateResult:
+    """Update every repository on its own branch; continue past failures."""
+    if options.jobs <= 1 or len(repos) <= 1:
+        outcomes = [update_one(repo, options) for repo in repos]
+    else:
+        with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+            outcomes = list(pool.map(update_one, repos, [options] * len(repos)))
+    return FleetUpdateResult(repos=tuple(outcomes))
+
+
+def update_one(path: Path, options: FleetUpdateOptions) -> RepoOutcome:
+    """One repository's update on a new branch (never raises for a repository's fault)."""
+    try:
+        return _update_on_branch(load(path), options)
+    except MlopsNewError as exc:
+        return RepoOutcome(path=path, status=Outcome.failed, reason=exc.message)
+
+
+def _update_on_branch(project: Project, options: FleetUpdateOptions) -> RepoOutcome:
+    """``update_project`` in a worktree on a new branch; the branch goes if nothing is left."""
+    outcome = RepoOutcome(path=project.path, status=Outcome.skipped, from_version=project.version)
+    if uncommitted(project.repo_root):
+        return replace(outcome, reason="uncommitted changes in the working tree")
+    try:
+        target = source.update_target(source.recorded(project.src, project.commit), options.to)
+    except DowngradeError:
+        return replace(outcome, reason=f"already on v{project.version}, newer than v{options.to}")
+    branch = options.branch or f"mlops-new/update-v{target.version or target.tag or 'latest'}"
+    if git(
+        "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}",
+        cwd=project.repo_root, check=False,
+    ):  # fmt: skip
+        return replace(outcome, reason=f"branch {branch} already exists")
+    result = _commit_update(project, options, branch)
+    if result is None:
+        return replace(outcome, status=Outcome.up_to_date, to_version=target.version)
+    return _published(
+        project, options, branch, replace(outcome, to_version=result.to_version), result
+    )
+
+
+def _commit_update(
+    project: Project, options: FleetUpdateOptions, branch: str
+) -> UpdateResult | None:
+    """The update committed on ``branch`` (``None``, and no branch, when up to date)."""
+    from mlops_new.ops.update import UpdateOptions, update_project
+
+    base = default_branch(project.repo_root)
+    update = UpdateOptions(
+        to=options.to,
+        data=options.data,
+        defaults=True,
+        lock=options.lock,
+        settings=options.settings,
+    )
+    try:
+        with _branch_worktree(project, branch, base) as copy:
+            result = update_project(copy.path, update)
+            if not result.up_to_date:
+                git("add", "--all", "--", ".", cwd=copy.path)
+                message = commit_message(result)
+                git("commit", "--quiet", "--no-verify", "-m", message, cwd=copy.path)
+    except BaseException:
+        git("branch", "--quiet", "-D", branch, cwd=project.repo_root, check=False)
+        raise
+    if result.up_to_date:
+        git("branch", "--quiet", "-D", branch, cwd=project.repo_root)
+        return None
+    return result
+
+
+def _published(
+    project: Project,
+    options: FleetUpdateOptions,
+    branch: str,
+    outcome: RepoOutcome,
+    result: UpdateResult,
+) -> RepoOutcome:
+    base = default_branch(project.repo_root)
+    pushed = (options.push or options.pull_request) and _push(project.repo_root, branch)
+    pr_url, pr_note = "", ""
+    if pushed and options.pull_request:
+        pr_url, pr_note = open_pull_request(project.repo_root, branch, base, result)
+    notes = ("conflict markers committed on the branch" if result.conflicts else "", pr_note)
+    return replace(
+        outcome,
+        status=Outcome.conflicted if result.conflicts else Outcome.updated,
+        branch=branch,
+        conflicts=result.conflicts,
+        pushed=bool(pushed),
+        pull_request=pr_url,
+        reason="; ".join(text for text in notes if text),
+    )
+
+
+def open_pull_request(repo: Path, branch: str, base: str, result: UpdateResult) -> tuple[str, str]:
+    """Open a pull request with ``gh``; ``(url, "")`` or ``("", why not)``."""
+    gh = shutil.which("gh")
+    if gh is None:
+        return "", "no pull request: the GitHub CLI (gh) is not installed"
+    if (
+        subprocess.run(
+            [gh, "auth", "status"], cwd=repo, capture_output=True, check=False
+        ).returncode
+        != 0
+    ):
+        return "", "no pull request: gh is not logged in (gh auth login)"
+    message = commit_message(result)
+    title, _, body = message.partition("\n")
+    proc = subprocess.run(
+        [
+            gh,
+            "pr",
+            "create",
+            "--head",
+            branch,
+            "--base",
+            base,
+            "--title",
+            title,
+            "--body",
+            body.strip() or title,
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return "", f"no pull request: {(proc.stderr.strip().splitlines() or ['gh failed'])[-1]}"
+    return proc.stdout.strip().splitlines()[-1], ""
+
+
+def default_branch(repo: Path) -> str:
+    """The remote's default branch if known, else main/master, else the current branch."""
+    remote_head = git(
+        "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD", cwd=repo, check=False
+    )
+    if remote_head:
+        return remote_head.removeprefix("origin/")
+    for name in ("main", "master"):
+        if git("rev-parse", "--verify", "--quiet", f"refs/heads/{name}", cwd=repo, check=False):
+            return name
+    return git("symbolic-ref", "--short", "HEAD", cwd=repo)
+
+
+def commit_message(result: UpdateResult) -> str:
+    """The update report as a commit message (subject, then the lists)."""
+    lines = [f"Update template v{result.from_version} -> v{result.to_version}", ""]
+    for title, names in (
+        ("Conflicts (resolve the markers)", result.conflicts),
+        ("Changed", result.changed),
+        ("Added", result.added),
+        ("Removed", result.removed),
+        ("Renamed", tuple(f"{old} -> {new}" for old, new in result.renamed)),
+        ("Removed by the template although edited here", result.removed_modified),
+        ("Template changes skipped (deleted here)", result.skipped),
+        ("Left alone ([tool.mlops-new] exclude)", result.excluded),
+    ):
+        if names:
+            lines += [f"{title}:", *[f"- {name}" for name in names], ""]
+    lines += [f"- v{note.version}: {note.summary}".rstrip(": ") for note in result.changelog]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _push(repo: Path, branch: str) -> bool:
+    return bool(
+        git("remote", cwd=repo, check=False)
+        and git("push", "--quiet", "--set-upstream", "origin", branch, cwd=repo, check=False) == ""
+        and git(
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            f"refs/remotes/origin/{branch}",
+            cwd=repo,
+            check=False,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class _Worktree:
+    path: Path
+
+
+@contextmanager
+def _branch_worktree(project: Project, branch: str, base: str) -> Iterator[_Worktree]:
+    tmp = Path(tempfile.mkdtemp(prefix="mlops-new-fleet-"))
+    tree = tmp / "worktree"
+    git("worktree", "add", "--quiet", "-b", branch, str(tree), base, cwd=project.repo_root)
+    try:
+        rel = relpath_in_repo(project)
+        yield _Worktree(path=tree if rel == "." else tree / rel)
+    finally:
+        git("worktree", "remove", "--force", str(tree), cwd=project.repo_root, check=False)
+        git("worktree", "prune", cwd=project.repo_root, check=False)
+        shutil.rmtree(tmp, ignore_errors=True)

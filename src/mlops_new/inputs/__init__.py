@@ -1,0 +1,1 @@
+"""What the user gives: answers, settings and policy."""

@@ -1,0 +1,101 @@
+"""Pristine renders of a project's own template version: ``diff`` and ``restore``."""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from mlops_new.core.errors import DirtyProjectError, UserError
+from mlops_new.core.git import git
+from mlops_new.core.results import DiffResult, RestoreResult
+from mlops_new.project.model import Project, known_version, load
+from mlops_new.templates.render import pristine
+
+
+def project_pristine(project: Project) -> AbstractContextManager[Path]:
+    """:func:`pristine` for the project's own version and answers."""
+    known_version(project)
+    return pristine(project.src, project.commit, project.user_answers)
+
+
+def diff_project(path: Path) -> DiffResult:
+    """What the team changed relative to a pristine render of the project's version.
+
+    Template files the team modified or deleted are drift; files the team added
+    (its own code, ``uv.lock``, ``dvc.lock``) are listed but are not drift.
+    """
+    project = load(path)
+    with project_pristine(project) as clean:
+        ours = set(_project_files(project))
+        theirs = {p.relative_to(clean).as_posix() for p in clean.rglob("*") if p.is_file()}
+        modified = sorted(
+            name
+            for name in ours & theirs
+            if (clean / name).read_bytes() != (project.path / name).read_bytes()
+        )
+        patch = "".join(_patch(clean / name, project.path / name, name) for name in modified)
+        return DiffResult(
+            path=project.path,
+            template_version=project.version,
+            modified=tuple(modified),
+            added=tuple(sorted(ours - theirs)),
+            deleted=tuple(sorted(theirs - ours)),
+            patch=patch,
+        )
+
+
+def restore_files(path: Path, files: Sequence[str]) -> RestoreResult:
+    """Bring ``files`` back exactly as the project's template version renders them."""
+    project = load(path)
+    names = [_relative(project, name) for name in files]
+    for name in names:
+        if git("status", "--porcelain", "--", name, cwd=project.path):
+            raise DirtyProjectError(
+                f"'{name}' has uncommitted changes; restoring it would lose them.",
+                "Commit or stash them first (`git stash`), then retry.",
+            )
+    with project_pristine(project) as clean:
+        missing = [name for name in names if not (clean / name).is_file()]
+        if missing:
+            raise UserError(
+                f"'{missing[0]}' is not a file of template v{project.version}.",
+                "`mlops-new diff` lists the template's files that differ or are missing.",
+            )
+        for name in names:
+            target = project.path / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(clean / name, target)
+    return RestoreResult(path=project.path, template_version=project.version, restored=tuple(names))
+
+
+def _relative(project: Project, name: str) -> str:
+    candidate = Path(name)
+    absolute = candidate if candidate.is_absolute() else (Path.cwd() / candidate)
+    absolute = absolute.resolve()
+    if not absolute.is_relative_to(project.path):
+        absolute = (project.path / candidate).resolve()
+    if not absolute.is_relative_to(project.path):
+        raise UserError(
+            f"'{name}' is outside the project {project.path}.",
+            "Give paths inside the project.",
+        )
+    return absolute.relative_to(project.path).as_posix()
+
+
+def _project_files(project: Project) -> list[str]:
+    out = git(
+        "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".", cwd=project.path
+    )
+    return [name for name in out.split("\0") if name and (project.path / name).is_file()]
+
+
+def _patch(clean: Path, ours: Path, name: str) -> str:
+    try:
+        before = clean.read_text(encoding="utf-8").splitlines(keepends=True)
+        after = ours.read_text(encoding="utf-8").splitlines(keepends=True)
+    except UnicodeDecodeError:
+        return f"Binary files a/{name} and b/{name} differ\n"
+    return "".join(difflib.unified_diff(before, after, f"a/{name}", f"b/{name}"))

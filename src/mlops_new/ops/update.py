@@ -1,0 +1,258 @@
+"""``update_project``: a real 3-way merge of template renders, computed off-tree, applied once.
+
+1. Preflight (before anything): a clean tree, valid answers, a known version,
+   no downgrade, no locked answer changed, no unfinished update.
+2. Plan (``planner``): render the recorded version with the recorded answers
+   (base) and the target with the new answers (theirs) in temporary folders,
+   merge them with ``HEAD`` through ``git merge-tree``.  A dry run stops here.
+3. Apply (``applier``) under the repository's update lock with a journal:
+   index and working tree move to the result in one step; conflicts are staged
+   with markers like ``git merge``; ignored files are 3-way merged and backed
+   up; then mlops-new's own migrations and ``uv lock``.  Any failure or
+   interrupt before the end rolls back; a kill leaves the journal, and
+   ``update --continue`` / ``--abort`` finish or undo it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from mlops_new.core import relock, semver, signals
+from mlops_new.core.errors import AbortedError, UserError
+from mlops_new.core.results import UpdateResult
+from mlops_new.engine import applier, migrations
+from mlops_new.engine.planner import Plan, make_plan, patch
+from mlops_new.inputs.answers import validate_answers
+from mlops_new.inputs.settings import Settings, load_policy_file
+from mlops_new.project import journal
+from mlops_new.project.model import Project, known_version, load, require_clean
+from mlops_new.templates import catalog, scratch, source
+from mlops_new.templates.schema import question_map
+
+
+@dataclass(frozen=True)
+class UpdateOptions:
+    """How to update (everything but the project)."""
+
+    to: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    defaults: bool = False
+    dry_run: bool = False
+    trust: bool = False
+    diff: bool = False
+    """Include the result as a patch (``--diff``)."""
+    lock: bool = True
+    """Re-lock ``uv.lock`` when ``pyproject.toml`` changed (``--no-lock``: never)."""
+    steps: Sequence[migrations.Migration] = migrations.MIGRATIONS
+    settings: Settings = field(default_factory=Settings)
+    """Organisation settings: their policy (with the project's own ``.mlops-new-policy.toml``)
+    locks answers, and their ``mlops_new_source`` fills projects that record none."""
+
+
+def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
+    """Bring the project at ``path`` to a newer template version (or new answers).
+
+    Nothing changes before the merge is computed; a dry run changes nothing at
+    all. Exit with conflicts leaves them staged like ``git merge`` does.
+    """
+    scratch.sweep()
+    project = load(path)
+    require_clean(project)
+    known_version(project)
+    policy = options.settings.policy.merged(load_policy_file(project.path))
+    policy.refuse_locked(options.data)
+    current = source.recorded(project.src, project.commit)
+    target = source.update_target(current, options.to)
+    if options.data:  # an answer to a question the target does not ask is a typo
+        validate_answers(options.data, question_map(target))
+    if target.version == project.version and target.version and not options.data:
+        return _result(project, project.version, options)
+    answers = migrations.migrate_answers(
+        {**project.user_answers, **options.data},
+        project.version if project.bundled else "",
+        target.version if target.bundled else "",
+        mlops_new_source=options.settings.mlops_new_source,
+    )
+    refs = (current, target)
+    if options.dry_run:
+        with scratch.private_tmp():
+            plan = make_plan(project, refs, answers, defaults=options.defaults, trust=options.trust)
+        return _report(plan, options, due=_due(project, plan, options))
+    with journal.locked(project.repo_root):
+        journal.refuse_pending(project.repo_root, project.path)
+        with scratch.private_tmp():
+            plan = make_plan(project, refs, answers, defaults=options.defaults, trust=options.trust)
+        if plan.merged.tree == plan.head_tree and not plan.disk:
+            return _report(plan, options, due=[])
+        return _apply(plan, options, trusted=target.bundled or options.trust)
+
+
+def abort_update(path: Path) -> UpdateResult:
+    """Undo an interrupted update, or one that stopped on conflicts (``update --abort``)."""
+    project = load(path, resuming=True)
+    with journal.locked(project.repo_root):
+        record = _pending(project)
+        applier.rollback(project.repo_root, record)
+    restored = load(path)
+    return _result(restored, restored.version, UpdateOptions())
+
+
+def continue_update(path: Path) -> UpdateResult:
+    """Finish an interrupted update, or close one whose conflicts are resolved."""
+    project = load(path, resuming=True)
+    with journal.locked(project.repo_root):
+        record = _pending(project)
+        if record.state != "conflicts":
+            with signals.held():
+                applier.move(project.repo_root, record, resume=True)
+                record.state = "conflicts" if record.stages else "done"
+                record.report["warnings"] = [
+                    *record.report.get("warnings", ()),
+                    "The interrupted update was finished from its journal; migrations and "
+                    "`uv lock` were not re-run (run `uv lock` if pyproject.toml changed).",
+                ]
+                journal.write(project.repo_root, record)
+        unmerged = _unmerged(project)
+        if unmerged:
+            raise UserError(
+                f"{len(unmerged)} file(s) still have conflicts, e.g. {unmerged[0]}.",
+                "Resolve the markers, `git add` the files, then run `mlops-new update --continue`.",
+            )
+        journal.clear(project.repo_root)
+    return UpdateResult.from_json({**record.report, "conflicts": []})
+
+
+def _pending(project: Project) -> journal.Journal:
+    record = journal.read(project.repo_root)
+    if record is None:
+        raise UserError(
+            f"No template update of {project.path} is in progress; nothing to continue or abort.",
+            "Run `mlops-new update` to start one.",
+        )
+    return record
+
+
+def _unmerged(project: Project) -> list[str]:
+    from mlops_new.core.git import git
+
+    out = git("diff", "--name-only", "--diff-filter=U", "-z", "--", ".", cwd=project.path)
+    return sorted({name for name in out.split("\0") if name})
+
+
+def _apply(plan: Plan, options: UpdateOptions, *, trusted: bool) -> UpdateResult:
+    project, repo = plan.project, plan.project.repo_root
+    result = _report(plan, options, due=[])
+    record = journal.Journal(
+        state="applying",
+        project=str(project.path),
+        prefix=plan.prefix,
+        old_head=plan.head,
+        tree=plan.merged.tree,
+        stages=applier.stage_lines(plan.merged),
+        report=result.to_json(),
+    )
+    try:
+        applier.start(repo, record, plan.disk, project.path)
+        applier.move(repo, record)
+        done = _migrate(project, plan, options)
+        relocked = _relock(project, result, options, trusted=trusted)
+        result = replace(result, migrations=tuple(done), **relocked)
+        with signals.held():
+            record.report = result.to_json()
+            record.state = "conflicts"
+            if result.conflicts:
+                journal.write(repo, record)
+            else:
+                journal.clear(repo)
+    except KeyboardInterrupt as exc:
+        applier.rollback(repo, record)
+        raise AbortedError(
+            "Aborted: the update was rolled back; the project is at its last commit."
+        ) from exc
+    except BaseException:
+        applier.rollback(repo, record)
+        raise
+    return result
+
+
+def _migrate(project: Project, plan: Plan, options: UpdateOptions) -> list[str]:
+    old, new = project.version, plan.to_version
+    if project.bundled and semver.is_version(old) and semver.is_version(new):
+        return migrations.run(options.steps, project.path, old, new)
+    return []
+
+
+def _due(project: Project, plan: Plan, options: UpdateOptions) -> list[str]:
+    old, new = project.version, plan.to_version
+    if project.bundled and semver.is_version(old) and semver.is_version(new):
+        return [
+            f"v{step.version}: {step.description}"
+            for step in migrations.due(options.steps, old, new)
+        ]
+    return []
+
+
+def _relock(
+    project: Project, result: UpdateResult, options: UpdateOptions, *, trusted: bool
+) -> dict[str, Any]:
+    touched = {*result.changed, *result.added, *(new for _, new in result.renamed)}
+    if "pyproject.toml" not in touched or not (project.path / "uv.lock").is_file():
+        return {}
+    if not options.lock:
+        return {"warnings": (*result.warnings, "uv.lock not refreshed (--no-lock): run `uv lock`.")}
+    if not trusted:
+        return {
+            "warnings": (
+                *result.warnings,
+                "uv.lock not refreshed: `uv lock` runs the template's build backend; "
+                "pass --trust, or run `uv lock` yourself.",
+            )
+        }
+    warning = relock.uv_lock(project.path)
+    if warning:
+        return {"warnings": (*result.warnings, warning)}
+    return {"relocked": True}
+
+
+def _report(plan: Plan, options: UpdateOptions, *, due: list[str]) -> UpdateResult:
+    project, merged, changes = plan.project, plan.merged, plan.changes
+    lead = f"{plan.prefix}/" if plan.prefix else ""
+    conflicts = {path[len(lead) :] for path in merged.conflicts if path.startswith(lead)}
+    conflicts |= {change.path for change in plan.disk if change.conflict}
+    disk_added = [change.path for change in plan.disk if not change.existed]
+    disk_changed = [change.path for change in plan.disk if change.existed and not change.conflict]
+    return UpdateResult(
+        path=project.path,
+        template_src=project.src,
+        from_version=project.version,
+        to_version=plan.to_version,
+        dry_run=options.dry_run,
+        changed=tuple(sorted({*changes.changed, *disk_changed} - conflicts)),
+        added=tuple(sorted({*changes.added, *disk_added} - conflicts)),
+        removed=changes.removed,
+        renamed=changes.renamed,
+        conflicts=tuple(sorted(conflicts)),
+        removed_modified=merged.removed_modified,
+        skipped=merged.skipped,
+        excluded=merged.excluded,
+        ignored=tuple(sorted(change.path for change in plan.disk)),
+        new_answers=plan.new_answers,
+        changelog=tuple(catalog.crossed(project.src, project.version, plan.to_version)),
+        migrations=tuple(due),
+        patch=patch(project.repo_root, plan.head, plan.merged.tree, plan.prefix)
+        if options.diff
+        else "",
+    )
+
+
+def _result(project: Project, version: str, options: UpdateOptions) -> UpdateResult:
+    return UpdateResult(
+        path=project.path,
+        template_src=project.src,
+        from_version=version,
+        to_version=project.version,
+        dry_run=options.dry_run,
+    )

@@ -1,0 +1,1 @@
+"""A project on disk: what it is, its journal, its ``[tool.mlops-new]`` table."""

@@ -1,0 +1,126 @@
+"""A generated project on disk: its git repository, answers and template version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlops_new.core.bounded import InputError
+from mlops_new.core.errors import DirtyProjectError, NotAProjectError, UnknownVersionError
+from mlops_new.core.git import git, require_git, uncommitted
+from mlops_new.inputs.answers import ANSWERS_FILE, read_answers
+from mlops_new.project import journal
+from mlops_new.templates import store
+
+
+@dataclass(frozen=True)
+class Project:
+    """What mlops-new knows about a project before touching it."""
+
+    path: Path
+    repo_root: Path
+    answers: dict[str, Any]
+
+    @property
+    def src(self) -> str:
+        return str(self.answers["_src_path"])
+
+    @property
+    def commit(self) -> str:
+        return str(self.answers["_commit"])
+
+    @property
+    def bundled(self) -> bool:
+        return self.src == store.STORE_SRC
+
+    @property
+    def user_answers(self) -> dict[str, Any]:
+        return {k: v for k, v in self.answers.items() if not k.startswith("_")}
+
+    @property
+    def version(self) -> str:
+        """The project's template version as written in the answers file, without ``v``."""
+        return self.commit.removeprefix("v")
+
+
+def repo_root(path: Path) -> Path:
+    """The root of the git repository holding ``path``, or a user error."""
+    require_git()
+    if not path.is_dir():
+        raise NotAProjectError(f"'{path}' is not a folder.", "Give the path of a project.")
+    root = git("rev-parse", "--show-toplevel", cwd=path, check=False)
+    if not root and not (path / ANSWERS_FILE).is_file():
+        raise NotAProjectError(
+            f"'{path}' is not inside a git repository and has no {ANSWERS_FILE}: "
+            "it is not an mlops-new project.",
+            "Run this inside a project (or pass its path), or create one with `mlops-new NAME`.",
+        )
+    if not root:
+        raise NotAProjectError(
+            f"'{path}' is not inside a git repository; mlops-new updates only git projects.",
+            "Commit the project first: `git init && git add -A && git commit -m init`.",
+        )
+    return Path(root)
+
+
+def load(path: Path, *, resuming: bool = False) -> Project:
+    """Read the project at ``path`` (a git repository with a valid answers file).
+
+    An unfinished update of its repository is refused with the command that
+    finishes or undoes it, unless ``resuming`` (``update --continue/--abort``).
+    """
+    path = path.expanduser().resolve()
+    root = repo_root(path)
+    if not resuming:
+        journal.refuse_pending(root, path)
+    answers_path = path / ANSWERS_FILE
+    if not answers_path.is_file():
+        raise NotAProjectError(
+            f"'{path}' has no {ANSWERS_FILE}: it was not created by mlops-new or copier.",
+            "Adopt it with `mlops-new link PATH --ref VERSION`.",
+        )
+    try:
+        answers = read_answers(path)  # bounded; _src_path must be a path or URL
+    except InputError as exc:
+        raise NotAProjectError(
+            exc.message, "Restore it from git history: `git log -p -- .copier-answers.yml`."
+        ) from exc
+    if not isinstance(answers, dict) or not answers.get("_src_path") or not answers.get("_commit"):
+        raise NotAProjectError(
+            f"{answers_path} does not name a template source and version (_src_path and _commit).",
+            "Restore it from git history, or adopt the project with `mlops-new link`.",
+        )
+    return Project(path=path, repo_root=root, answers=answers)
+
+
+def require_clean(project: Project) -> None:
+    """Refuse a project with uncommitted or untracked changes."""
+    dirty = uncommitted(project.path)
+    if dirty:
+        first = dirty[0]
+        raise DirtyProjectError(
+            f"'{project.path}' has uncommitted changes (e.g. {first}); cannot update.",
+            "Commit or stash them (`git stash -u`) and retry.",
+        )
+
+
+def known_version(project: Project) -> store.ReleasedVersion | None:
+    """The bundled release the project is on (``None`` for other templates)."""
+    if not project.bundled:
+        return None
+    try:
+        return store.find(project.version)
+    except UnknownVersionError as exc:
+        newest = store.latest().version
+        raise UnknownVersionError(
+            f"The project is on template v{project.version}, which this mlops-new "
+            f"(newest bundled: v{newest}) does not know.",
+            "It was made by a newer mlops-new: upgrade (`pip install -U mlops-new`) and retry.",
+        ) from exc
+
+
+def relpath_in_repo(project: Project) -> str:
+    """The project's folder relative to its repository root (``.`` at the root)."""
+    rel = project.path.relative_to(project.repo_root).as_posix()
+    return rel or "."

@@ -1,0 +1,1 @@
+"""Template sources, the per-user store, releases, renders and the copier adapter."""

@@ -1,0 +1,244 @@
+"""The only module that imports copier, and only its public API.
+
+Importing this module costs about a third of a second, so callers import it
+inside the functions that render, never at module level: ``mlops-new --help``
+must stay fast.  Copier's exceptions are translated into ours here.
+
+Trust boundary: copier's own git calls (cloning the template, its index
+checks) run with the same hardened git configuration as ours, a render that
+names a ``.git`` path, an absolute path or a symlink leaving the render is
+refused before the caller sees it, and without ``trust`` no template code
+(tasks, Jinja extensions) runs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import copier
+from copier import errors as copier_errors
+from plumbum import ProcessExecutionError, local
+
+from mlops_new.core.errors import (
+    AbortedError,
+    InvalidAnswerError,
+    MlopsNewError,
+    StoreError,
+    TemplateSourceError,
+    UserError,
+    shown,
+)
+from mlops_new.inputs.answers import given_bool
+from mlops_new.templates.store import STORE_SRC
+
+_ANSWER_ERRORS = ("Validation error for question", "Invalid choice for", "Question ")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a render tells its caller besides the files."""
+
+    questions: dict[str, Any]
+    """The template's questions (name -> settings): to validate the given answers."""
+    message: str
+    """The template's ``_message_after_copy``, rendered ("" when none): its own next steps."""
+
+
+def copy(
+    src: str,
+    dst: Path,
+    *,
+    ref: str | None,
+    data: Mapping[str, Any],
+    user_defaults: Mapping[str, Any],
+    defaults: bool,
+    trust: bool = False,
+    skip_tasks: bool = False,
+) -> Rendered:
+    """Render ``src`` at ``ref`` into the (new, empty) folder ``dst``.
+
+    The user's own copier settings file is ignored: only what mlops-new passes
+    decides the answers, so a project renders the same on every machine.
+    ``skip_tasks``: the template's tasks do not run (renders for an update or a
+    diff: template code runs on creation only).  Raises
+    :class:`TemplateSourceError` if the render holds a forbidden path.
+    """
+    with _calling(src), _hardened_git(src):
+        worker = copier.run_copy(
+            src,
+            dst,
+            data=dict(data),
+            vcs_ref=ref,
+            settings=_SETTINGS,
+            defaults=defaults,
+            user_defaults=dict(user_defaults),
+            quiet=True,
+            unsafe=trust,
+            skip_tasks=skip_tasks,
+            cleanup_on_error=False,
+        )
+        rendered = Rendered(
+            questions=dict(worker.template.questions_data),
+            message=_message_after_copy(worker),
+        )
+    refuse_forbidden_paths(dst, src)
+    for key, value in data.items():  # copier reads any text as a boolean ("nope" is true)
+        if (
+            isinstance(rendered.questions.get(key), dict)
+            and rendered.questions[key].get("type") == "bool"
+        ):
+            given_bool(key, value)
+    return rendered
+
+
+def _message_after_copy(worker: Any) -> str:
+    """The template's message after copy, rendered in copier's sandbox with the answers."""
+    message = worker.template.message_after_copy
+    if not isinstance(message, str) or not message.strip():
+        return ""
+    rendered = worker.jinja_env.from_string(message).render(**worker.answers.combined)
+    return str(rendered).strip("\n")
+
+
+_SETTINGS = copier.Settings(defaults={}, trust=[])
+"""Never the user's own copier settings: the same answers render the same everywhere."""
+
+
+def refuse_forbidden_paths(root: Path, src: str) -> None:
+    """Refuse a render at ``root`` holding a ``.git`` path or a symlink leaving it.
+
+    Absolute and ``..`` paths never land (copier refuses them; translated
+    below); a ``.git`` folder or file would hand the project's repository to
+    the template (hooks, config), and a symlink out of the project would let
+    later writes and reads go elsewhere.
+    """
+    if not root.exists():
+        return
+    top = root.resolve()
+    for folder, dirs, files in os.walk(root):
+        for name in (*dirs, *files):
+            path = Path(folder) / name
+            rel = path.relative_to(root).as_posix()
+            if name.lower() == ".git":
+                raise _forbidden(src, f"renders the path '{rel}' (a .git component)")
+            if path.is_symlink():
+                target = path.readlink()
+                if target.is_absolute() or not path.resolve().is_relative_to(top):
+                    raise _forbidden(
+                        src, f"renders the symlink '{rel}' -> '{target}', pointing outside it"
+                    )
+
+
+def _forbidden(src: str, what: str) -> TemplateSourceError:
+    return TemplateSourceError(
+        f"The template {src} {what}; mlops-new refuses it and wrote nothing.",
+        "Fix the template, or use another one.",
+    )
+
+
+@contextmanager
+def _hardened_git(src: str, *repos: Path) -> Iterator[None]:
+    """Copier's own git processes get our hardened configuration (``git.hardening_variables``).
+
+    Copier runs git through plumbum, whose environment is its own copy and one
+    per process: only the hardening variables change in it, and one copier
+    call at a time holds it (renders in threads cannot swap each other's).
+    """
+    from mlops_new.core.git import hardening_variables
+
+    local_src = Path(src).expanduser()
+    variables = hardening_variables((local_src, *repos) if local_src.is_dir() else repos)
+    with _ENVIRONMENT, local.env(**variables):
+        yield
+
+
+_ENVIRONMENT = threading.Lock()
+"""Held while plumbum's (process-wide) environment carries one call's hardening."""
+
+
+@contextmanager
+def _calling(src: str) -> Iterator[None]:
+    """Around every copier call: our errors for copier's, copier's warnings silenced."""
+    with _translated(src), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+@contextmanager
+def _translated(src: str) -> Iterator[None]:
+    try:
+        yield
+    except copier_errors.CopierAnswersInterrupt as exc:
+        raise AbortedError("Aborted: no project was created.") from exc
+    except copier_errors.UnsafeTemplateError as exc:
+        raise TemplateSourceError(
+            f"The template {src} runs tasks or loads Jinja extensions: {exc}",
+            "Review it, then pass --trust if you trust it.",
+        ) from exc
+    except copier_errors.InteractiveSessionError as exc:
+        raise InvalidAnswerError(
+            f"A question needs an answer but this is not an interactive terminal: {exc}",
+            "Pass --defaults, or answer it with -d KEY=VALUE.",
+        ) from exc
+    except (copier_errors.ConfigFileError, copier_errors.UnsupportedVersionError) as exc:
+        raise TemplateSourceError(f"The template {src} cannot be used: {exc}") from exc
+    except copier_errors.PathError as exc:
+        first = str(exc).splitlines()[0]
+        raise _forbidden(src, f"renders a path outside the project ({first})") from exc
+    except copier_errors.UserMessageError as exc:
+        raise TemplateSourceError(
+            f"The template {src} cannot be used: {_one_line(str(exc))}"
+        ) from exc
+    except ValueError as exc:
+        mapped = _answer_error(src, exc)
+        if mapped is None:
+            raise
+        raise mapped from exc
+    except ProcessExecutionError as exc:
+        raise _git_error(src, exc) from exc
+
+
+def _answer_error(src: str, exc: ValueError) -> UserError | None:
+    required = re.match(r'Question "(\w+)" is required', str(exc))
+    if required:
+        name = required.group(1)
+        return InvalidAnswerError(
+            f"The question '{name}' has no default and no answer.",
+            f"Answer it with -d {name}=VALUE.",
+        )
+    if str(exc).startswith("Local template must be a directory"):
+        return TemplateSourceError(
+            f"The template source {_one_line(src)} is neither a folder nor a git URL.",
+            "Check _src_path in .copier-answers.yml (git log -p -- .copier-answers.yml).",
+        )
+    if str(exc).startswith(_ANSWER_ERRORS):
+        return InvalidAnswerError(
+            f"{_one_line(str(exc)).rstrip('.')}.",
+            "Fix the value given with -d/--data-file, or leave it to its default.",
+        )
+    return None
+
+
+def _git_error(src: str, exc: ProcessExecutionError) -> MlopsNewError:
+    """Copier's git failed on ``src``: the store's (exit 5) or the template's fault."""
+    lines = str(exc.stderr or "").strip().splitlines()
+    reason = _one_line(lines[-1] if lines else f"git exited with {exc.retcode}")
+    if src == STORE_SRC:
+        return StoreError(
+            f"The template store {src} cannot be read: {reason}",
+            f"Move {src} aside and retry; it is rebuilt from the package.",
+        )
+    return TemplateSourceError(f"The template {src} cannot be read: {reason}")
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line (copier's messages span several), safe to print."""
+    return shown(" ".join(text.split("\n")), limit=300)

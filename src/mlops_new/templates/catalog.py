@@ -1,0 +1,111 @@
+"""The versions a template source offers (bundled manifest, or another template's tags)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlops_new.core import semver
+from mlops_new.core.errors import TemplateSourceError, UnknownVersionError
+from mlops_new.core.git import run
+from mlops_new.templates import store
+
+if TYPE_CHECKING:  # the result types load with the commands that return them, not with `check`
+    from mlops_new.core.results import VersionNote
+
+
+def available(src: str | None) -> list[VersionNote]:
+    """Versions of ``src`` (``None`` or the store: the bundled template), newest first."""
+    from mlops_new.core.results import VersionNote
+
+    if src is None or src == store.STORE_SRC:
+        return [VersionNote(entry.version, entry.summary) for entry in reversed(store.manifest())]
+    return [VersionNote(version, "") for version in version_names(src)]
+
+
+def version_names(src: str | None) -> list[str]:
+    """The versions of :func:`available`, without their notes."""
+    if src is None or src == store.STORE_SRC:
+        return [entry.version for entry in reversed(store.manifest())]
+    tags = remote_tags(src)
+    tagged = [tag for tag in tags if semver.is_version(tag)]
+    return [semver.bare(tag) for tag in sorted(tagged, key=semver.parse, reverse=True)]
+
+
+def crossed(src: str | None, old: str, new: str) -> list[VersionNote]:
+    """Versions after ``old`` up to and including ``new``, oldest first."""
+    if not (semver.is_version(old) and semver.is_version(new)):
+        return []
+    low, high = semver.parse(old), semver.parse(new)
+    notes = [note for note in available(src) if low < semver.parse(note.version) <= high]
+    return list(reversed(notes))
+
+
+def remote_tags(src: str) -> list[str]:
+    """Tag names of the git repository ``src`` (path or URL), read once per process."""
+    return list(tag_commits(src))
+
+
+def tag_commits(src: str) -> dict[str, str]:
+    """Tag name -> object id of the git repository ``src`` (cached while its refs stay)."""
+    location = _location(src)
+    key = (location, _refs_signature(location))
+    if key not in _TAGS:
+        _TAGS[key] = _remote_refs(location, src, "--tags")
+    return _TAGS[key]
+
+
+_TAGS: dict[tuple[str, tuple[int, ...]], dict[str, str]] = {}
+
+
+def _location(src: str) -> str:
+    return str(Path(src).expanduser()) if Path(src).expanduser().exists() else src
+
+
+def _refs_signature(location: str) -> tuple[int, ...]:
+    """When ``location`` is a local repository, the times its tags last changed."""
+    path = Path(location)
+    if not path.is_dir():
+        return ()
+    git_dir = path / ".git" if (path / ".git").is_dir() else path
+    return tuple(
+        (git_dir / name).stat().st_mtime_ns if (git_dir / name).exists() else 0
+        for name in ("packed-refs", "refs/tags")
+    )
+
+
+def _remote_refs(location: str, src: str, kind: str) -> dict[str, str]:
+    proc = run("ls-remote", kind, "--refs", "--", location, cwd=Path.cwd(), check=False)
+    if proc.returncode != 0:
+        stderr = proc.stderr.decode("utf-8", "replace").strip()
+        reason = (stderr.splitlines() or ["unknown error"])[-1]
+        raise TemplateSourceError(
+            f"Cannot read the template {src}: {reason}",
+            "Check the path or URL and your network, then retry.",
+        )
+    prefix = "refs/tags/" if kind == "--tags" else "refs/heads/"
+    refs = {}
+    for line in proc.stdout.decode("utf-8", "replace").splitlines():
+        sha, _, name = line.partition("\t")
+        refs[name.removeprefix(prefix)] = sha
+    return refs
+
+
+def match_tag(src: str, ref: str, tags: list[str] | None = None) -> str:
+    """Accept ``0.1.0`` for a tag ``v0.1.0`` (and the reverse) in another template.
+
+    A branch name or a commit id is passed through for copier to check out.
+    ``tags``: the source's tags when the caller already read them.
+    """
+    tags = remote_tags(src) if tags is None else tags
+    for candidate in (ref, f"v{ref}", ref.removeprefix("v")):
+        if candidate in tags:
+            return candidate
+    if re.fullmatch(r"[0-9a-f]{7,40}", ref) or ref in _remote_refs(_location(src), src, "--heads"):
+        return ref
+    known = ", ".join(sorted(tags, reverse=True)) or "none"
+    raise UnknownVersionError(
+        f"Template version '{ref}' does not exist in {src}.",
+        f"Its tagged versions: {known}.",
+    )
