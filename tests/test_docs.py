@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 import typer
+import yaml
 
 from mlops_new.cli import app
 from mlops_new.cli._errors import ExitCode
@@ -57,3 +59,17 @@ def test_exit_codes_are_documented() -> None:
     reference = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     for code in ExitCode:
         assert f"| {int(code)} | `{code.name}` |" in reference
+
+
+def test_the_index_links_every_page_of_the_site() -> None:
+    nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+    pages = {page for entry in nav for page in entry.values()} - {"index.md"}
+    index = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    assert sorted(page for page in pages if f"]({page})" not in index) == []
+
+
+def test_the_readme_names_the_pipeline_stages_in_order() -> None:
+    dvc = (ROOT / "template" / "project" / "dvc.yaml.jinja").read_text(encoding="utf-8")
+    stages = re.findall(r"^  ([a-z_]+):$", dvc, flags=re.MULTILINE)
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"a DVC pipeline ({' → '.join(stages)})" in readme

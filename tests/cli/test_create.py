@@ -126,6 +126,8 @@ def test_json_output_is_the_only_thing_on_stdout(invoke: Invoke, tmp_path: Path)
         (["p", "-d", "project_name=9x"], "'9x' is not a valid project name"),
         (["p", "-d", "nonsense", "--defaults"], "'nonsense' is not an answer: use KEY=VALUE"),
         (["p", "--data-file", "missing.yml"], "Cannot read the data file 'missing.yml'"),
+        (["p", "--template", "/no/such/path", "--defaults"], "The template /no/such/path does not"),
+        (["p", "--template", "./gone", "--defaults"], "The template ./gone does not exist."),
     ],
 )
 def test_user_errors_exit_4_with_the_value_and_write_nothing(

@@ -132,6 +132,29 @@ def test_questions_of_the_bundled_template(invoke: Invoke) -> None:
     assert "license" in names
 
 
+@pytest.mark.parametrize("how", ["--config", "MLOPS_NEW_CONFIG"])
+def test_questions_and_versions_describe_the_settings_template(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """With an organisation template configured, they describe the template ``create`` uses."""
+    template = _template(tmp_path, tag="v1.0.0")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[defaults]\ntemplate = "{template}"\n', encoding="utf-8")
+    args: tuple[str, ...] = ("--config", str(config)) if how == "--config" else ()
+    if how == "MLOPS_NEW_CONFIG":
+        monkeypatch.setenv("MLOPS_NEW_CONFIG", str(config))
+    asked = invoke("questions", *args, "--format", "json")
+    assert asked.exit_code == 0, asked.output
+    document = json.loads(asked.stdout)["result"]
+    assert document["template_src"] == str(template)
+    assert "flavour" in [q["name"] for q in document["questions"]]
+    listed = invoke("versions", *args, "--path", str(tmp_path), "--format", "json")
+    assert listed.exit_code == 0, listed.output
+    result = json.loads(listed.stdout)["result"]
+    assert result["template_src"] == str(template)
+    assert [v["version"] for v in result["versions"]] == ["1.0.0"]
+
+
 def test_questions_of_a_folder_that_is_no_template(invoke: Invoke, tmp_path: Path) -> None:
     result = invoke("questions", "--template", str(tmp_path))
     assert result.exit_code == 4

@@ -14,7 +14,7 @@ import pytest
 
 PRELUDE = """
 import os, signal
-from mlops_new import signals
+from mlops_new.core import signals
 
 def interrupt(signum, frame):
     raise KeyboardInterrupt

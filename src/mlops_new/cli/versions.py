@@ -9,7 +9,7 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import handled
-from mlops_new.cli._options import FormatOption, ProjectOption
+from mlops_new.cli._options import ConfigOption, FormatOption, ProjectOption
 
 
 def versions(
@@ -18,14 +18,16 @@ def versions(
         typer.Option(
             "--template",
             metavar="SRC",
-            help="Another copier template in git (default: the bundled one, or this project's).",
+            help="Another copier template in git (default: this project's, else the settings' template, else the bundled one).",
         ),
     ] = None,
     path: ProjectOption = Path(),
+    config: ConfigOption = None,
     fmt: FormatOption = _output.Format.rich,
 ) -> None:
     """List the template versions, newest first, marking the project's own."""
+    from mlops_new.inputs.settings import load_settings
     from mlops_new.ops.versions import list_versions
 
     with handled():
-        _output.listed_versions(list_versions(template, path), fmt)
+        _output.listed_versions(list_versions(template, path, load_settings(config)), fmt)

@@ -1,4 +1,4 @@
-"""Bounded reading of other people's files: sizes, encodings, YAML aliases and depth.
+"""Bounded reading of other people's files: sizes, encodings, YAML aliases, TOML, depth.
 
 Data files, answers files, settings and every file ``check`` reads come from
 someone else.  Nothing here may hang, exhaust memory or end in a traceback:
@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from mlops_new.core.errors import UserError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 MAX_BYTES = 2 * 1024 * 1024
 """Largest configuration file read (data files, answers, workflows, settings)."""
@@ -70,6 +76,23 @@ def load_yaml(text: str, source: str) -> Any:
 def read_yaml(path: Path, limit: int = MAX_BYTES) -> Any:
     """:func:`read_text` then :func:`load_yaml`."""
     return load_yaml(read_text(path, limit), str(path))
+
+
+def load_toml(text: str, source: str) -> dict[str, Any]:
+    """Parse TOML ``text`` (named ``source`` in errors), nesting bounded like YAML's."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"'{source}' is not valid TOML ({exc}).") from exc
+    except RecursionError as exc:
+        raise InputError(f"'{source}' is nested too deeply to be read.") from exc
+    _measure(data, source)
+    return data
+
+
+def read_toml(path: Path, limit: int = MAX_BYTES) -> dict[str, Any]:
+    """:func:`read_text` then :func:`load_toml`: the one way mlops-new reads a TOML file."""
+    return load_toml(read_text(path, limit), str(path))
 
 
 def _measure(data: Any, source: str) -> None:

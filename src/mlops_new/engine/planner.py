@@ -6,8 +6,7 @@ The dry run stops here; a real update hands the plan to ``applier``.
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from mlops_new.core.bounded import read_yaml
 from mlops_new.core.git import git, run
 from mlops_new.engine import ignored, merge, trees
 from mlops_new.inputs.answers import ANSWERS_FILE
+from mlops_new.project import pyproject
 from mlops_new.project.model import Project, relpath_in_repo
 from mlops_new.templates import render
 from mlops_new.templates.source import TemplateRef, bare
@@ -60,7 +60,7 @@ def make_plan(
     prefix = "" if relpath_in_repo(project) == "." else relpath_in_repo(project)
     head = git("rev-parse", "--verify", "HEAD", cwd=repo)
     head_tree = trees.head_tree(repo)
-    excluded = exclude_matcher(project.path)
+    excluded = pyproject.load(project.path).excludes
     with render.rendered_pair(
         render.Request(current, project.user_answers),
         render.Request(target, answers, defaults=defaults, trust=trust),
@@ -175,49 +175,3 @@ def patch(repo: Path, before: str, after: str, prefix: str) -> str:
         args += [f"--relative={prefix}"]
     out = run(*args, before, after, cwd=repo).stdout
     return out.decode("utf-8", "replace")
-
-
-def exclude_matcher(project: Path) -> Callable[[str], bool]:
-    """Whether a project-relative path is one the project owns (``[tool.mlops-new] exclude``)."""
-    patterns = _exclude_patterns(project)
-    if not patterns:
-        return lambda _path: False
-    compiled = [re.compile(_glob(pattern)) for pattern in patterns]
-    return lambda path: any(regex.fullmatch(path) for regex in compiled)
-
-
-def _exclude_patterns(project: Path) -> list[str]:
-    from mlops_new.inputs.settings import tomllib  # type: ignore[attr-defined]
-
-    path = project / "pyproject.toml"
-    if not path.is_file():
-        return []
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return []
-    table = data.get("tool", {}).get("mlops-new", {})
-    found = table.get("exclude", []) if isinstance(table, dict) else []
-    return [str(item) for item in found if isinstance(item, str)] if isinstance(found, list) else []
-
-
-def _glob(pattern: str) -> str:
-    """A gitignore-like glob as a regex: ``**`` any depth, ``*``/``?`` within a name; a folder
-    matches everything under it."""
-    pattern = pattern.strip().lstrip("/")
-    out = ""
-    index = 0
-    while index < len(pattern):
-        if pattern.startswith("**", index):
-            out += ".*"
-            index += 2
-        elif pattern[index] == "*":
-            out += "[^/]*"
-            index += 1
-        elif pattern[index] == "?":
-            out += "[^/]"
-            index += 1
-        else:
-            out += re.escape(pattern[index])
-            index += 1
-    return out.rstrip("/") + "(/.*)?"

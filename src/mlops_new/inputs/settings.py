@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,13 +38,8 @@ from typing import Any
 
 from mlops_new import __version__
 from mlops_new.core import semver
-from mlops_new.core.bounded import read_text
+from mlops_new.core.bounded import InputError, read_toml
 from mlops_new.core.errors import UnknownVersionError, UserError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover  (Python 3.10)
-    import tomli as tomllib
 
 CONFIG_ENV = "MLOPS_NEW_CONFIG"
 PROJECT_POLICY_FILE = ".mlops-new-policy.toml"
@@ -335,13 +329,9 @@ def _locked(table: Mapping[str, Any], source: str) -> dict[str, Any]:
 
 def _read_toml(file: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(read_text(file))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"'{file}' is not valid TOML: {exc}.", "See docs/organisations.md for the format."
-        ) from exc
-    except RecursionError as exc:
-        raise ConfigError(f"'{file}' is nested too deeply to be read.") from exc
+        return read_toml(file)
+    except InputError as exc:
+        raise ConfigError(exc.message, "See docs/organisations.md for the format.") from exc
 
 
 def _table(file: Path, data: Mapping[str, Any], key: str) -> dict[str, Any]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mlops_new.core.bounded import read_text
+from mlops_new.core import bounded
+from mlops_new.core.bounded import InputError, read_text
 from mlops_new.core.errors import MlopsNewError, NotAProjectError
 from mlops_new.core.git import git, identity
 from mlops_new.core.results import LinkResult
@@ -128,15 +128,10 @@ def _read(path: Path) -> str:
 
 
 def _pyproject(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
     try:
-        data = tomllib.loads(_read(path / "pyproject.toml"))
-    except (tomllib.TOMLDecodeError, RecursionError):
+        return bounded.load_toml(_read(path / "pyproject.toml"), str(path / "pyproject.toml"))
+    except InputError:
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _package(path: Path, name: str | None) -> str | None:

@@ -8,13 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from mlops_new.core.results import Question, QuestionsResult
+from mlops_new.inputs.settings import Settings
 from mlops_new.templates import source
 from mlops_new.templates.schema import question_map
 
 
-def list_questions(template: str | None = None, ref: str | None = None) -> QuestionsResult:
-    """The questions of ``template`` (default: the bundled one) at ``ref`` (default: newest)."""
-    target = source.resolve(template, ref)
+def list_questions(template: str | None, ref: str | None, settings: Settings) -> QuestionsResult:
+    """The questions of ``template`` at ``ref`` (default: newest).
+
+    Without ``template``: the settings' template, else the bundled one (as ``create``).
+    """
+    target = source.resolve(template or settings.template, ref)
     config = question_map(target)
     questions = tuple(_question(str(name), spec) for name, spec in config.items())
     return QuestionsResult(

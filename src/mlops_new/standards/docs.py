@@ -7,6 +7,7 @@ drift from the code; a test compares the file with :func:`render`.
 
 from __future__ import annotations
 
+import argparse
 import inspect
 import sys
 from pathlib import Path
@@ -117,9 +118,14 @@ def _check(cls: type[Check]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Write docs/checks.md (the path given, else ``docs/checks.md`` here)."""
-    target = Path(argv[0]) if argv else Path("docs/checks.md")
-    target.write_text(render(), encoding="utf-8")
+    """Write docs/checks.md (``--output PATH``, else ``docs/checks.md`` here)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m mlops_new.standards.docs",
+        description="Write the check reference (docs/checks.md) from the check classes.",
+    )
+    parser.add_argument("-o", "--output", type=Path, default=Path("docs/checks.md"))
+    args = parser.parse_args(argv)
+    args.output.write_text(render(), encoding="utf-8")
     return 0
 
 

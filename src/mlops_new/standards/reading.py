@@ -10,18 +10,12 @@ from __future__ import annotations
 import os
 import re
 import stat
-import sys
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from mlops_new.core.bounded import InputError, load_yaml
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover  (Python 3.10)
-    import tomli as tomllib
+from mlops_new.core.bounded import InputError, load_toml, load_yaml
 
 MAX_TEXT_BYTES = 1_000_000
 """Files larger than this are not read (nor scanned for markers or secrets)."""
@@ -61,11 +55,9 @@ def parse_yaml(text: str) -> tuple[Any, str]:
 def parse_toml(text: str) -> tuple[dict[str, Any] | None, str]:
     """Like :func:`parse_yaml`, for TOML."""
     try:
-        return tomllib.loads(text), ""
-    except tomllib.TOMLDecodeError as exc:
-        return None, str(exc)
-    except RecursionError:
-        return None, "nested too deeply"
+        return load_toml(text, "<text>"), ""
+    except InputError as exc:
+        return None, exc.message
 
 
 def parse_dockerfile(text: str) -> list[tuple[str, str, int]]:

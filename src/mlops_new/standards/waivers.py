@@ -6,7 +6,9 @@ A waiver must say why: an empty reason is a user error naming the check.
 from __future__ import annotations
 
 from mlops_new.core.errors import UserError
+from mlops_new.project.pyproject import from_pyproject
 from mlops_new.standards.inputs import Repo
+from mlops_new.standards.reading import mapping
 
 WAIVER_TABLE = "[tool.mlops-new.ignore]"
 
@@ -17,8 +19,7 @@ class WaiverError(UserError):
 
 def load_waivers(repo: Repo) -> dict[str, str]:
     """``{check id: reason}`` from the repository's pyproject.toml (ids upper-cased)."""
-    tool = repo.tool("mlops-new") or {}
-    table = tool.get("ignore", {})
+    table = from_pyproject(mapping(repo.pyproject)).ignore
     if not isinstance(table, dict):
         raise WaiverError(
             f'{WAIVER_TABLE} in pyproject.toml must be a table of `ID = "reason"`.',

@@ -78,18 +78,32 @@ def _refs_signature(location: str) -> tuple[int, ...]:
 def _remote_refs(location: str, src: str, kind: str) -> dict[str, str]:
     proc = run("ls-remote", kind, "--refs", "--", location, cwd=Path.cwd(), check=False)
     if proc.returncode != 0:
-        stderr = proc.stderr.decode("utf-8", "replace").strip()
-        reason = (stderr.splitlines() or ["unknown error"])[-1]
-        raise TemplateSourceError(
-            f"Cannot read the template {src}: {reason}",
-            "Check the path or URL and your network, then retry.",
-        )
+        raise _unreadable(src, location, proc.stderr.decode("utf-8", "replace"))
     prefix = "refs/tags/" if kind == "--tags" else "refs/heads/"
     refs = {}
     for line in proc.stdout.decode("utf-8", "replace").splitlines():
         sha, _, name = line.partition("\t")
         refs[name.removeprefix(prefix)] = sha
     return refs
+
+
+_SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:")
+
+
+def _unreadable(src: str, location: str, stderr: str) -> TemplateSourceError:
+    """The error for a source git cannot list: a missing path said plainly, else git's reason."""
+    if "://" not in src and not _SCP_LIKE.match(src) and not Path(location).exists():
+        return TemplateSourceError(
+            f"The template {src} does not exist.",
+            "Give a folder with a copier.yml, a git repository, or a git URL.",
+        )
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    fatal = [line.removeprefix("fatal: ") for line in lines if line.startswith("fatal: ")]
+    reason = (fatal or lines or ["git could not read it"])[0]
+    return TemplateSourceError(
+        f"Cannot read the template {src}: {reason}",
+        "Check the path or URL and your network, then retry.",
+    )
 
 
 def match_tag(src: str, ref: str, tags: list[str] | None = None) -> str:

@@ -108,6 +108,10 @@ def ensure_store() -> Path:
         ) from exc
 
 
+MAIN_REF = "refs/heads/main"
+"""The store's branch: the newest bundled version, what ``git clone`` of the store checks out."""
+
+
 def _ensure_store() -> Path:
     path = store_path()
     released = manifest()
@@ -127,6 +131,9 @@ def _sync(path: Path, released: list[ReleasedVersion]) -> None:
             git("init", "--quiet", str(path), cwd=path.parent)
         bundle = str(bundle_dir() / "template.bundle")
         git("fetch", "--quiet", "--no-tags", bundle, "refs/tags/*:refs/tags/*", cwd=path)
+        # A clone of the store checks out the newest version (docs/organisations.md, step 1).
+        git("symbolic-ref", "HEAD", MAIN_REF, cwd=path)
+        git("update-ref", MAIN_REF, released[-1].commit, cwd=path)
     except GitError as exc:
         _check_tags(path, released)  # a moved tag is the usual cause: name it
         raise StoreError(
@@ -156,7 +163,11 @@ def _has_all(path: Path, released: list[ReleasedVersion]) -> bool:
     if not (path / ".git").is_dir():
         return False
     tags = _read_tags(path)
-    return all(tags.get(entry.tag) == entry.commit for entry in released)
+    main = path / ".git" / MAIN_REF
+    newest = main.read_text(encoding="utf-8").strip() if main.is_file() else ""
+    return newest == released[-1].commit and all(
+        tags.get(entry.tag) == entry.commit for entry in released
+    )
 
 
 def _read_tags(path: Path) -> dict[str, str]:
