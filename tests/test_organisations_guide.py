@@ -37,7 +37,13 @@ def test_forking_the_bundled_template_works_verbatim(isolated_env: Path, tmp_pat
     bare = forge / "acme-ml-template.git"
     git(tmp_path, "init", "--quiet", "--bare", str(bare))
     # The guide's remote (git@git.example.com:platform/...) is this machine's bare repository.
-    git(isolated_env, "config", "--global", f"url.{forge}/.insteadOf", "git@git.example.com:platform/")
+    git(
+        isolated_env,
+        "config",
+        "--global",
+        f"url.{forge}/.insteadOf",
+        "git@git.example.com:platform/",
+    )
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     fork, release = _step_one_blocks()
     work = tmp_path / "work"

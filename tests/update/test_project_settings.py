@@ -45,7 +45,12 @@ def test_the_table_is_read_once_for_update_and_check(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["[tool.mlops-new\n", "tool = 3\n", "[tool]\nmlops-new = 1\n", "x = " + "[" * 5000 + "]" * 5000],
+    [
+        "[tool.mlops-new\n",
+        "tool = 3\n",
+        "[tool]\nmlops-new = 1\n",
+        "x = " + "[" * 5000 + "]" * 5000,
+    ],
 )
 def test_a_broken_or_odd_pyproject_has_no_settings(tmp_path: Path, text: str) -> None:
     (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
