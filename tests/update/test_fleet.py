@@ -239,6 +239,7 @@ def test_fleet_update_opens_pull_requests_with_gh_when_it_can(
         logged = (tmp_path / "gh.log").read_text()
         assert "--head mlops-new/update-v0.2.0 --base main" in logged
         assert "Update template v0.1.0 -> v0.2.0" in logged
+        assert '- `license` = `"MIT"`' in logged  # the body: ops/update_report's Markdown
 
 
 def test_fleet_update_applies_answers_to_up_to_date_repositories(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mlops_new.cli._output import Format
+from mlops_new.cli._formats import Format
 
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
 DataOption = Annotated[

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import json
 import re
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops_new import __version__
+from mlops_new.cli._formats import Format, ReportFormat, UpdateFormat
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -30,13 +30,6 @@ if TYPE_CHECKING:
     from mlops_new.fleet.update import FleetUpdateResult
 
 JSON_SCHEMA_VERSION = 1
-
-
-class Format(str, enum.Enum):
-    """``--format`` of reporting commands."""
-
-    rich = "rich"
-    json = "json"
 
 
 # rich is imported when something is printed, not when the CLI starts: it costs
@@ -138,10 +131,15 @@ def _list(out: Console, title: str, names: tuple[str, ...], style: str) -> None:
             out.print(f"  [{style}]{escape(name)}[/]", soft_wrap=True)
 
 
-def updated(result: UpdateResult, fmt: Format) -> None:
+def updated(result: UpdateResult, fmt: UpdateFormat) -> None:
     """Report an update (or a dry run)."""
-    if fmt is Format.json:
+    if fmt is UpdateFormat.json:
         _print_json("update", result.to_json())
+        return
+    if fmt is UpdateFormat.markdown:
+        from mlops_new.ops import update_report
+
+        sys.stdout.write(f"## {update_report.title(result)}\n\n{update_report.markdown(result)}")
         return
     out = _stdout()
     if result.up_to_date:
@@ -208,9 +206,9 @@ def _update_notes(result: UpdateResult) -> None:
         _stdout().print("Review with `git diff`, run the tests, then commit.")
 
 
-def resumed(result: UpdateResult, fmt: Format, *, aborted: bool) -> None:
+def resumed(result: UpdateResult, fmt: UpdateFormat, *, aborted: bool) -> None:
     """Report ``update --abort`` or ``update --continue``."""
-    if fmt is Format.json:
+    if fmt is UpdateFormat.json:
         _print_json("update", {**result.to_json(), "aborted": aborted})
         return
     if aborted:
@@ -347,16 +345,16 @@ def progress(total: int, *, quiet: bool) -> Iterator[Callable[[int], None]]:
         yield lambda done: bar.update(task, completed=done)
 
 
-def fleet_reported(result: FleetReport, fmt: str, output: Path | None) -> None:
-    """Print (or write to ``output``) the fleet report in ``fmt``."""
+def fleet_reported(result: FleetReport, fmt: ReportFormat, output: Path | None) -> None:
+    """Print (or write to ``output``) the fleet report in ``fmt`` (rich into a file: Markdown)."""
     from mlops_new.fleet.render import to_html, to_markdown
 
-    if fmt == "rich" and output is None:
+    if fmt is ReportFormat.rich and output is None:
         _fleet_table(result)
         return
-    if fmt == "json":
+    if fmt is ReportFormat.json:
         text = envelope("fleet report", result.to_json()) + "\n"
-    elif fmt == "html":
+    elif fmt is ReportFormat.html:
         text = to_html(result)
     else:
         text = to_markdown(result)
@@ -364,7 +362,7 @@ def fleet_reported(result: FleetReport, fmt: str, output: Path | None) -> None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        note(f"Wrote the {fmt} report to {output}.")
+        note(f"Wrote the {fmt.value} report to {output}.")
 
 
 _FLEET_STYLE = {

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from mlops_new.cli._errors import ExitCode, handled
+from mlops_new.cli._formats import CheckFormat
 
 FAILED_CHECKS = ExitCode.FAILED_CHECKS
 OUTDATED = ExitCode.OUTDATED
-
-
-class CheckFormat(str, enum.Enum):
-    """``--format`` of ``check``."""
-
-    rich = "rich"
-    json = "json"
-    sarif = "sarif"
-    github = "github"
 
 
 def check(

@@ -13,6 +13,7 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import handled
+from mlops_new.cli._formats import Format
 from mlops_new.cli._options import (
     ConfigOption,
     DataOption,
@@ -63,7 +64,7 @@ def create(
         ),
     ] = True,
     config: ConfigOption = None,
-    fmt: FormatOption = _output.Format.rich,
+    fmt: FormatOption = Format.rich,
 ) -> None:
     """Create a new ML project NAME from the bundled template (or --template)."""
     from mlops_new.core import signals
@@ -80,7 +81,7 @@ def create(
         if interactive:
             wrapping_validation_errors()
         target = (output_dir or Path.cwd()) / name
-        with _output.steps(enabled=fmt is _output.Format.rich) as on_step:
+        with _output.steps(enabled=fmt is Format.rich) as on_step:
             options = CreateOptions(
                 template=template,
                 ref=ref,
@@ -95,7 +96,7 @@ def create(
                 result = create_project(target, options)
                 done()  # the project exists: an interrupt while reporting must not claim otherwise
                 _output.created(result, fmt, first_steps(result.path, Path.cwd()))
-        if not defaults and not interactive and fmt is _output.Format.rich:
+        if not defaults and not interactive and fmt is Format.rich:
             _output.note("stdin is not a terminal, so unanswered questions took their defaults.")
 
 

@@ -9,6 +9,7 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import ExitCode, handled
+from mlops_new.cli._formats import Format
 from mlops_new.cli._options import FormatOption, ProjectArgument
 
 
@@ -17,7 +18,7 @@ def diff(
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit with 6 when there is drift.")
     ] = False,
-    fmt: FormatOption = _output.Format.rich,
+    fmt: FormatOption = Format.rich,
 ) -> None:
     """Show what the team changed relative to the project's own template version."""
     from mlops_new.ops.drift import diff_project

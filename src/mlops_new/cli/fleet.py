@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import ExitCode, handled
+from mlops_new.cli._formats import Format, ReportFormat
 from mlops_new.cli._options import ConfigOption, DataOption, FormatOption
 
 fleet_app = typer.Typer(
@@ -26,15 +26,6 @@ ListOption = Annotated[
     Path | None,
     typer.Option("--list", metavar="FILE", help="A file listing repository paths, one a line."),
 ]
-
-
-class ReportFormat(str, enum.Enum):
-    """``--format`` of ``fleet report``."""
-
-    rich = "rich"
-    json = "json"
-    markdown = "markdown"
-    html = "html"
 
 
 @fleet_app.command("report")
@@ -70,7 +61,7 @@ def report(
         validate_policy(settings.policy)
         with _output.progress(len(repos), quiet=fmt is ReportFormat.json) as tick:
             result = report_fleet(repos, settings, jobs=jobs, progress=tick)
-        _output.fleet_reported(result, fmt.value, output)
+        _output.fleet_reported(result, fmt, output)
     if result.errors:
         raise typer.Exit(int(ExitCode.FLEET_FAILURES))
     if result.failing:
@@ -103,7 +94,7 @@ def update(
         bool, typer.Option("--no-lock", help="Never refresh uv.lock after pyproject.toml changed.")
     ] = False,
     config: ConfigOption = None,
-    fmt: FormatOption = _output.Format.rich,
+    fmt: FormatOption = Format.rich,
 ) -> None:
     """Prepare each repository's update on its own branch; never touch default branches."""
     from mlops_new.fleet.update import (

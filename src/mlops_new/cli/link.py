@@ -9,6 +9,7 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import handled
+from mlops_new.cli._formats import Format
 from mlops_new.cli._options import ConfigOption, DataOption, FormatOption
 
 
@@ -27,7 +28,7 @@ def link(
         typer.Option("--template", metavar="SRC", help="Another copier template in git."),
     ] = None,
     data: DataOption = None,
-    fmt: FormatOption = _output.Format.rich,
+    fmt: FormatOption = Format.rich,
     config: ConfigOption = None,
 ) -> None:
     """Adopt an existing repository: record what it is as answers and a base version.

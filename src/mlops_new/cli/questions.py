@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import handled
+from mlops_new.cli._formats import Format
 from mlops_new.cli._options import ConfigOption, FormatOption, RefOption, TemplateOption
 
 
@@ -11,7 +12,7 @@ def questions(
     template: TemplateOption = None,
     ref: RefOption = None,
     config: ConfigOption = None,
-    fmt: FormatOption = _output.Format.rich,
+    fmt: FormatOption = Format.rich,
 ) -> None:
     """List the questions `create` asks: answer any of them with -d KEY=VALUE."""
     from mlops_new.inputs.settings import load_settings

@@ -9,6 +9,7 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import handled
+from mlops_new.cli._formats import Format
 from mlops_new.cli._options import FormatOption, ProjectOption
 
 
@@ -18,7 +19,7 @@ def restore(
         typer.Argument(metavar="FILE...", help="Files to bring back, relative to the project."),
     ],
     path: ProjectOption = Path(),
-    fmt: FormatOption = _output.Format.rich,
+    fmt: FormatOption = Format.rich,
 ) -> None:
     """Bring FILEs back exactly as the project's template version renders them."""
     from mlops_new.ops.drift import restore_files

@@ -10,7 +10,8 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import ExitCode, handled
-from mlops_new.cli._options import ConfigOption, FormatOption, ProjectArgument
+from mlops_new.cli._formats import UpdateFormat
+from mlops_new.cli._options import ConfigOption, ProjectArgument
 from mlops_new.cli._prompts import wrapping_validation_errors
 
 
@@ -48,7 +49,9 @@ def update(
         typer.Option("--continue", help="Finish an interrupted update, or close a resolved one."),
     ] = False,
     config: ConfigOption = None,
-    fmt: FormatOption = _output.Format.rich,
+    fmt: Annotated[
+        UpdateFormat, typer.Option("--format", help="Output format (markdown: for pull requests).")
+    ] = UpdateFormat.rich,
 ) -> None:
     """Update the project to a newer template version with a 3-way git merge."""
     from mlops_new.core.errors import AbortedError

@@ -9,6 +9,7 @@ import typer
 
 from mlops_new.cli import _output
 from mlops_new.cli._errors import handled
+from mlops_new.cli._formats import Format
 from mlops_new.cli._options import ConfigOption, FormatOption, ProjectOption
 
 
@@ -23,7 +24,7 @@ def versions(
     ] = None,
     path: ProjectOption = Path(),
     config: ConfigOption = None,
-    fmt: FormatOption = _output.Format.rich,
+    fmt: FormatOption = Format.rich,
 ) -> None:
     """List the template versions, newest first, marking the project's own."""
     from mlops_new.inputs.settings import load_settings

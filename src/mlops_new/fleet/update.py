@@ -29,6 +29,7 @@ from mlops_new.core.git import git, uncommitted
 from mlops_new.core.results import JsonResult, UpdateResult
 from mlops_new.inputs.answers import ANSWERS_FILE
 from mlops_new.inputs.settings import Settings
+from mlops_new.ops import update_report
 from mlops_new.project.model import Project, load, relpath_in_repo
 from mlops_new.templates import source
 
@@ -237,7 +238,7 @@ def _commit_update(
             result = update_project(copy.path, update)
             if not result.up_to_date:
                 git("add", "--all", "--", ".", cwd=copy.path)
-                message = commit_message(result)
+                message = update_report.commit_message(result)
                 git("commit", "--quiet", "--no-verify", "-m", message, cwd=copy.path)
     except BaseException:
         git("branch", "--quiet", "-D", branch, cwd=project.repo_root, check=False)
@@ -284,8 +285,7 @@ def open_pull_request(repo: Path, branch: str, base: str, result: UpdateResult) 
         != 0
     ):
         return "", "no pull request: gh is not logged in (gh auth login)"
-    message = commit_message(result)
-    title, _, body = message.partition("\n")
+    title, body = update_report.title(result), update_report.markdown(result)
     proc = subprocess.run(
         [
             gh,
@@ -298,7 +298,7 @@ def open_pull_request(repo: Path, branch: str, base: str, result: UpdateResult) 
             "--title",
             title,
             "--body",
-            body.strip() or title,
+            body,
         ],
         cwd=repo,
         capture_output=True,
@@ -321,25 +321,6 @@ def default_branch(repo: Path) -> str:
         if git("rev-parse", "--verify", "--quiet", f"refs/heads/{name}", cwd=repo, check=False):
             return name
     return git("symbolic-ref", "--short", "HEAD", cwd=repo)
-
-
-def commit_message(result: UpdateResult) -> str:
-    """The update report as a commit message (subject, then the lists)."""
-    lines = [f"Update template v{result.from_version} -> v{result.to_version}", ""]
-    for title, names in (
-        ("Conflicts (resolve the markers)", result.conflicts),
-        ("Changed", result.changed),
-        ("Added", result.added),
-        ("Removed", result.removed),
-        ("Renamed", tuple(f"{old} -> {new}" for old, new in result.renamed)),
-        ("Removed by the template although edited here", result.removed_modified),
-        ("Template changes skipped (deleted here)", result.skipped),
-        ("Left alone ([tool.mlops-new] exclude)", result.excluded),
-    ):
-        if names:
-            lines += [f"{title}:", *[f"- {name}" for name in names], ""]
-    lines += [f"- v{note.version}: {note.summary}".rstrip(": ") for note in result.changelog]
-    return "\n".join(lines).rstrip() + "\n"
 
 
 def _push(repo: Path, branch: str) -> bool:
