@@ -120,7 +120,7 @@ def test_bad_targets_are_clear_errors(scene: Scene, name: str, words: list[str])
 
 LOST_IN_A_CALLBACK = """
 import os, signal
-from mlops_new.cli import install_signal_handlers
+from mlops_new.core.signals import install as install_signal_handlers
 
 install_signal_handlers()
 
@@ -153,7 +153,7 @@ def test_a_signal_that_lands_in_a_callback_is_delivered_not_printed() -> None:
 
 WRAPPED_BY_PYTHON = """
 import os, signal
-from mlops_new.cli import install_signal_handlers
+from mlops_new.core.signals import install as install_signal_handlers
 from mlops_new.cli._errors import handled
 
 install_signal_handlers()

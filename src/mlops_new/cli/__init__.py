@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
-import threading
-from types import FrameType
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -16,6 +12,7 @@ from mlops_new.cli._coerce import plain_coercion
 from mlops_new.cli._errors import interrupted
 from mlops_new.cli._help import EXAMPLES, plain_argument_help
 from mlops_new.cli._lazy import LazyGroup
+from mlops_new.core import signals
 
 LazyGroup.table = {  # name: (module, attribute, settings), in the order `--help` lists them
     "create": ("create", "create", {"epilog": EXAMPLES}),
@@ -73,45 +70,10 @@ def route(args: list[str]) -> list[str]:
     return ["create", *args]
 
 
-def _interrupt(signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
-
-
-def _redeliver(unraisable: Any) -> None:
-    """A signal's ``KeyboardInterrupt`` raised where Python cannot raise (a weakref or
-    ``__del__`` callback, e.g. inside an import) is not lost, nor printed as "Exception
-    ignored": the signal is sent again and arrives in ordinary code."""
-    exc = unraisable.exc_value
-    if isinstance(exc, KeyboardInterrupt):  # Ctrl-C's has no name; ours name their signal
-        name = str(exc.args[0]) if exc.args else "SIGINT"
-        if name in _REDELIVERED:
-            # From another thread, a moment later: the handler runs once this hook returned.
-            again = threading.Timer(0.05, os.kill, (os.getpid(), _REDELIVERED[name]))
-            again.daemon = True
-            again.start()
-            return
-    sys.__unraisablehook__(unraisable)
-
-
-_HANDLED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
-_REDELIVERED = {signal.Signals(signum).name: signum for signum in (signal.SIGINT, *_HANDLED)}
-
-
-def install_signal_handlers() -> None:
-    """SIGTERM (CI cancel, ``timeout``) and SIGHUP (closed terminal) act like Ctrl-C.
-
-    Every command that writes already turns ``KeyboardInterrupt`` into "leave
-    nothing behind" (or a resumable journal), so one handler covers them all.
-    """
-    for signum in _HANDLED:
-        signal.signal(signum, _interrupt)
-    sys.unraisablehook = _redeliver
-
-
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     try:
-        install_signal_handlers()
+        signals.install()
         app(args=route(sys.argv[1:] if argv is None else argv), prog_name="mlops-new")
     # An interrupt before a command's own handling began or after it ended, or one
     # Python wrapped in another error (e.g. while importing a command).
@@ -121,5 +83,4 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write("Aborted.\n")
         sys.exit(130)
     finally:  # the command is over: a late signal must not turn its exit code into a crash
-        for signum in _REDELIVERED.values():
-            signal.signal(signum, signal.SIG_IGN)
+        signals.ignore_from_now_on()
