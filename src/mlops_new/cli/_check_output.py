@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from mlops_new.cli._output import _stdout, envelope, escape
+from mlops_new.cli._console import envelope, escape, stdout
 from mlops_new.standards.model import Severity, Status
 from mlops_new.standards.serialise import to_github, to_sarif
 
@@ -42,7 +42,7 @@ def checked(report: CheckReport, fmt: str) -> None:
 def _table(report: CheckReport) -> None:
     from rich.table import Table
 
-    out = _stdout()
+    out = stdout()
     table = Table(title=f"mlops-new check: {escape(str(report.path))}", title_justify="left")
     table.add_column("ID", no_wrap=True)
     table.add_column("Severity", no_wrap=True)
@@ -64,7 +64,7 @@ def _table(report: CheckReport) -> None:
 
 
 def _footer(report: CheckReport) -> None:
-    out = _stdout()
+    out = stdout()
     currency = report.currency
     if currency is not None:
         if currency.behind is None:

@@ -90,13 +90,13 @@ def interrupted(exc: BaseException) -> bool:
 
 
 def _fail(message: str, hint: str | None, code: ExitCode) -> None:
-    from mlops_new.cli import _output  # rich loads only on failure
+    from mlops_new.cli import _console  # rich loads only on failure
 
     command = _json_command()
     if command is not None:
-        _output.json_error(command, message, hint, int(code))
+        _console.json_error(command, message, hint, int(code))
     else:
-        _output.error(message, hint)
+        _console.error(message, hint)
     sys.exit(int(code))
 
 

@@ -1,17 +1,24 @@
-"""The only module that prints: rich for people, a JSON envelope for programs."""
+"""The renderers of the commands' results: rich for people, the JSON envelope for programs.
+
+The plumbing they share (consoles, escaping, errors, the envelope) is in
+:mod:`mlops_new.cli._console`; ``check``'s renderers are in :mod:`mlops_new.cli._check_output`.
+"""
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from mlops_new import __version__
+from mlops_new.cli._console import (
+    envelope,
+    escape,
+    note,
+    print_json,
+    stderr,
+    stdout,
+)
 from mlops_new.cli._formats import Format, ReportFormat, UpdateFormat
 
 if TYPE_CHECKING:
@@ -29,71 +36,6 @@ if TYPE_CHECKING:
     from mlops_new.fleet.report import FleetReport
     from mlops_new.fleet.update import FleetUpdateResult
 
-JSON_SCHEMA_VERSION = 1
-
-
-# rich is imported when something is printed, not when the CLI starts: it costs
-# about 30 ms, a tenth of `mlops-new --help`.
-
-
-def _stdout() -> Console:
-    from rich.console import Console
-
-    return Console(highlight=False)
-
-
-def _stderr() -> Console:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def escape(text: str) -> str:
-    """Escape rich markup and terminal control sequences in user-provided text.
-
-    File names and messages from a checked repository may hold escape
-    sequences (``\\x1b]52;...``) that would drive the user's terminal: each
-    control character is shown as its ``\\xNN`` code instead.
-    """
-    from rich.markup import escape as rich_escape
-
-    return rich_escape(_CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text))
-
-
-def error(message: str, hint: str | None) -> None:
-    """A user-facing error: one or two lines on stderr, no traceback."""
-    console = _stderr()
-    console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
-    if hint:
-        console.print(f"[dim]hint:[/] {escape(hint)}", soft_wrap=True)
-
-
-def json_error(command: str, message: str, hint: str | None, exit_code: int) -> None:
-    """A user-facing error under ``--format json``: the envelope with an ``error`` object."""
-    document = json.loads(envelope(command, {}))
-    del document["result"]
-    document["error"] = {"message": message, "hint": hint, "exit_code": exit_code}
-    sys.stdout.write(json.dumps(document, indent=2) + "\n")
-
-
-def note(message: str) -> None:
-    """An informational line on stderr (never pollutes ``--format json``)."""
-    _stderr().print(f"[dim]{escape(message)}[/]", soft_wrap=True)
-
-
-def envelope(command: str, result: dict[str, Any]) -> str:
-    """The JSON document every ``--format json`` prints."""
-    document = {
-        "schema_version": JSON_SCHEMA_VERSION,
-        "mlops_new_version": __version__,
-        "command": command,
-        "result": result,
-    }
-    return json.dumps(document, indent=2, sort_keys=False, default=str)
-
 
 def created(result: CreateResult, fmt: Format, first_steps: tuple[str, ...] = ()) -> None:
     """Report a created project and the steps that come next.
@@ -105,10 +47,10 @@ def created(result: CreateResult, fmt: Format, first_steps: tuple[str, ...] = ()
         payload = {**result.to_json(), "next_steps": [*first_steps, *result.next_steps]}
         sys.stdout.write(envelope("create", payload) + "\n")
         return
-    err = _stderr()
+    err = stderr()
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=False)
-    out = _stdout()
+    out = stdout()
     out.print(
         f"[green]Created[/] [bold]{escape(str(result.path))}[/] from template "
         f"[bold]{escape(result.template_version)}[/] ({escape(result.template_src)})",
@@ -118,10 +60,6 @@ def created(result: CreateResult, fmt: Format, first_steps: tuple[str, ...] = ()
     for step in (*first_steps, *result.next_steps):
         # soft_wrap: a command is copied as one line, never cut at the terminal's width.
         out.print(f"  {escape(step)}", soft_wrap=True)
-
-
-def _print_json(command: str, payload: dict[str, Any]) -> None:
-    sys.stdout.write(envelope(command, payload) + "\n")
 
 
 def _list(out: Console, title: str, names: tuple[str, ...], style: str) -> None:
@@ -134,14 +72,14 @@ def _list(out: Console, title: str, names: tuple[str, ...], style: str) -> None:
 def updated(result: UpdateResult, fmt: UpdateFormat) -> None:
     """Report an update (or a dry run)."""
     if fmt is UpdateFormat.json:
-        _print_json("update", result.to_json())
+        print_json("update", result.to_json())
         return
     if fmt is UpdateFormat.markdown:
         from mlops_new.ops import update_report
 
         sys.stdout.write(f"## {update_report.title(result)}\n\n{update_report.markdown(result)}")
         return
-    out = _stdout()
+    out = stdout()
     if result.up_to_date:
         out.print(
             f"[green]Up to date:[/] {escape(str(result.path))} is on template "
@@ -163,9 +101,9 @@ def updated(result: UpdateResult, fmt: UpdateFormat) -> None:
     _list(out, "Conflicts", result.conflicts, "bold red")
     for key, value in result.new_answers.items():
         out.print(f"  new question {escape(key)}: {escape(repr(value))}", soft_wrap=True)
-    for note in result.changelog:
-        summary = f": {escape(note.summary)}" if note.summary else ""
-        out.print(f"  v{escape(note.version)}{summary}", soft_wrap=True)
+    for entry in result.changelog:
+        summary = f": {escape(entry.summary)}" if entry.summary else ""
+        out.print(f"  v{escape(entry.version)}{summary}", soft_wrap=True)
     for step in result.migrations:
         out.print(f"  migration {escape(step)}", soft_wrap=True)
     if result.relocked:
@@ -176,7 +114,7 @@ def updated(result: UpdateResult, fmt: UpdateFormat) -> None:
 
 
 def _update_notes(result: UpdateResult) -> None:
-    err = _stderr()
+    err = stderr()
     for name in result.removed_modified:
         err.print(
             f"[yellow]warning:[/] the template removed {escape(name)}, which your team had "
@@ -203,16 +141,16 @@ def _update_notes(result: UpdateResult) -> None:
     elif result.conflicts:
         err.print("The update would stop on these conflicts.")
     elif not result.dry_run and not result.up_to_date:
-        _stdout().print("Review with `git diff`, run the tests, then commit.")
+        stdout().print("Review with `git diff`, run the tests, then commit.")
 
 
 def resumed(result: UpdateResult, fmt: UpdateFormat, *, aborted: bool) -> None:
     """Report ``update --abort`` or ``update --continue``."""
     if fmt is UpdateFormat.json:
-        _print_json("update", {**result.to_json(), "aborted": aborted})
+        print_json("update", {**result.to_json(), "aborted": aborted})
         return
     if aborted:
-        _stdout().print(
+        stdout().print(
             f"[green]Aborted the update:[/] {escape(str(result.path))} is back at its last "
             f"commit (template v{escape(result.to_version)}).",
             soft_wrap=True,
@@ -224,22 +162,22 @@ def resumed(result: UpdateResult, fmt: UpdateFormat, *, aborted: bool) -> None:
 def listed_versions(result: VersionsResult, fmt: Format) -> None:
     """Report the versions a template offers."""
     if fmt is Format.json:
-        _print_json("versions", result.to_json())
+        print_json("versions", result.to_json())
         return
-    out = _stdout()
+    out = stdout()
     out.print(f"Template versions of {escape(result.template_src)} (newest first):")
-    for note in result.versions:
-        mark = "  [bold cyan]<- this project[/]" if note.version == result.project_version else ""
-        summary = f"  {escape(note.summary)}" if note.summary else ""
-        out.print(f"  v{escape(note.version)}{summary}{mark}", soft_wrap=True)
+    for entry in result.versions:
+        mark = "  [bold cyan]<- this project[/]" if entry.version == result.project_version else ""
+        summary = f"  {escape(entry.summary)}" if entry.summary else ""
+        out.print(f"  v{escape(entry.version)}{summary}{mark}", soft_wrap=True)
 
 
 def listed_questions(result: QuestionsResult, fmt: Format) -> None:
     """Report a template's questions: key, choices or type, default, help."""
     if fmt is Format.json:
-        _print_json("questions", result.to_json())
+        print_json("questions", result.to_json())
         return
-    out = _stdout()
+    out = stdout()
     out.print(
         f"Questions of {escape(result.template_src)} ({escape(result.template_version)}); "
         "answer with -d KEY=VALUE:",
@@ -263,9 +201,9 @@ def listed_questions(result: QuestionsResult, fmt: Format) -> None:
 def diffed(result: DiffResult, fmt: Format) -> None:
     """Report drift from the pristine template."""
     if fmt is Format.json:
-        _print_json("diff", result.to_json())
+        print_json("diff", result.to_json())
         return
-    out = _stdout()
+    out = stdout()
     if not result.drifted:
         out.print(f"No drift: every template file matches template v{result.template_version}.")
     else:
@@ -278,9 +216,9 @@ def diffed(result: DiffResult, fmt: Format) -> None:
 def restored(result: RestoreResult, fmt: Format) -> None:
     """Report restored files."""
     if fmt is Format.json:
-        _print_json("restore", result.to_json())
+        print_json("restore", result.to_json())
         return
-    out = _stdout()
+    out = stdout()
     _list(
         out, f"Restored from template v{escape(result.template_version)}", result.restored, "green"
     )
@@ -290,9 +228,9 @@ def restored(result: RestoreResult, fmt: Format) -> None:
 def linked(result: LinkResult, fmt: Format) -> None:
     """Report a linked repository."""
     if fmt is Format.json:
-        _print_json("link", result.to_json())
+        print_json("link", result.to_json())
         return
-    _stdout().print(
+    stdout().print(
         f"[green]Linked[/] {escape(str(result.path))} to template v{escape(result.template_version)}"
         f" ({escape(result.template_src)}); `mlops-new update` now merges template changes.",
         soft_wrap=True,
@@ -302,7 +240,7 @@ def linked(result: LinkResult, fmt: Format) -> None:
 def fleet_updated(result: FleetUpdateResult, fmt: Format) -> None:
     """Report a fleet update: one row a repository, then totals."""
     if fmt is Format.json:
-        _print_json("fleet update", result.to_json())
+        print_json("fleet update", result.to_json())
         return
     from rich.table import Table
 
@@ -326,23 +264,10 @@ def fleet_updated(result: FleetUpdateResult, fmt: Format) -> None:
             escape(repo.branch),
             escape(details),
         )
-    out = _stdout()
+    out = stdout()
     out.print(table)
     totals = ", ".join(f"{result.count(status)} {status.value}" for status in Outcome)
     out.print(f"{len(result.repos)} repositories: {totals}.")
-
-
-@contextmanager
-def progress(total: int, *, quiet: bool) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr (nothing when ``quiet``); yields ``tick(done)``."""
-    if quiet or total == 0:
-        yield lambda _done: None
-        return
-    from rich.progress import Progress
-
-    with Progress(console=_stderr(), transient=True) as bar:
-        task = bar.add_task("Checking repositories", total=total)
-        yield lambda done: bar.update(task, completed=done)
 
 
 def fleet_reported(result: FleetReport, fmt: ReportFormat, output: Path | None) -> None:
@@ -390,7 +315,7 @@ def _fleet_table(result: FleetReport) -> None:
         name = escape(row.name) + (" [yellow]*[/]" if row.dirty else "")
         status = f"[{_FLEET_STYLE.get(row.status, 'dim')}]{escape(row.status)}[/]"
         table.add_row(name, escape(row.version), row.behind, status, escape(row.failing))
-    out = _stdout()
+    out = stdout()
     if result.root:
         out.print(f"Repositories under {escape(result.root)}:", overflow="fold")
     out.print(table)
@@ -405,36 +330,3 @@ def _fleet_table(result: FleetReport) -> None:
     if result.common_failures:
         common = ", ".join(f"{c} ({n})" for c, n in result.common_failures)
         out.print(f"Most common failures: {common}.")
-
-
-@contextmanager
-def steps(*, enabled: bool) -> Iterator[Callable[[str | None], None]]:
-    """A one-line display of the running step and its elapsed time, on stderr.
-
-    Yields ``on_step(name)``: a new name starts a new step (its clock from
-    zero), ``None`` hides the line (during prompts, and when done). Nothing is
-    shown unless ``enabled`` and stderr is a terminal.
-    """
-    if not enabled or not sys.stderr.isatty():
-        yield lambda _name: None
-        return
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    bar = Progress(*columns, console=_stderr(), transient=True)
-    current: list[Any] = []
-
-    def on_step(name: str | None) -> None:
-        for task in current:
-            bar.remove_task(task)
-        current.clear()
-        if name is None:
-            bar.stop()  # no live display at all while copier prompts in the terminal
-            return
-        current.append(bar.add_task(name, total=None))
-        bar.start()
-
-    try:
-        yield on_step
-    finally:
-        bar.stop()

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mlops_new.cli import _output
+from mlops_new.cli import _console, _output
 from mlops_new.cli._errors import handled
 from mlops_new.cli._formats import Format
 from mlops_new.cli._options import (
@@ -81,7 +81,7 @@ def create(
         if interactive:
             wrapping_validation_errors()
         target = (output_dir or Path.cwd()) / name
-        with _output.steps(enabled=fmt is Format.rich) as on_step:
+        with _console.steps(enabled=fmt is Format.rich) as on_step:
             options = CreateOptions(
                 template=template,
                 ref=ref,
@@ -97,7 +97,7 @@ def create(
                 done()  # the project exists: an interrupt while reporting must not claim otherwise
                 _output.created(result, fmt, first_steps(result.path, Path.cwd()))
         if not defaults and not interactive and fmt is Format.rich:
-            _output.note("stdin is not a terminal, so unanswered questions took their defaults.")
+            _console.note("stdin is not a terminal, so unanswered questions took their defaults.")
 
 
 def first_steps(project: Path, cwd: Path) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mlops_new.cli import _output
+from mlops_new.cli import _console, _output
 from mlops_new.cli._errors import ExitCode, handled
 from mlops_new.cli._formats import Format, ReportFormat
 from mlops_new.cli._options import ConfigOption, DataOption, FormatOption
@@ -59,7 +59,7 @@ def report(
         repos = discover(roots or [Path()], list_file, unlinked=True)
         settings = load_settings(config)
         validate_policy(settings.policy)
-        with _output.progress(len(repos), quiet=fmt is ReportFormat.json) as tick:
+        with _console.progress(len(repos), quiet=fmt is ReportFormat.json) as tick:
             result = report_fleet(repos, settings, jobs=jobs, progress=tick)
         _output.fleet_reported(result, fmt, output)
     if result.errors:
