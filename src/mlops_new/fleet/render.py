@@ -12,8 +12,10 @@ import html
 import re
 
 from mlops_new.fleet.report import Failure, FleetReport, FleetRow, RepoReport
+from mlops_new.standards.model import Severity, severity_rank
 
-_RANK = {"error": 0, "warning": 1, "info": 2}
+SEVERITIES = tuple(member.value for member in Severity)
+
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|])")
 
@@ -144,9 +146,9 @@ def _details(repo: RepoReport, *, open_: bool = False) -> str:
     items = "".join(
         f"<li>{_pill(f.severity)} <code>{_e(f.id)}</code> {_e(f.title)}{_place(f)}"
         f"<span class=msg>{_markdown_code(f.message)}</span></li>"
-        for f in sorted(repo.failures, key=lambda f: (_RANK.get(f.severity, 3), f.id))
+        for f in sorted(repo.failures, key=lambda f: (severity_rank(f.severity), f.id))
     )
-    by = {s: sum(1 for f in repo.failures if f.severity == s) for s in _RANK}
+    by = {s: sum(1 for f in repo.failures if f.severity == s) for s in SEVERITIES}
     label = ", ".join(f"{n} {s}" for s, n in by.items() if n)
     summary = f"{len(repo.failures)} failing ({label})"
     tag = "<details open>" if open_ else "<details>"

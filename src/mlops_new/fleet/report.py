@@ -25,8 +25,7 @@ from mlops_new.core.errors import MlopsNewError
 from mlops_new.core.results import JsonResult
 from mlops_new.inputs.answers import ANSWERS_FILE
 from mlops_new.inputs.settings import Settings
-
-_SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+from mlops_new.standards.model import severity_rank
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ class RepoReport(JsonResult):
 
     def rank(self) -> tuple[int, int, int, int, str]:
         """Sort key: worst first (errors, policy failures, errors by severity, versions behind)."""
-        worst = min((_SEVERITY_RANK.get(f.severity, 3) for f in self.failures), default=3)
+        worst = min((severity_rank(f.severity) for f in self.failures), default=3)
         order = ["error", "outdated", "fail", "not linked", "pass"].index(self.status)
         return (order, worst, -len(self.failures), -(self.behind or 0), str(self.path))
 
@@ -179,7 +178,7 @@ class FleetReport(JsonResult):
                 failing=repo.error
                 if repo.status == "error"
                 else ", ".join(
-                    f.id for f in sorted(repo.failures, key=lambda f: _SEVERITY_RANK[f.severity])
+                    f.id for f in sorted(repo.failures, key=lambda f: severity_rank(f.severity))
                 ),
             )
             for repo in self.repos

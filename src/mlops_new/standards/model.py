@@ -32,6 +32,12 @@ class Severity(str, enum.Enum):
     """A good habit; failing it is worth knowing, not alarming."""
 
 
+def severity_rank(value: str) -> int:
+    """Worst first: ``error`` 0, ``warning`` 1, ``info`` 2; anything else after them."""
+    names = [member.value for member in Severity]
+    return names.index(value) if value in names else len(names)
+
+
 @dataclass(frozen=True)
 class NotApplicable:
     """Returned by a check that does not apply to this repository (reported as skipped)."""
