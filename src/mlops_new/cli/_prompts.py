@@ -19,10 +19,9 @@ def wrapping_validation_errors() -> None:
     try:
         from prompt_toolkit.filters import has_validation_error
         from prompt_toolkit.layout.containers import ConditionalContainer, Window
-        from prompt_toolkit.widgets.toolbars import (
-            ValidationToolbar,  # The module (the package's ``prompt`` attribute is the function of that name).
-        )
+        from prompt_toolkit.widgets.toolbars import ValidationToolbar
 
+        # The module (the package's ``prompt`` attribute is the function of that name).
         prompt_module: Any = importlib.import_module("prompt_toolkit.shortcuts.prompt")
     except ImportError:  # pragma: no cover - prompt_toolkit comes with copier
         return
