@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from mlops_new import __version__
-from tests.helpers import BIN, tool
+from tests.support.helpers import BIN, tool
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from tests.helpers import BIN, git
+from tests.support.helpers import BIN, git
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "organisations.md"
 

@@ -15,7 +15,7 @@ import yaml
 from mlops_new.cli import route
 from mlops_new.cli._errors import ExitCode
 from tests.cli.conftest import Invoke
-from tests.helpers import build_tree, git
+from tests.support.helpers import build_tree, git
 
 pytestmark = pytest.mark.usefixtures("tiny_bundle")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Invoke
-from tests.helpers import build_tree, git
+from tests.support.helpers import build_tree, git
 from tests.template import matrix
 
 create_cli = importlib.import_module("mlops_new.cli.create")

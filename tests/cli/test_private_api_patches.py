@@ -20,6 +20,7 @@ from mlops_new.cli import app, route
 from mlops_new.cli._coerce import plain_coercion
 from mlops_new.cli._help import plain_argument_help
 from mlops_new.cli._prompts import wrapping_validation_errors
+from tests.support.cli import run_cli
 
 
 def _versions(*names: str) -> str:
@@ -37,7 +38,7 @@ def test_typer_argument_help_is_patched() -> None:
     plain_argument_help()
     patched = getattr(core.TyperArgument.display_type_rich, "_mlops_new", False)
     assert patched, f"cli/_help.py no longer applies to {_versions('typer')}: update it"
-    text = CliRunner().invoke(app, route(["create", "--help"])).output
+    text = run_cli("create", "--help").output
     assert "<str>" not in text  # the patch's point: no Python types in the help
 
 

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from mlops_new.cli import app, route
+from mlops_new.cli import app
 from tests.cli.conftest import Invoke
-from tests.helpers import git
+from tests.support.cli import run_cli
+from tests.support.helpers import git
 
 HEAVY = ("copier", "pydantic", "rich", "concurrent", "logging")
 OTHER_COMMANDS = ("mlops_new.cli.create", "mlops_new.cli.fleet", "mlops_new.cli.update")
@@ -98,12 +99,11 @@ def test_help_still_builds_every_command(tmp_path: Path) -> None:
 
 def test_choices_are_the_enum_members(tmp_path: Path) -> None:
     """``--format JSON`` is not accepted (typer's choices are case-sensitive); ``json`` is."""
-    from typer.testing import CliRunner
 
     repo = _repo(tmp_path / "r")
-    upper = CliRunner().invoke(app, route(["check", str(repo), "--format", "JSON"]))
+    upper = run_cli("check", str(repo), "--format", "JSON")
     assert upper.exit_code == 2
-    lower = CliRunner().invoke(app, route(["check", str(repo), "--format", "json"]))
+    lower = run_cli("check", str(repo), "--format", "json")
     assert json.loads(lower.stdout)["command"] == "check"
 
 

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from mlops_new.cli import app, route
 from mlops_new.templates import store
+from tests.support.cli import run_cli
 
 PUBLISHED = Path(__file__).resolve().parents[1] / "data" / "published-template-versions.json"
 OLDER = [entry.version for entry in store.manifest()[:-1]]
@@ -148,10 +149,10 @@ def test_every_merge_equals_git_merge_file_or_is_a_visible_conflict(
     from mlops_new.engine.planner import make_plan
     from mlops_new.project.model import load
     from mlops_new.templates import render, source
-    from tests.helpers import git
+    from tests.support.helpers import git
 
     monkeypatch.chdir(tmp_path)
-    made = CliRunner().invoke(app, route(["proj", "--ref", old, "--defaults", "--no-lock"]))
+    made = run_cli("proj", "--ref", old, "--defaults", "--no-lock")
     assert made.exit_code == 0, made.output
     project_dir = tmp_path / "proj"
     project = load(project_dir)

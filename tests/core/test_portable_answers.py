@@ -9,16 +9,13 @@ from pathlib import Path
 import copier
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from mlops_new.cli import app, route
 from mlops_new.templates import store
+from tests.support.cli import run_cli
 
 
 def _create(parent: Path) -> Path:
-    result = CliRunner().invoke(
-        app, route(["portable", "-o", str(parent), "--defaults", "--no-lock", "--format", "json"])
-    )
+    result = run_cli("portable", "-o", str(parent), "--defaults", "--no-lock", "--format", "json")
     assert result.exit_code == 0, result.output
     return Path(json.loads(result.stdout)["result"]["path"])
 

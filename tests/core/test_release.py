@@ -8,7 +8,7 @@ import pytest
 
 from mlops_new.core.errors import MlopsNewError
 from mlops_new.templates import release, store
-from tests.helpers import build_tree, fake_checkout, git, tiny_template_files
+from tests.support.helpers import build_tree, fake_checkout, git, tiny_template_files
 
 
 def _manifest(checkout: Path) -> list[store.ReleasedVersion]:

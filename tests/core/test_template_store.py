@@ -9,7 +9,7 @@ import pytest
 
 from mlops_new.core.errors import StoreError, UnknownVersionError
 from mlops_new.templates import store
-from tests.helpers import fake_checkout, git
+from tests.support.helpers import fake_checkout, git
 
 
 @pytest.mark.usefixtures("tiny_bundle")

@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from mlops_new.cli import app, route
-
-_REAL_UV_CACHE = os.environ.get("UV_CACHE_DIR") or str(Path.home() / ".cache" / "uv")
-
-
-def _isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
-    gitconfig = home / ".gitconfig"
-    gitconfig.write_text("[user]\n\tname = Test User\n\temail = test@example.com\n")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("UV_CACHE_DIR", _REAL_UV_CACHE)
-    monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
-    monkeypatch.setenv("COPIER_SETTINGS_PATH", str(home / "no-copier-settings.yml"))
+from tests.support.cli import run_cli
+from tests.support.isolation import isolate
 
 
 @pytest.fixture(scope="session")
@@ -31,9 +17,9 @@ def default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("e2e-home")
     parent = tmp_path_factory.mktemp("generated")
     with pytest.MonkeyPatch.context() as monkeypatch:
-        _isolate(monkeypatch, home)
+        isolate(monkeypatch, home)
         args = ["my-ml-project", "-o", str(parent), "--defaults", "--format", "json"]
-        result = CliRunner().invoke(app, route(args))
+        result = run_cli(*args)
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)["result"]
     assert document["locked"], f"uv lock failed: {document['warnings']}"

@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.e2e import ci_local
-from tests.e2e.commands import REAL_UV_CACHE, uv, uv_binary
+from tests.support import ci_local
+from tests.support.commands import REAL_UV_CACHE, uv, uv_binary
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci-local")]
 

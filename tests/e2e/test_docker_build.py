@@ -26,9 +26,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e import buildah
-from tests.e2e.buildah import Buildah, Container
-from tests.e2e.commands import local_torch_wheels, point_torch_at
+from tests.support import buildah
+from tests.support.buildah import Buildah, Container
+from tests.support.commands import local_torch_wheels, point_torch_at
 from tests.template import matrix
 
 pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.xdist_group("e2e")]

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e.commands import run, uv
+from tests.support.cli import run_cli
+from tests.support.commands import run, uv
 from tests.template.matrix import expected_files
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -194,11 +195,8 @@ def test_dvc_push_reaches_the_default_local_remote(reproduced: Path) -> None:
 
 def test_mlops_new_check_passes_on_day_one(default_project: Path) -> None:
     """The project meets every standard `mlops-new check` knows, as generated."""
-    from typer.testing import CliRunner
 
-    from mlops_new.cli import app
-
-    result = CliRunner().invoke(app, ["check", str(default_project), "--format", "json"])
+    result = run_cli("check", str(default_project), "--format", "json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)["result"]["summary"]
     assert summary["fail"] == 0

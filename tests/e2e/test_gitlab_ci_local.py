@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e import ci_local
-from tests.e2e.commands import run, uv
-from tests.gitlab_api import Api
+from tests.support import ci_local
+from tests.support.commands import run, uv
+from tests.support.gitlab_api import Api
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci-local")]
 

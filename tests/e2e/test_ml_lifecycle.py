@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e.commands import CommandFailedError, run, uv, uv_binary
+from tests.support.commands import CommandFailedError, run, uv, uv_binary
 from tests.template import matrix
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("lifecycle")]

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e.commands import local_torch_wheels, point_torch_at, run, uv
+from tests.support.commands import local_torch_wheels, point_torch_at, run, uv
 from tests.template import matrix
 
 BASE = {"project_name": "cell-project", "python_version": "3.11"}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import lint_clean, tool
+from tests.support.helpers import lint_clean, tool
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

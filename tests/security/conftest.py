@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ANSWERS_TEMPLATE, build_tree, git
+from tests.support.helpers import ANSWERS_TEMPLATE, build_tree, git
 
 ROOT = Path(__file__).resolve().parents[2]
 

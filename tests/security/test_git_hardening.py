@@ -12,7 +12,7 @@ import pytest
 from mlops_new.cli._errors import ExitCode, exit_code_for
 from mlops_new.core import errors, git
 from mlops_new.inputs.answers import check_src_path
-from tests.helpers import git as plain_git
+from tests.support.helpers import git as plain_git
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import git
 from tests.security.conftest import Ran, Run, Scene
+from tests.support.helpers import git
 
 BUG = 1
 OLD = "0.2.0"

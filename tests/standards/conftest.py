@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from mlops_new.cli import app as main_app
-from mlops_new.cli import route
-from tests.helpers import build_tree, git
+from tests.support.cli import run_cli
+from tests.support.helpers import build_tree, git
 
 # Secrets and markers are assembled at run time so that this file itself passes
 # `mlops-new check` (SEC001, SEC004, GEN004).
@@ -104,7 +103,7 @@ Cli = Callable[..., Result]
 @pytest.fixture
 def check_cli() -> Cli:
     """Invoke ``mlops-new check ...`` through the main app."""
-    return lambda *args: CliRunner().invoke(main_app, route(["check", *args]))
+    return lambda *args: run_cli("check", *args)
 
 
 def payload(result: Result) -> dict[str, Any]:

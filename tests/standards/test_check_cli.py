@@ -10,21 +10,18 @@ from pathlib import Path
 
 import jsonschema  # type: ignore[import-untyped, unused-ignore]  # no stubs in the test extra
 import pytest
-from typer.testing import CliRunner
 
-from mlops_new.cli import app, route
 from mlops_new.cli.check import FAILED_CHECKS, OUTDATED
-from tests.helpers import git
 from tests.standards.conftest import Cli, make_repo, payload, statuses
+from tests.support.cli import run_cli
+from tests.support.helpers import git
 
 WORKFLOW = ".github/workflows/ci.yml"
 
 
 def _generated(parent: Path) -> Path:
     """A default project as `mlops-new NAME` makes it (the lock file stubbed: no network)."""
-    result = CliRunner().invoke(
-        app, route(["demo", "-o", str(parent), "--defaults", "--no-lock", "--format", "json"])
-    )
+    result = run_cli("demo", "-o", str(parent), "--defaults", "--no-lock", "--format", "json")
     assert result.exit_code == 0, result.output
     project = Path(json.loads(result.stdout)["result"]["path"])
     (project / "uv.lock").write_text("version = 1\n", encoding="utf-8")
@@ -232,9 +229,7 @@ def test_check_never_imports_copier(project: Path) -> None:
 
 
 def test_currency_counts_versions_behind(check_cli: Cli, tiny_bundle: Path, tmp_path: Path) -> None:
-    created = CliRunner().invoke(
-        app, route(["old", "-o", str(tmp_path), "--ref", "0.1.0", "--defaults", "--no-lock"])
-    )
+    created = run_cli("old", "-o", str(tmp_path), "--ref", "0.1.0", "--defaults", "--no-lock")
     assert created.exit_code == 0, created.output
     project = tmp_path / "old"
     result = check_cli(str(project), "--format", "json", "--select", "TPL")

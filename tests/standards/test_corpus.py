@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from mlops_new.cli import app, route
 from mlops_new.inputs.settings import Settings
 from mlops_new.standards import ALL_CHECKS, run_checks
-from tests.helpers import git
+from tests.support.helpers import git
 
 if sys.version_info >= (3, 11):
     import tomllib

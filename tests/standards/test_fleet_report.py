@@ -6,15 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from mlops_new.cli import app, route
 from mlops_new.cli._errors import ExitCode
 from mlops_new.core.errors import UserError
 from mlops_new.fleet.report import browsable
 from mlops_new.fleet.update import discover
-from tests.helpers import git
 from tests.standards.conftest import ANSWERS, Files, make_repo
+from tests.support.cli import run_cli
+from tests.support.helpers import git
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
@@ -23,7 +23,7 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
 
 
 def fleet(*args: str) -> Result:
-    return CliRunner().invoke(app, route(["fleet", "report", *args]))
+    return run_cli("fleet", "report", *args)
 
 
 def committed(root: Path, files: Files) -> Path:

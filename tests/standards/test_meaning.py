@@ -9,8 +9,8 @@ import pytest
 
 from mlops_new.standards import Status, run_checks
 from mlops_new.standards.model import CheckResult
-from tests.helpers import git
 from tests.standards.conftest import BARE_PYPROJECT, Files, make_repo
+from tests.support.helpers import git
 
 WF = ".github/workflows/ci.yml"
 TESTS: Files = {"tests/test_a.py": "def test_a() -> None:\n    pass\n"}

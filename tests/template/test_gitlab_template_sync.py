@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.gitlab_api import Api as _Api
-from tests.helpers import git
+from tests.support.gitlab_api import Api as _Api
+from tests.support.helpers import git
 from tests.template import matrix
 from tests.template.test_template_sync import BIN, FAKE_UVX, _release
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers import lint_clean, tool
+from tests.support.helpers import lint_clean, tool
 from tests.template import matrix
 
 if sys.version_info >= (3, 11):

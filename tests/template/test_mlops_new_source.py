@@ -16,7 +16,7 @@ import yaml
 from mlops_new import __version__
 from mlops_new.inputs.settings import load_settings
 from mlops_new.ops.create import CreateOptions, create_project
-from tests.helpers import lint_clean, tool
+from tests.support.helpers import lint_clean, tool
 from tests.template import matrix
 
 SOURCES = {

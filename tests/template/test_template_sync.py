@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers import ANSWERS_TEMPLATE, build_tree, git
+from tests.support.helpers import ANSWERS_TEMPLATE, build_tree, git
 from tests.template import matrix
 
 BIN = Path(sys.executable).parent

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from mlops_new.cli import app, route
 from mlops_new.templates import store
-from tests.helpers import ANSWERS_TEMPLATE, git, release_trees
+from tests.support.cli import Invoke, run_cli
+from tests.support.helpers import ANSWERS_TEMPLATE, git, release_trees
 
 COPIER_V1 = """\
 _subdirectory: project
@@ -70,17 +70,13 @@ def update_bundle(update_checkout: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     return bundle
 
 
-Cli = Callable[..., Result]
+Cli = Invoke
 
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
     monkeypatch.chdir(tmp_path)
-
-    def run(*args: str) -> Result:
-        return CliRunner().invoke(app, route(list(args)))
-
-    return run
+    return run_cli
 
 
 @pytest.fixture

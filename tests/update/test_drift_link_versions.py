@@ -8,7 +8,7 @@ from pathlib import Path
 from mlops_new.cli._errors import ExitCode
 from mlops_new.engine.migrations import Migration
 from mlops_new.ops.update import UpdateOptions, update_project
-from tests.helpers import build_tree, git
+from tests.support.helpers import build_tree, git
 from tests.update.conftest import CONFIG_V2, Cli, commit_all, report
 
 MakeProject = Callable[..., Path]

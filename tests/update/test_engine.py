@@ -13,7 +13,7 @@ import pytest
 
 from mlops_new.cli._errors import ExitCode
 from mlops_new.project import journal
-from tests.helpers import ANSWERS_TEMPLATE, build_tree, git
+from tests.support.helpers import ANSWERS_TEMPLATE, build_tree, git
 from tests.update.conftest import CONFIG_V2, Cli, commit_all, files_of, report
 
 MakeProject = Callable[..., Path]

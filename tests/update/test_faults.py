@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from mlops_new.templates import store
-from tests.helpers import git
+from tests.support.helpers import git
 
 NEWEST = store.manifest()[-1].version
 TEAM_LINE = "\n# team: keep this target\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mlops_new.cli._errors import ExitCode
-from tests.helpers import git
+from tests.support.helpers import git
 from tests.update.conftest import Cli, commit_all, report
 
 MakeProject = Callable[..., Path]

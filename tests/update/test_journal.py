@@ -11,7 +11,7 @@ import pytest
 
 from mlops_new.cli._errors import ExitCode
 from mlops_new.project import journal
-from tests.helpers import git
+from tests.support.helpers import git
 from tests.update.conftest import CONFIG_V2, Cli, commit_all, files_of, report
 
 MakeProject = Callable[..., Path]

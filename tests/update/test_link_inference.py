@@ -8,7 +8,7 @@ import yaml
 
 from mlops_new.cli._errors import ExitCode
 from mlops_new.ops.link import infer_answers
-from tests.helpers import build_tree, git
+from tests.support.helpers import build_tree, git
 from tests.update.conftest import Cli, commit_all
 
 MIT = "MIT License\n\nPermission is hereby granted, free of charge, to any person\n"

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from mlops_new.cli._errors import ExitCode
-from tests.helpers import build_tree, git
+from tests.support.helpers import build_tree, git
 from tests.update.conftest import Cli, commit_all
 
 MakeProject = Callable[..., Path]

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from mlops_new.cli._errors import ExitCode
-from tests.helpers import build_tree, git
+from tests.support.helpers import build_tree, git
 from tests.update.conftest import CONFIG_V2, Cli, commit_all, report
 
 MakeProject = Callable[..., Path]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.commands import REAL_UV_CACHE, run, uv, uv_binary
+from tests.support.commands import REAL_UV_CACHE, run, uv, uv_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -149,7 +149,7 @@ def audit_stand_in(where: Path, vulnerabilities: dict[str, list[dict[str, object
     uv = uv_binary()
     (where / "uv").symlink_to(uv)
     script = f"""#!/bin/sh
-# Stand-in uvx (tests/e2e/ci_local.py): pip-audit asks the offline feed; the rest runs as is.
+# Stand-in uvx (tests/support/ci_local.py): pip-audit asks the offline feed; the rest runs as is.
 case "$1" in
     pip-audit|pip-audit@*|pip-audit==*)
         export PIP_AUDIT_FEED={shlex.quote(str(feed))}
