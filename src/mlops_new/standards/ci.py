@@ -216,15 +216,20 @@ def _remote_jobs(repo: Repo) -> NotApplicable | None:
     return None
 
 
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    """A workflow's ``on:`` as ``{event: settings}``, whatever shape it was written in."""
+    # PyYAML reads the key `on` as the boolean True.
+    found = workflow.get("on", workflow.get(True))
+    if isinstance(found, str):
+        return {found: None}
+    if isinstance(found, list):
+        return {event: None for event in found if isinstance(event, str)}
+    return {str(k): v for k, v in mapping(found).items()}
+
+
 def _on_changes(workflow: dict[Any, Any]) -> bool:
     """Whether a workflow runs on pull requests or on pushes to branches (not only tags)."""
-    # PyYAML reads the key `on` as the boolean True.
-    triggers = workflow.get("on", workflow.get(True))
-    if isinstance(triggers, str):
-        triggers = [triggers]
-    if isinstance(triggers, list):
-        return bool({"push", "pull_request", "merge_group"} & set(triggers))
-    events = mapping(triggers)
+    events = triggers(workflow)
     if "pull_request" in events or "merge_group" in events:
         return True
     if "push" not in events:
@@ -269,9 +274,7 @@ def _pinned(uses: str) -> bool:
 
 def _called_only(workflow: dict[Any, Any]) -> bool:
     """A reusable workflow run only by others (``workflow_call``): it gets its caller's token."""
-    triggers = workflow.get("on", workflow.get(True))
-    names = [triggers] if isinstance(triggers, str) else list(mapping(triggers) or triggers or [])
-    return names == ["workflow_call"]
+    return list(triggers(workflow)) == ["workflow_call"]
 
 
 def _permission_problems(name: str, workflow: dict[str, Any]) -> list[str]:
