@@ -290,9 +290,13 @@ def test_tests_may_hard_code_a_throwaway_tracking_store(tmp_path: Path) -> None:
 
 def test_a_dvc_dependency_or_versioned_data_calls_for_no_pipeline(tmp_path: Path) -> None:
     dependent = '[project]\nname = "x"\ndependencies = ["dvc[s3]>=3"]\n'
-    assert _status(tmp_path / "a", "DVC001", {"pyproject.toml": dependent})[0] is Status.skipped
+    status, message = _status(tmp_path / "a", "DVC001", {"pyproject.toml": dependent})
+    assert (status, "`dvc` is a dependency" in message) == (Status.skipped, True)
     data: Files = {"data.csv.dvc": "outs:\n- md5: x\n  path: data.csv\n", ".dvc/config": DVC_CONFIG}
-    assert _status(tmp_path / "b", "DVC001", data)[0] is Status.skipped
+    status, message = _status(tmp_path / "b", "DVC001", data)
+    assert (status, "DVC versions data here" in message) == (Status.skipped, True)
+    status, message = _status(tmp_path / "n", "DVC001", README)  # no DVC at all (issue 25)
+    assert (status, "does not use DVC" in message) == (Status.skipped, True)
     assert _status(tmp_path / "c", "DVC002", data)[0] is Status.passed
 
 

@@ -233,10 +233,15 @@ def test_results_in_a_monorepo_folder_are_relative_to_the_repository(tmp_path: P
 def test_every_result_points_at_a_real_file(tmp_path: Path) -> None:
     root = make_repo(tmp_path / "r", {"train.py": "x = 1\n", "Dockerfile": "FROM x\n"})
     git(root, "commit", "--quiet", "-m", "x")
-    for found in run_checks(root).results:
-        if found.status is Status.failed:
+    by_id = {r.id: r for r in run_checks(root).results}
+    for found in by_id.values():
+        if found.status is Status.failed and found.path:
             assert (root / found.path).is_file(), found
             assert found.line >= 1
+    # A missing file is no place: no README.md:1 or train.py:1 for a missing LICENSE (issue 25).
+    for check_id in ("GEN001", "GEN002", "GEN003", "CI001", "TST001"):
+        assert (by_id[check_id].status, by_id[check_id].path) == (Status.failed, ""), check_id
+    assert (by_id["DOC001"].path, by_id["DOC001"].line) == ("Dockerfile", 1)
 
 
 @pytest.mark.parametrize(
