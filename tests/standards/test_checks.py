@@ -145,7 +145,7 @@ CASES: dict[str, tuple[Files, Files, Files]] = {
     ),
     "DOC002": (
         {"Dockerfile": DOCKERFILE},
-        {"Dockerfile": DOCKERFILE.replace("HEALTHCHECK", "LABEL x=")},
+        {"Dockerfile": DOCKERFILE.replace("HEALTHCHECK", "EXPOSE 8000\nLABEL x=")},
         README,
     ),
     "DOC003": (

@@ -181,8 +181,8 @@ SECRETS = {
     "wandb": "WANDB_API_KEY=" + "0123456789" * 4 + "\n",
     "aws secret": "aws_secret_access_key = "
     + "wJalrXUtnFEMI/K7MDENG/bPxRfiCY"
-    + "EXAMPLEKE"
-    + "Y\n",
+    + "zQ3kLm9PqR"
+    + "\n",
     "redis": "REDIS_URL = 'redis://:" + "s3cr3tpw@cache.internal:6379/0'\n",
 }
 
@@ -328,3 +328,75 @@ def test_large_files_of_a_large_repository_come_from_the_index(
     assert found.status is Status.failed
     assert "`data/big.csv`" in found.message
     assert "a.py" not in found.message
+
+
+AWS_EXAMPLE = "AKIA" + "IOSFODNN7" + "EXAMPLE"
+AWS_REAL_SHAPE = "AKIA" + "Q3ZR7TB2WXN4KLMP"
+DB = "postgresql://ml:" + "s3cr3t"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("src/settings.py", f"KEY = '{AWS_EXAMPLE}'\n", Status.passed),
+        ("src/settings.py", f"KEY = '{AWS_REAL_SHAPE}'  # pragma: allowlist secret\n", Status.passed),
+        ("src/settings.py", f"KEY = '{AWS_REAL_SHAPE}'  # gitleaks:allow\n", Status.passed),
+        ("src/settings.py", f"KEY = '{AWS_REAL_SHAPE}'\n", Status.failed),
+        ("src/settings.py", f"URL = '{DB}@localhost:5432/runs'\n", Status.passed),
+        ("src/settings.py", "URL = 'postgresql://ml:your-password@db.internal/runs'\n", Status.passed),
+        ("src/settings.py", f"URL = '{DB}@db.internal/runs'\n", Status.failed),
+        ("docs/deploy.md", f"export URL={DB}@db.example.com/runs\n", Status.passed),
+        (".github/workflows/ci.yml", f"env:\n  URL: {DB}@postgres:5432/runs\n", Status.passed),
+        ("requirements.txt", "git+https://bot:" + "ghp_" + "a1" * 18 + "@github.com/o/r\n", Status.failed),
+    ],
+)  # fmt: skip
+def test_sec004_follows_the_secret_scanners_conventions(
+    tmp_path: Path, name: str, text: str, expected: Status
+) -> None:
+    """Issue 25: 6 of SEC004's 7 failures on real repositories were documented examples,
+    CI databases, AWS's example key and lines marked allowed for secret scanners."""
+    assert status(tmp_path, "SEC004", {name: text}) is expected
+
+
+SERVICE = "FROM python:3.12-slim\nUSER 10001\nEXPOSE 8000\nCMD uvicorn app:app\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "check_id", "expected"),
+    [
+        # found by name anywhere, tests/ too; a .dockerignore is not a Dockerfile
+        ("tests/integration/Dockerfile-uv", "FROM python:3.12\n", "DOC001", Status.failed),
+        ("docker/train.Dockerfile", "FROM python:3.12\n", "DOC001", Status.failed),
+        ("Containerfile", "FROM python:3.12\n", "DOC001", Status.failed),
+        ("tests/e2e/Dockerfile", "FROM python:3.12\nENV OPENAI_API_KEY=sk-x1\n", "DOC005", Status.failed),
+        ("Dockerfile.dockerignore", "FROM python:latest\n", "DOC003", Status.skipped),
+        ("tests/fixtures/Dockerfile", "FROM python:3.12\n", "DOC001", Status.skipped),
+        # a stage of the same file, also through an ARG, is no unpinned base image
+        ("Dockerfile", "ARG SOURCE=pip\nFROM python:3.12 AS build_pip\nFROM build_${SOURCE}\n", "DOC003", Status.passed),
+        ("Dockerfile", "FROM python:3.12 AS build_pip\nFROM base_${SOURCE}\n", "DOC003", Status.failed),
+        # a FROM scratch output stage is never run
+        ("Dockerfile", "FROM python:3.12 AS build\nRUN make\nFROM scratch\nCOPY --from=build /out /\n", "DOC001", Status.skipped),
+        ("Dockerfile", "FROM python:3.12 AS build\nFROM scratch\nENTRYPOINT [\"/app\"]\n", "DOC001", Status.failed),
+        # HEALTHCHECK is for services; an empty ENV value bakes nothing
+        ("Dockerfile", "FROM python:3.12\nUSER 1\nCMD python train.py\n", "DOC002", Status.skipped),
+        ("Dockerfile", SERVICE, "DOC002", Status.failed),
+        ("Dockerfile", SERVICE.replace("EXPOSE 8000\n", ""), "DOC002", Status.failed),
+        ("Dockerfile", SERVICE + "HEALTHCHECK CMD curl -f localhost:8000\n", "DOC002", Status.passed),
+        ("Dockerfile", "FROM node:20\nARG NPM_TOKEN\nENV NPM_TOKEN=\n", "DOC005", Status.passed),
+        ("Dockerfile", "FROM node:20\nENV NPM_TOKEN abc\n", "DOC005", Status.failed),
+    ],
+)  # fmt: skip
+def test_dockerfiles_are_found_and_judged_as_their_kind(
+    tmp_path: Path, name: str, text: str, check_id: str, expected: Status
+) -> None:
+    """Issue 25: Dockerfiles under tests/ and named Dockerfile-uv were missed, stages built
+    from ARGs called unpinned, FROM scratch output 'runs as root', HEALTHCHECK asked of jobs."""
+    assert status(tmp_path, check_id, {name: text}) is expected
+
+
+def test_an_image_whose_compose_file_publishes_a_port_is_a_service(tmp_path: Path) -> None:
+    image = "FROM python:3.12\nUSER 1\n"
+    compose = "services:\n  lab:\n    build: .\n    ports: ['8888:8888']\n"
+    tree: Files = {"docker/Dockerfile": image, "docker/docker-compose.yml": compose}
+    assert status(tmp_path, "DOC002", tree) is Status.failed
+    assert status(tmp_path / "b", "DOC002", {"docker/Dockerfile": image}) is Status.skipped

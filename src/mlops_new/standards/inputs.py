@@ -49,7 +49,16 @@ _NAME = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 _DVC_SECTION = re.compile(r"""^\s*\[\s*'?\s*(?P<name>[^'\]]+?)\s*'?\s*\]\s*$""")
 _WORKFLOW = re.compile(r"\.github/workflows/[^/]+\.ya?ml$")
 _ACTION = re.compile(r"(^|.*/)\.github/actions/(.+/)?action\.ya?ml$")
-_DOCKERFILE = re.compile(r"(^|/)((Dockerfile|Containerfile)(\.[^/]*)?|[^/]+\.[Dd]ockerfile)$")
+_DOCKERFILE = re.compile(
+    r"(^|/)((Dockerfile|Containerfile|dockerfile)[^/]*|[^/]+\.([Dd]ockerfile|[Cc]ontainerfile))$"
+)
+"""Image build files by name: ``Dockerfile``, ``Dockerfile.gpu``, ``Dockerfile-uv``,
+``train.Dockerfile``, ``Containerfile``."""
+_NOT_DOCKERFILE = (".dockerignore", ".containerignore", ".md", ".rst", ".txt", ".sh", ".py",
+                   ".yml", ".yaml", ".json", ".toml", ".lock")  # fmt: skip
+_TEST_DATA = re.compile(r"(^|/)(fixtures?|__fixtures__|__snapshots__|testdata|test_data|corpus)/")
+"""Folders of test data: a Dockerfile there is a sample, not an image of the project (a
+Dockerfile under ``tests/`` builds an image the tests run, and counts)."""
 
 
 class _Listing(NamedTuple):
@@ -414,13 +423,14 @@ class Repo:
 
     @cached_property
     def dockerfiles(self) -> dict[str, list[tuple[str, str, int]]]:
-        """Every image build file (not dev containers or test fixtures) as its instructions."""
+        """Every image build file (not dev containers or test data) as its instructions."""
         names = [
             f for f in self.files
             if ("ockerfile" in f or "ontainerfile" in f)
             and _DOCKERFILE.search(f)
+            and not f.endswith(_NOT_DOCKERFILE)
             and "/.devcontainer/" not in f"/{f}"
-            and not is_fixture(f)
+            and not _TEST_DATA.search(f)
         ]  # fmt: skip
         return {name: parse_dockerfile(self.text(name) or "") for name in names}
 

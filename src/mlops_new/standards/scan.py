@@ -49,8 +49,13 @@ PATTERNS: dict[str, tuple[str, ...]] = {
     ),
 }
 _PLACEHOLDERS = frozenset(
-    {"password", "pass", "passwd", "pwd", "secret", "token", "xxx", "***", "changeme", "pw"}
-)
+    {"password", "pass", "passwd", "pwd", "secret", "token", "xxx", "***", "changeme", "pw",
+     "user", "username", "foo", "bar", "example", "dummy", "fake", "placeholder", "redacted"}
+)  # fmt: skip
+_PLACEHOLDER_WORDS = re.compile(r"your|example|placeholder|changeme|dummy|redacted|^x+$|^\*+$")
+_LOCAL_HOST = re.compile(r"@(localhost|127\.[0-9.]+|0\.0\.0\.0|host\.docker\.internal)\b")
+_EXAMPLE_KEY = re.compile(r"EXAMPLE")
+"""AWS's published example keys (``AKIAIOSFODNN7EXAMPLE``, ``...EXAMPLEKEY``) and their like."""
 
 
 @cache
@@ -83,11 +88,20 @@ def classify(path: str, line: int, text: str, found: dict[str, list[Hit]]) -> No
 
 
 def _placeholder(text: str) -> bool:
-    """A URL whose password is an obvious placeholder (``user:password@``), and nothing else."""
+    """A documented example key, or a URL whose password is a placeholder
+    (``user:password@``, ``:your-password@``) or whose host is this machine
+    (a CI job's throw-away database on ``localhost``)."""
+    if _EXAMPLE_KEY.search(text):
+        return True
     match = _PASSWORD.search(text)
     if match is None or any(re.search(p, text) for p in PATTERNS["token"][:-1]):
         return False
-    return match["pw"].lower() in _PLACEHOLDERS
+    password = match["pw"].lower()
+    return (
+        password in _PLACEHOLDERS
+        or bool(_PLACEHOLDER_WORDS.search(password))
+        or bool(_LOCAL_HOST.search(text))
+    )
 
 
 T = TypeVar("T")
