@@ -400,3 +400,44 @@ def test_an_image_whose_compose_file_publishes_a_port_is_a_service(tmp_path: Pat
     tree: Files = {"docker/Dockerfile": image, "docker/docker-compose.yml": compose}
     assert status(tmp_path, "DOC002", tree) is Status.failed
     assert status(tmp_path / "b", "DOC002", {"docker/Dockerfile": image}) is Status.skipped
+
+
+@pytest.mark.parametrize(
+    ("codecov", "expected"),
+    [
+        ("coverage:\n  status:\n    project:\n      default:\n        target: 90%\n", Status.passed),
+        ("comment: false\n", Status.passed),  # Codecov's default statuses (target: auto)
+        ("coverage:\n  status: false\n", Status.failed),
+    ],
+)  # fmt: skip
+def test_tst003_counts_codecov_statuses(tmp_path: Path, codecov: str, expected: Status) -> None:
+    """Issue 25: TST003 failed on 17 of 17 repositories, most of which guard coverage with
+    Codecov's statuses."""
+    tree: Files = {"pyproject.toml": BARE_PYPROJECT, **TESTS, ".github/codecov.yml": codecov}
+    assert status(tmp_path, "TST003", tree) is expected
+
+
+LIBRARY = (
+    BARE_PYPROJECT
+    + 'requires-python = ">=3.10"\nclassifiers = ["Topic :: Software Development :: Libraries"]\n'
+)
+PUBLISH = workflow("uv build", uses="pypa/gh-action-pypi-publish@" + "a" * 40)
+
+
+@pytest.mark.parametrize(
+    ("tree", "expected"),
+    [
+        ({"pyproject.toml": LIBRARY}, Status.skipped),
+        ({"pyproject.toml": BARE_PYPROJECT, ".github/workflows/release.yml": PUBLISH}, Status.skipped),
+        ({"pyproject.toml": BARE_PYPROJECT, WF: workflow("uv build && uv publish")}, Status.skipped),
+        ({"pyproject.toml": LIBRARY, "uv.lock": "version = 1\n"}, Status.passed),
+        ({"pyproject.toml": LIBRARY, "dvc.yaml": "stages: {}\n"}, Status.failed),  # a pipeline
+        ({"pyproject.toml": BARE_PYPROJECT}, Status.failed),  # an application
+    ],
+)  # fmt: skip
+def test_py003_is_an_applications_standard(tmp_path: Path, tree: Files, expected: Status) -> None:
+    """Issue 25: a lock file is an application's standard, not a library's."""
+    found = result(tmp_path, "PY003", tree)
+    assert found.status is expected, found.message
+    if expected is Status.skipped:
+        assert "a library" in found.message
