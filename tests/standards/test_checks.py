@@ -27,6 +27,8 @@ WF = ".github/workflows/ci.yml"
 README: Files = {"README.md": "# x\n"}
 TESTS: Files = {"tests/test_a.py": "def test_a() -> None:\n    pass\n"}
 NO_GIT = "no-git"
+TARGET = WORKFLOW.replace("on: [push]", "on: [pull_request_target]")
+LIBRARY = BARE_PYPROJECT + 'classifiers = ["Topic :: Software Development :: Libraries"]\n'
 JOURNAL = '{"state": "applying", "project": "p", "prefix": "", "old_head": "0", "tree": "0"}'
 
 # id -> (passing tree, failing tree, skipped tree); a tree tagged NO_GIT is not a git repo.
@@ -69,6 +71,16 @@ CASES: dict[str, tuple[Files, Files, Files]] = {
     "GEN004": ({"a.py": "x = 1\n"}, {"a.py": CONFLICT}, {}),
     "GEN005": ({"a.py": "x = 1\n"}, {"a.py.rej": "@@\n"}, {}),
     "GEN006": ({"data.csv": 1000}, {"data.csv": 11 * 1024 * 1024}, {NO_GIT: "", **README}),
+    "GEN008": (
+        {"models/model.pt": "lfs pointer\n", ".gitattributes": "*.pt filter=lfs diff=lfs\n"},
+        {"models/model.pt": "weights\n"},
+        {NO_GIT: "", "models/model.pt": "weights\n"},
+    ),
+    "GEN009": (
+        {"notebooks/a.ipynb": '{"cells": [{"outputs": []}]}'},
+        {"notebooks/a.ipynb": '{"cells": [{"outputs": [{"text": "1"}]}]}'},
+        README,
+    ),
     "GEN007": ({".pre-commit-config.yaml": "repos: []\n"}, README, {}),
     "PY001": ({"pyproject.toml": PYPROJECT}, {"a.py": "x = 1\n"}, README),
     "PY002": ({"pyproject.toml": PYPROJECT}, {"pyproject.toml": BARE_PYPROJECT}, README),
@@ -128,6 +140,16 @@ CASES: dict[str, tuple[Files, Files, Files]] = {
         {WF: WORKFLOW.replace("persist-credentials: false", "fetch-depth: 0")},
         README,
     ),
+    "CI007": (
+        {WF: WORKFLOW.replace("uv run pytest", 'echo "${{ github.event.pull_request.number }}"')},
+        {WF: WORKFLOW.replace("uv run pytest", 'echo "${{ github.event.pull_request.title }}"')},
+        README,
+    ),
+    "CI008": (
+        {WF: TARGET},
+        {WF: TARGET.replace("false", "false\n          ref: ${{ github.head_ref }}")},
+        README,
+    ),
     "TRK001": (
         {"src/t.py": MLFLOW_CODE},
         {"src/t.py": "import mlflow\n\nmlflow.set_tracking_uri('http://10.0.0.1:5000')\n"},
@@ -171,6 +193,11 @@ CASES: dict[str, tuple[Files, Files, Files]] = {
         README,
     ),
     "SEC004": ({"a.py": "x = 1\n"}, {"settings.py": f"KEY = '{AWS_KEY}'\n"}, {}),
+    "SEC006": (
+        {"pyproject.toml": LIBRARY, "SECURITY.md": "Report privately.\n"},
+        {"pyproject.toml": LIBRARY},
+        {"pyproject.toml": PYPROJECT},
+    ),
     "SEC005": ({WF: WORKFLOW, ".github/dependabot.yml": "version: 2\n"}, {WF: WORKFLOW}, README),
 }
 

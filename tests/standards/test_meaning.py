@@ -441,3 +441,66 @@ def test_py003_is_an_applications_standard(tmp_path: Path, tree: Files, expected
     assert found.status is expected, found.message
     if expected is Status.skipped:
         assert "a library" in found.message
+
+
+JENKINSFILE = "pipeline {\n  stages {\n    stage('test') {\n      steps {\n        sh '''\n          make test\n        '''\n      }\n    }\n  }\n}\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("Jenkinsfile", JENKINSFILE),
+        ("ci/Jenkinsfile.gpu", "node { sh(script: 'uv run pytest -q', returnStatus: true) }\n"),
+        (".circleci/config.yml", "jobs:\n  t:\n    steps:\n      - checkout\n      - run:\n          command: make test\n"),
+        ("azure-pipelines.yml", "steps:\n  - script: python -m pytest\n"),
+        (".travis.yml", "script:\n  - tox\n"),
+        (".prow.yaml", "presubmits:\n  - name: unit\n    spec:\n      containers:\n        - command: [make]\n          args: [test]\n"),
+        ("bitbucket-pipelines.yml", "pipelines:\n  default:\n    - step:\n        script:\n          - pytest\n"),
+    ],
+)  # fmt: skip
+def test_ci_systems_beyond_github_and_gitlab(tmp_path: Path, name: str, text: str) -> None:
+    """Issue 25: on Jenkins, Prow, Azure Pipelines and CircleCI projects CI001 failed and
+    every other CI check skipped."""
+    tree: Files = {name: text, **TESTS, "Makefile": "test:\n\tpytest\n"}
+    report = run_checks(make_repo(tmp_path / "repo", tree), select=["CI001", "CI002"])
+    assert [r.status for r in report.results] == [Status.passed, Status.passed], report.results
+
+
+INJECTED = 'echo "${{ github.event.issue.title }}"'
+
+
+@pytest.mark.parametrize(
+    ("tree", "expected"),
+    [
+        ({WF: workflow(INJECTED)}, Status.failed),
+        ({WF: workflow('echo "${{ github.head_ref }}"')}, Status.failed),
+        ({WF: workflow('echo "$TITLE" ${{ github.event.pull_request.number }} ${{ github.sha }}')}, Status.passed),
+        ({".github/actions/a/action.yml": f"runs:\n  using: composite\n  steps:\n    - run: {INJECTED}\n      shell: bash\n"}, Status.failed),
+        ({WF: "on: [issues]\npermissions: {}\njobs:\n  t:\n    runs-on: x\n    steps:\n      - uses: actions/github-script@" + "a" * 40 + "\n        with:\n          script: console.log('${{ github.event.comment.body }}')\n"}, Status.failed),
+        ({WF: workflow("true").replace("steps:", "env:\n      T: ${{ github.event.issue.title }}\n    steps:")}, Status.passed),
+    ],
+)  # fmt: skip
+def test_ci007_finds_template_injection(tmp_path: Path, tree: Files, expected: Status) -> None:
+    found = result(tmp_path, "CI007", tree)
+    assert found.status is expected, found.message
+    if expected is Status.failed:
+        assert found.line > 1
+
+
+CHECKOUT = "      - uses: actions/checkout@" + "a" * 40 + "\n        with:\n          ref: {ref}\n"
+
+
+@pytest.mark.parametrize(
+    ("on", "ref", "expected"),
+    [
+        ("pull_request_target", "${{ github.event.pull_request.head.sha }}", Status.failed),
+        ("pull_request_target", "refs/pull/${{ github.event.number }}/merge", Status.failed),
+        ("workflow_run", "${{ github.event.workflow_run.head_branch }}", Status.failed),
+        ("pull_request_target", "main", Status.passed),
+        ("pull_request", "${{ github.event.pull_request.head.sha }}", Status.passed),
+    ],
+)  # fmt: skip
+def test_ci008_finds_pwn_requests(tmp_path: Path, on: str, ref: str, expected: Status) -> None:
+    text = workflow("make test").replace("[push]", f"[{on}]") + CHECKOUT.format(ref=ref)
+    found = result(tmp_path, "CI008", {WF: text})
+    assert found.status is expected, found.message

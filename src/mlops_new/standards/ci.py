@@ -42,7 +42,11 @@ class CI(Check):
 
 class CI001(CI):
     """A GitHub Actions workflow that runs on pull requests or pushes to branches (a tag-only
-    release workflow does not count), or a `.gitlab-ci.yml`.
+    release workflow does not count), a `.gitlab-ci.yml`, or the CI file of another system:
+    a `Jenkinsfile`, `.circleci/config.yml`, `azure-pipelines.yml`, `.travis.yml`,
+    `.buildkite/`, `bitbucket-pipelines.yml`, `.drone.yml`, `.woodpecker.yml`, `.prow.yaml`,
+    `cloudbuild.yaml` or `.cirrus.yml`. Their `sh`/`run`/`script`/`command` steps are what
+    CI002 and CI003 follow.
     """
 
     applies = "always, unless the project was generated with `ci: none`"
@@ -57,9 +61,11 @@ class CI001(CI):
     def check(self, repo: Repo) -> Outcome:
         if (skip := _no_ci(repo)) is not None:
             return skip
-        if repo.ci_files and not (repo.github_workflows or repo.gitlab_ci):
+        if repo.ci_files and not (repo.github_workflows or repo.gitlab_ci or repo.other_ci):
             return f"No CI file can be parsed: {', '.join(repo.ci_files)}."
-        if repo.gitlab_ci or any(_on_changes(wf) for wf in repo.github_workflows.values()):
+        if repo.gitlab_ci or repo.other_ci:
+            return True
+        if any(_on_changes(wf) for wf in repo.github_workflows.values()):
             return True
         if repo.github_workflows:
             return "No workflow runs on pull requests or pushes to branches."

@@ -11,6 +11,7 @@ from typing import Any
 from mlops_new.config import ConfigError, Policy, Settings, load_policy_file
 from mlops_new.errors import UserError
 from mlops_new.standards import (
+    artefacts,
     ci,
     docker,
     dvc,
@@ -20,6 +21,7 @@ from mlops_new.standards import (
     template,
     testing,
     tracking,
+    workflows,
 )
 from mlops_new.standards.inputs import Repo
 from mlops_new.standards.model import Check, CheckResult, Currency, Fail, NotApplicable, Status
@@ -29,10 +31,12 @@ from mlops_new.standards.waivers import load_waivers
 ALL_CHECKS: tuple[type[Check], ...] = (
     *template.CHECKS,
     *general.CHECKS,
+    *artefacts.CHECKS,
     *python.CHECKS,
     *testing.CHECKS,
     *dvc.CHECKS,
     *ci.CHECKS,
+    *workflows.CHECKS,
     *tracking.CHECKS,
     *docker.CHECKS,
     *security.CHECKS,

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from mlops_new.standards.general import restore_hint
 from mlops_new.standards.inputs import Repo, is_fixture
 from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome, Severity
+from mlops_new.standards.python import library
 from mlops_new.standards.scan import Hit
 
 _DVC_SECRETS = frozenset(
@@ -145,6 +146,34 @@ class SEC005(Security):
         return restore_hint(repo, ".github/dependabot.yml", self.fix)
 
 
+SECURITY_POLICIES = ("SECURITY.md", ".github/SECURITY.md", "docs/SECURITY.md", "SECURITY.rst",
+                     "SECURITY.txt", ".gitlab/SECURITY.md")  # fmt: skip
+
+
+class SEC006(Security):
+    """A security policy (`SECURITY.md`, `.github/SECURITY.md` or `docs/SECURITY.md`) tells
+    the people who find a vulnerability in a published package how to report it privately
+    instead of in a public issue (OpenSSF Scorecard's Security-Policy).
+    """
+
+    applies = (
+        "libraries and tools published for others (CI publishes to PyPI, or PyPI classifiers); "
+        "an application inherits its organisation's policy"
+    )
+    id = "SEC006"
+    severity = Severity.info
+    title = "A published package has a security policy (SECURITY.md)"
+    fix = (
+        "Add a `SECURITY.md` that says how to report a vulnerability privately (GitHub's "
+        "private vulnerability reporting, or an address) and which versions get fixes."
+    )
+
+    def check(self, repo: Repo) -> Outcome:
+        if not library(repo):
+            return NotApplicable("not a published library")
+        return bool(repo.has_up(*SECURITY_POLICIES))
+
+
 def _allowed(repo: Repo, hit: Hit) -> bool:
     """A hit the repository marked for secret scanners, or a URL password in docs or CI.
 
@@ -173,4 +202,4 @@ def _found(
     return Fail(f"{what} {', '.join(names[:5])}{more}.", hits[0].path, hits[0].line)
 
 
-CHECKS: tuple[type[Check], ...] = (SEC001, SEC002, SEC003, SEC004, SEC005)
+CHECKS: tuple[type[Check], ...] = (SEC001, SEC002, SEC003, SEC004, SEC005, SEC006)
