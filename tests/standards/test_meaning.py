@@ -282,6 +282,7 @@ def test_git_and_python_find_the_same_things(tmp_path: Path) -> None:
 
     files: Files = {f"src/s{i}.py": "x = 1\n" + text for i, text in enumerate(SECRETS.values())}
     files |= {"a.txt": CONFLICT, "k.pem": PRIVATE_KEY, "t.py": "import mlflow\n"}
+    files |= {"docs/logo.svg": "<svg>" + SECRETS["databricks"] + "</svg>\n"}  # not scanned
     root = make_repo(tmp_path / "r", files)
     repo = Repo(root)
     by_git = scan.git_grep(root)

@@ -58,6 +58,16 @@ _EXAMPLE_KEY = re.compile(r"EXAMPLE")
 """AWS's published example keys (``AKIAIOSFODNN7EXAMPLE``, ``...EXAMPLEKEY``) and their like."""
 
 
+ASSETS = ("*.svg", "*.map", "*.min.css")
+"""Generated text assets not scanned (drawings and source maps of 1-4 MB hold no keys);
+binary files are skipped by their content (a NUL byte, as git's ``-I`` and :func:`read`)."""
+
+
+def asset(name: str) -> bool:
+    """Whether ``name`` is one of :data:`ASSETS`."""
+    return name.endswith(tuple(glob[1:] for glob in ASSETS))
+
+
 @cache
 def _compiled() -> dict[str, re.Pattern[str]]:
     """Each kind's patterns as one expression (compiled on first use, not at import)."""
@@ -204,7 +214,7 @@ def git_grep(root: Path) -> dict[str, list[Hit]] | None:
         try:
             proc = git.run(
                 "grep", "-I", "-n", "-o", "-z", "--untracked", "--no-color", "--threads", threads,
-                syntax, "-e", pattern,
+                syntax, "-e", pattern, "--", ".", *(f":(exclude){glob}" for glob in ASSETS),
                 cwd=root,
                 check=False,
             )  # fmt: skip
@@ -258,7 +268,7 @@ def python_scan(files: Iterable[str], read: Callable[[str], str | None]) -> dict
     """The same hits as :func:`git_grep`, found with Python (outside git)."""
     found: dict[str, list[Hit]] = {}
     for name in files:
-        text = read(name)
+        text = read(name) if not asset(name) else None
         if not text:
             continue
         for match in _any().finditer(text):
