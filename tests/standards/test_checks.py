@@ -136,8 +136,8 @@ CASES: dict[str, tuple[Files, Files, Files]] = {
         README,
     ),
     "CI006": (
-        {WF: WORKFLOW},
         {WF: WORKFLOW.replace("persist-credentials: false", "fetch-depth: 0")},
+        {WF: TARGET.replace("persist-credentials: false", "fetch-depth: 0")},
         README,
     ),
     "CI007": (

@@ -505,3 +505,24 @@ def test_ci008_finds_pwn_requests(tmp_path: Path, on: str, ref: str, expected: S
     text = workflow("make test").replace("[push]", f"[{on}]") + CHECKOUT.format(ref=ref)
     found = result(tmp_path, "CI008", {WF: text})
     assert found.status is expected, found.message
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("", Status.passed),  # a read-only checkout that publishes nothing
+        ("      - uses: actions/upload-artifact@" + "b" * 40 + "\n", Status.failed),
+        ("    permissions:\n      contents: write\n", Status.failed),
+    ],
+)  # fmt: skip
+def test_ci006_judges_checkouts_that_could_leak(
+    tmp_path: Path, extra: str, expected: Status
+) -> None:
+    """Issue 25: CI006 failed 17 of 19 repositories, most of whose tokens could go nowhere."""
+    text = workflow("make test", uses="actions/checkout@" + "a" * 40)
+    text = (
+        text.replace("    steps:\n", extra + "    steps:\n")
+        if "permissions" in extra
+        else text + extra
+    )
+    assert status(tmp_path, "CI006", {WF: text}) is expected

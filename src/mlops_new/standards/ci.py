@@ -186,32 +186,55 @@ class CI005(CI):
 
 class CI006(CI):
     """`actions/checkout` otherwise leaves the token in `.git/config`, where later steps can
-    read it.
+    read it. That matters where the token can get out or do harm: the job uploads an artifact
+    (`actions/upload-artifact` of the workspace ships `.git/config`), the workflow runs on
+    `pull_request_target` or `workflow_run` (code from outside runs beside it), or the token
+    can write (`contents: write`, `write-all`). A checkout in a plain `push`/`pull_request`
+    job that publishes nothing passes (a workflow that sets no permissions is CI005's).
     """
 
     applies = "the repository has GitHub Actions workflows"
     id = "CI006"
-    title = "Checkouts do not persist credentials"
+    title = "Checkouts that could leak the token do not persist it"
     fix = "Add `with: persist-credentials: false` to every `actions/checkout` step."
 
     def check(self, repo: Repo) -> Outcome:
         if (skip := _github(repo)) is not None:
             return skip
-        sources = (*repo.github_workflows.items(), *repo.composite_actions.items())
         bad = sorted(
             {
                 name
-                for name, data in sources
-                for job in (*mapping(data.get("jobs")).values(), mapping(data.get("runs")))
-                for step in steps(job)
-                if str(step.get("uses", "")).startswith("actions/checkout@")
-                and mapping(step.get("with")).get("persist-credentials") is not False
+                for name, workflow in repo.github_workflows.items()
+                for job in mapping(workflow.get("jobs")).values()
+                if _persists(job) and _exposed(workflow, job)
             }
         )
         if not bad:
             return True
         message = f"Checkout keeps the token in {', '.join(f'`{n}`' for n in bad)}."
         return Fail(message, bad[0], repo.line_of(bad[0], "actions/checkout@"))
+
+
+def _persists(job: Any) -> bool:
+    """Whether a job checks out without ``persist-credentials: false``."""
+    return any(
+        str(step.get("uses", "")).startswith("actions/checkout@")
+        and mapping(step.get("with")).get("persist-credentials") is not False
+        for step in steps(job)
+    )
+
+
+def _exposed(workflow: dict[str, Any], job: Any) -> bool:
+    """Whether a persisted token could leave the job or do harm (see CI006)."""
+    if {"pull_request_target", "workflow_run"} & set(triggers(workflow)):
+        return True
+    if any(str(s.get("uses", "")).startswith("actions/upload-artifact@") for s in steps(job)):
+        return True
+    permissions = [mapping(job).get("permissions", workflow.get("permissions"))]
+    return any(
+        p == _WRITE_ALL or (isinstance(p, dict) and "write" in map(str, p.values()))
+        for p in permissions
+    )
 
 
 def _remote_jobs(repo: Repo) -> NotApplicable | None:
