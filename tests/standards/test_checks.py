@@ -27,6 +27,8 @@ WF = ".github/workflows/ci.yml"
 README: Files = {"README.md": "# x\n"}
 TESTS: Files = {"tests/test_a.py": "def test_a() -> None:\n    pass\n"}
 NO_GIT = "no-git"
+TARGET = WORKFLOW.replace("on: [push]", "on: [pull_request_target]")
+LIBRARY = BARE_PYPROJECT + 'classifiers = ["Topic :: Software Development :: Libraries"]\n'
 JOURNAL = '{"state": "applying", "project": "p", "prefix": "", "old_head": "0", "tree": "0"}'
 
 # id -> (passing tree, failing tree, skipped tree); a tree tagged NO_GIT is not a git repo.
@@ -69,6 +71,16 @@ CASES: dict[str, tuple[Files, Files, Files]] = {
     "GEN004": ({"a.py": "x = 1\n"}, {"a.py": CONFLICT}, {}),
     "GEN005": ({"a.py": "x = 1\n"}, {"a.py.rej": "@@\n"}, {}),
     "GEN006": ({"data.csv": 1000}, {"data.csv": 11 * 1024 * 1024}, {NO_GIT: "", **README}),
+    "GEN008": (
+        {"models/model.pt": "lfs pointer\n", ".gitattributes": "*.pt filter=lfs diff=lfs\n"},
+        {"models/model.pt": "weights\n"},
+        {NO_GIT: "", "models/model.pt": "weights\n"},
+    ),
+    "GEN009": (
+        {"notebooks/a.ipynb": '{"cells": [{"outputs": []}]}'},
+        {"notebooks/a.ipynb": '{"cells": [{"outputs": [{"text": "1"}]}]}'},
+        README,
+    ),
     "GEN007": ({".pre-commit-config.yaml": "repos: []\n"}, README, {}),
     "PY001": ({"pyproject.toml": PYPROJECT}, {"a.py": "x = 1\n"}, README),
     "PY002": ({"pyproject.toml": PYPROJECT}, {"pyproject.toml": BARE_PYPROJECT}, README),
@@ -124,8 +136,18 @@ CASES: dict[str, tuple[Files, Files, Files]] = {
         README,
     ),
     "CI006": (
-        {WF: WORKFLOW},
         {WF: WORKFLOW.replace("persist-credentials: false", "fetch-depth: 0")},
+        {WF: TARGET.replace("persist-credentials: false", "fetch-depth: 0")},
+        README,
+    ),
+    "CI007": (
+        {WF: WORKFLOW.replace("uv run pytest", 'echo "${{ github.event.pull_request.number }}"')},
+        {WF: WORKFLOW.replace("uv run pytest", 'echo "${{ github.event.pull_request.title }}"')},
+        README,
+    ),
+    "CI008": (
+        {WF: TARGET},
+        {WF: TARGET.replace("false", "false\n          ref: ${{ github.head_ref }}")},
         README,
     ),
     "TRK001": (
@@ -145,7 +167,7 @@ CASES: dict[str, tuple[Files, Files, Files]] = {
     ),
     "DOC002": (
         {"Dockerfile": DOCKERFILE},
-        {"Dockerfile": DOCKERFILE.replace("HEALTHCHECK", "LABEL x=")},
+        {"Dockerfile": DOCKERFILE.replace("HEALTHCHECK", "EXPOSE 8000\nLABEL x=")},
         README,
     ),
     "DOC003": (
@@ -171,6 +193,11 @@ CASES: dict[str, tuple[Files, Files, Files]] = {
         README,
     ),
     "SEC004": ({"a.py": "x = 1\n"}, {"settings.py": f"KEY = '{AWS_KEY}'\n"}, {}),
+    "SEC006": (
+        {"pyproject.toml": LIBRARY, "SECURITY.md": "Report privately.\n"},
+        {"pyproject.toml": LIBRARY},
+        {"pyproject.toml": PYPROJECT},
+    ),
     "SEC005": ({WF: WORKFLOW, ".github/dependabot.yml": "version: 2\n"}, {WF: WORKFLOW}, README),
 }
 
@@ -290,9 +317,13 @@ def test_tests_may_hard_code_a_throwaway_tracking_store(tmp_path: Path) -> None:
 
 def test_a_dvc_dependency_or_versioned_data_calls_for_no_pipeline(tmp_path: Path) -> None:
     dependent = '[project]\nname = "x"\ndependencies = ["dvc[s3]>=3"]\n'
-    assert _status(tmp_path / "a", "DVC001", {"pyproject.toml": dependent})[0] is Status.skipped
+    status, message = _status(tmp_path / "a", "DVC001", {"pyproject.toml": dependent})
+    assert (status, "`dvc` is a dependency" in message) == (Status.skipped, True)
     data: Files = {"data.csv.dvc": "outs:\n- md5: x\n  path: data.csv\n", ".dvc/config": DVC_CONFIG}
-    assert _status(tmp_path / "b", "DVC001", data)[0] is Status.skipped
+    status, message = _status(tmp_path / "b", "DVC001", data)
+    assert (status, "DVC versions data here" in message) == (Status.skipped, True)
+    status, message = _status(tmp_path / "n", "DVC001", README)  # no DVC at all (issue 25)
+    assert (status, "does not use DVC" in message) == (Status.skipped, True)
     assert _status(tmp_path / "c", "DVC002", data)[0] is Status.passed
 
 

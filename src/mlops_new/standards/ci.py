@@ -42,7 +42,11 @@ class CI(Check):
 
 class CI001(CI):
     """A GitHub Actions workflow that runs on pull requests or pushes to branches (a tag-only
-    release workflow does not count), or a `.gitlab-ci.yml`.
+    release workflow does not count), a `.gitlab-ci.yml`, or the CI file of another system:
+    a `Jenkinsfile`, `.circleci/config.yml`, `azure-pipelines.yml`, `.travis.yml`,
+    `.buildkite/`, `bitbucket-pipelines.yml`, `.drone.yml`, `.woodpecker.yml`, `.prow.yaml`,
+    `cloudbuild.yaml` or `.cirrus.yml`. Their `sh`/`run`/`script`/`command` steps are what
+    CI002 and CI003 follow.
     """
 
     applies = "always, unless the project was generated with `ci: none`"
@@ -57,9 +61,11 @@ class CI001(CI):
     def check(self, repo: Repo) -> Outcome:
         if (skip := _no_ci(repo)) is not None:
             return skip
-        if repo.ci_files and not (repo.github_workflows or repo.gitlab_ci):
+        if repo.ci_files and not (repo.github_workflows or repo.gitlab_ci or repo.other_ci):
             return f"No CI file can be parsed: {', '.join(repo.ci_files)}."
-        if repo.gitlab_ci or any(_on_changes(wf) for wf in repo.github_workflows.values()):
+        if repo.gitlab_ci or repo.other_ci:
+            return True
+        if any(_on_changes(wf) for wf in repo.github_workflows.values()):
             return True
         if repo.github_workflows:
             return "No workflow runs on pull requests or pushes to branches."
@@ -180,32 +186,55 @@ class CI005(CI):
 
 class CI006(CI):
     """`actions/checkout` otherwise leaves the token in `.git/config`, where later steps can
-    read it.
+    read it. That matters where the token can get out or do harm: the job uploads an artifact
+    (`actions/upload-artifact` of the workspace ships `.git/config`), the workflow runs on
+    `pull_request_target` or `workflow_run` (code from outside runs beside it), or the token
+    can write (`contents: write`, `write-all`). A checkout in a plain `push`/`pull_request`
+    job that publishes nothing passes (a workflow that sets no permissions is CI005's).
     """
 
     applies = "the repository has GitHub Actions workflows"
     id = "CI006"
-    title = "Checkouts do not persist credentials"
+    title = "Checkouts that could leak the token do not persist it"
     fix = "Add `with: persist-credentials: false` to every `actions/checkout` step."
 
     def check(self, repo: Repo) -> Outcome:
         if (skip := _github(repo)) is not None:
             return skip
-        sources = (*repo.github_workflows.items(), *repo.composite_actions.items())
         bad = sorted(
             {
                 name
-                for name, data in sources
-                for job in (*mapping(data.get("jobs")).values(), mapping(data.get("runs")))
-                for step in steps(job)
-                if str(step.get("uses", "")).startswith("actions/checkout@")
-                and mapping(step.get("with")).get("persist-credentials") is not False
+                for name, workflow in repo.github_workflows.items()
+                for job in mapping(workflow.get("jobs")).values()
+                if _persists(job) and _exposed(workflow, job)
             }
         )
         if not bad:
             return True
         message = f"Checkout keeps the token in {', '.join(f'`{n}`' for n in bad)}."
         return Fail(message, bad[0], repo.line_of(bad[0], "actions/checkout@"))
+
+
+def _persists(job: Any) -> bool:
+    """Whether a job checks out without ``persist-credentials: false``."""
+    return any(
+        str(step.get("uses", "")).startswith("actions/checkout@")
+        and mapping(step.get("with")).get("persist-credentials") is not False
+        for step in steps(job)
+    )
+
+
+def _exposed(workflow: dict[str, Any], job: Any) -> bool:
+    """Whether a persisted token could leave the job or do harm (see CI006)."""
+    if {"pull_request_target", "workflow_run"} & set(triggers(workflow)):
+        return True
+    if any(str(s.get("uses", "")).startswith("actions/upload-artifact@") for s in steps(job)):
+        return True
+    permissions = [mapping(job).get("permissions", workflow.get("permissions"))]
+    return any(
+        p == _WRITE_ALL or (isinstance(p, dict) and "write" in map(str, p.values()))
+        for p in permissions
+    )
 
 
 def _remote_jobs(repo: Repo) -> NotApplicable | None:
@@ -216,15 +245,20 @@ def _remote_jobs(repo: Repo) -> NotApplicable | None:
     return None
 
 
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    """A workflow's ``on:`` as ``{event: settings}``, whatever shape it was written in."""
+    # PyYAML reads the key `on` as the boolean True.
+    found = workflow.get("on", workflow.get(True))
+    if isinstance(found, str):
+        return {found: None}
+    if isinstance(found, list):
+        return {event: None for event in found if isinstance(event, str)}
+    return {str(k): v for k, v in mapping(found).items()}
+
+
 def _on_changes(workflow: dict[Any, Any]) -> bool:
     """Whether a workflow runs on pull requests or on pushes to branches (not only tags)."""
-    # PyYAML reads the key `on` as the boolean True.
-    triggers = workflow.get("on", workflow.get(True))
-    if isinstance(triggers, str):
-        triggers = [triggers]
-    if isinstance(triggers, list):
-        return bool({"push", "pull_request", "merge_group"} & set(triggers))
-    events = mapping(triggers)
+    events = triggers(workflow)
     if "pull_request" in events or "merge_group" in events:
         return True
     if "push" not in events:
@@ -269,9 +303,7 @@ def _pinned(uses: str) -> bool:
 
 def _called_only(workflow: dict[Any, Any]) -> bool:
     """A reusable workflow run only by others (``workflow_call``): it gets its caller's token."""
-    triggers = workflow.get("on", workflow.get(True))
-    names = [triggers] if isinstance(triggers, str) else list(mapping(triggers) or triggers or [])
-    return names == ["workflow_call"]
+    return list(triggers(workflow)) == ["workflow_call"]
 
 
 def _permission_problems(name: str, workflow: dict[str, Any]) -> list[str]:

@@ -11,6 +11,13 @@ from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome, Sever
 
 _ROOT_USERS = frozenset({"root", "0", "root:root", "0:0"})
 _SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|ACCESS_KEY)", re.IGNORECASE)
+_SERVER = re.compile(
+    r"uvicorn|gunicorn|hypercorn|daphne|waitress|flask\W+run|streamlit|gradio|\bserve\b|server"
+    r"|--port|--host|--bind|runserver|nginx|httpd|torchserve|bentoml|jupyter|supervisord",
+    re.IGNORECASE,
+)
+_COMPOSE = re.compile(r"(^|/)(docker-)?compose[^/]*\.ya?ml$")
+_VARIABLE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*(?::?[-+?][^}]*)?\}?")
 
 
 def _no_docker(repo: Repo) -> NotApplicable | str | None:
@@ -34,13 +41,45 @@ def _final_stage(instructions: list[Instruction]) -> list[Instruction]:
     return instructions[starts[-1] :] if starts else instructions
 
 
+def _published(repo: Repo) -> set[str]:
+    """Folders whose Compose file publishes a port (``ports:``): the image built there
+    serves (handson-ml3's Jupyter Lab image gets its command and port from Compose)."""
+    names = [f for f in repo.files if _COMPOSE.search(f)]
+    return {name.rpartition("/")[0] for name in names if "ports:" in (repo.text(name) or "")}
+
+
+def _is_service(instructions: list[Instruction]) -> bool:
+    """Whether the final stage is a long-running service: it exposes a port, has a
+    healthcheck, or its command starts a server. A training or batch image is not."""
+    stage = _final_stage(instructions)
+    if any(word in {"EXPOSE", "HEALTHCHECK"} for word, _, _ in stage):
+        return True
+    return bool(_SERVER.search(" ".join(a for w, a, _ in stage if w in {"CMD", "ENTRYPOINT"})))
+
+
+def _runs(_name: str, instructions: list[Instruction]) -> bool:
+    """Not a ``FROM scratch`` output stage without a command (``docker build --output``),
+    whose files are exported, never run."""
+    stage = _final_stage(instructions)
+    base = [p for p in (stage[0][1] if stage else "").split() if not p.startswith("--")]
+    exported = bool(base) and base[0].lower() == "scratch"
+    return not exported or any(word in {"CMD", "ENTRYPOINT"} for word, _, _ in stage)
+
+
 def _first_failure(
-    repo: Repo, judge: Callable[[list[Instruction]], tuple[str, int] | None]
+    repo: Repo,
+    judge: Callable[[list[Instruction]], tuple[str, int] | None],
+    only: Callable[[str, list[Instruction]], bool] | None = None,
+    reason: str = "",
 ) -> Outcome:
-    """Judge every Dockerfile; fail at the first problem, naming every file with one."""
-    problems = {
-        name: found for name, parsed in repo.dockerfiles.items() if (found := judge(parsed))
+    """Judge every Dockerfile (those ``only`` keeps); fail at the first problem, naming every
+    file with one; skip with ``reason`` when ``only`` keeps none."""
+    files = {
+        name: parsed for name, parsed in repo.dockerfiles.items() if not only or only(name, parsed)
     }
+    if not files:
+        return NotApplicable(reason)
+    problems = {name: found for name, parsed in files.items() if (found := judge(parsed))}
     if not problems:
         return True
     name, (message, line) = next(iter(problems.items()))
@@ -52,7 +91,10 @@ def _first_failure(
 class Docker(Check):
     family = "docker"
     path = "Dockerfile"
-    applies = "the repository has a Dockerfile (any folder; dev containers and test fixtures aside)"
+    applies = (
+        "the repository has a Dockerfile (`Dockerfile*`, `*.Dockerfile`, `Containerfile`, any "
+        "folder, `tests/` too; dev containers and test data aside)"
+    )
 
     def fix_for(self, repo: Repo) -> str:
         return f"{self.fix} {restore_hint(repo, 'Dockerfile', '')}".strip()
@@ -70,15 +112,19 @@ class DOC001(Docker):
     def check(self, repo: Repo) -> Outcome:
         if (skip := _no_docker(repo)) is not None:
             return skip
-        return _first_failure(repo, _root_user)
+        reason = "every Dockerfile ends in a `FROM scratch` stage of build output, never run"
+        return _first_failure(repo, _root_user, _runs, reason)
 
 
 class DOC002(Docker):
-    """A `HEALTHCHECK` lets the runtime restart a service that hangs. Images of batch jobs may
-    waive it.
+    """A `HEALTHCHECK` lets the runtime restart a service that hangs. Only images of
+    long-running services are judged: a final stage that `EXPOSE`s a port, has a
+    `HEALTHCHECK`, or whose `CMD`/`ENTRYPOINT` starts a server (uvicorn, gunicorn, streamlit,
+    `serve`, ...); training, batch and tool images are not services.
     """
 
     id = "DOC002"
+    applies = "the repository has a Dockerfile of a long-running service (an application)"
     severity = Severity.info
     title = "The image has a HEALTHCHECK"
     fix = (
@@ -89,7 +135,18 @@ class DOC002(Docker):
     def check(self, repo: Repo) -> Outcome:
         if (skip := _no_docker(repo)) is not None:
             return skip
-        return _first_failure(repo, _no_healthcheck)
+        reason = (
+            "no Dockerfile builds a long-running service (none exposes a port, has a "
+            "healthcheck or starts a server)"
+        )
+        published = _published(repo)
+
+        def service(name: str, parsed: list[Instruction]) -> bool:
+            return _runs(name, parsed) and (
+                _is_service(parsed) or name.rpartition("/")[0] in published
+            )
+
+        return _first_failure(repo, _no_healthcheck, service, reason)
 
 
 class DOC003(Docker):
@@ -184,7 +241,7 @@ def _loose_images(instructions: list[Instruction]) -> tuple[str, int] | None:
         else:
             continue
         if (
-            image.lower() not in stages
+            not _stage(image.lower(), stages)
             and image != "scratch"
             and not image.isdigit()
             and not _pinned(image)
@@ -195,17 +252,39 @@ def _loose_images(instructions: list[Instruction]) -> tuple[str, int] | None:
     return f"not pinned: {', '.join(f'`{i}`' for i, _ in loose)}.", loose[0][1]
 
 
+def _stage(image: str, stages: set[str]) -> bool:
+    """Whether ``image`` names a stage of the file, also through build ARGs
+    (``FROM build_${SOURCE}`` with stages ``build_pip`` and ``build_conda``)."""
+    if image in stages:
+        return True
+    if "$" not in image:
+        return False
+    pattern = ".+".join(re.escape(part) for part in _VARIABLE.split(image))
+    return any(re.fullmatch(pattern, stage) for stage in stages)
+
+
 def _copy_from(args: str) -> str:
     match = re.search(r"--from=(\S+)", args)
     return match[1] if match else ""
 
 
+def _assignments(word: str, args: str) -> list[tuple[str, str]]:
+    """``(name, value)`` of an ``ENV``/``ARG``: ``K=V K2=V2``, ``ENV K V``, ``ARG K``."""
+    tokens = args.split()
+    if word == "ENV" and tokens and "=" not in tokens[0]:
+        return [(tokens[0], " ".join(tokens[1:]))]
+    pairs = [token.partition("=") for token in tokens]
+    return [(name, value) for name, _, value in pairs]
+
+
 def _baked_secret(instructions: list[Instruction]) -> tuple[str, int] | None:
     baked = [
-        (args.split("=")[0].split()[0], line)
+        (name, line)
         for word, args, line in instructions
-        if word in {"ENV", "ARG"} and "=" in args and _SECRET_NAME.search(args.split("=")[0])
-    ]
+        if word in {"ENV", "ARG"}
+        for name, value in _assignments(word, args)
+        if _SECRET_NAME.search(name) and value.strip("'\"")
+    ]  # an empty `ENV NPM_TOKEN=` or an `ARG TOKEN` without a default bakes nothing
     if not baked:
         return None
     return f"secrets set in the Dockerfile: {', '.join(f'`{b}`' for b, _ in baked)}.", baked[0][1]

@@ -39,7 +39,9 @@ each failure names a real file of the repository and a line (relative to the
 repository's root, also when a monorepo folder is checked), says how to fix it
 and links here. A check that does not apply (no Dockerfile, no DVC, not a
 generated project) is **skipped**, never failed; a check whose prerequisite
-(**Requires**) did not pass is skipped too. In a generated project, when the
+(**Requires**) did not pass is skipped too. **Applies to** says which kind of
+repository a check is for: some standards are an application's (a lock file,
+a service image's `HEALTHCHECK`), not a library's or a batch job's. In a generated project, when the
 fix is to bring back a deleted file of the template, the message says so:
 `mlops-new restore .github/workflows/ci.yml`.
 

@@ -23,7 +23,11 @@ def _no_pipeline(repo: Repo) -> NotApplicable | None:
     """
     if repo.has("dvc.yaml") or (repo.generated and repo.has(".dvc/config")):
         return None
-    return NotApplicable("no dvc.yaml: DVC versions data here, it runs no pipeline")
+    if repo.has(".dvc/config") or any(f.endswith(".dvc") for f in repo.files):
+        return NotApplicable("no dvc.yaml: DVC versions data here, it runs no pipeline")
+    if "dvc" in repo.dependencies:
+        return NotApplicable("no dvc.yaml: `dvc` is a dependency here, not a pipeline")
+    return NotApplicable("the repository does not use DVC (no dvc.yaml, no .dvc/config)")
 
 
 class DVC(Check):

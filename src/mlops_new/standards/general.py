@@ -108,7 +108,7 @@ class GEN005(General):
 
     def check(self, repo: Repo) -> Outcome:
         leftovers = [f for f in repo.files if f.endswith(_LEFTOVER)]
-        return f"Merge leftovers: {_names(leftovers)}." if leftovers else True
+        return Fail(f"Merge leftovers: {_names(leftovers)}.", leftovers[0]) if leftovers else True
 
 
 class GEN006(General):
@@ -125,7 +125,7 @@ class GEN006(General):
         if not repo.is_git:
             return NotApplicable("not a git repository")
         large = list(repo.large_files)
-        return f"Large files in git: {_names(large)}." if large else True
+        return Fail(f"Large files in git: {_names(large)}.", large[0]) if large else True
 
 
 class GEN007(General):

@@ -49,7 +49,53 @@ _NAME = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 _DVC_SECTION = re.compile(r"""^\s*\[\s*'?\s*(?P<name>[^'\]]+?)\s*'?\s*\]\s*$""")
 _WORKFLOW = re.compile(r"\.github/workflows/[^/]+\.ya?ml$")
 _ACTION = re.compile(r"(^|.*/)\.github/actions/(.+/)?action\.ya?ml$")
-_DOCKERFILE = re.compile(r"(^|/)((Dockerfile|Containerfile)(\.[^/]*)?|[^/]+\.[Dd]ockerfile)$")
+_OTHER_CI = re.compile(
+    r"((.*/)?Jenkinsfile[^/]*|\.circleci/config\.ya?ml|\.?azure-pipelines[^/]*\.ya?ml"
+    r"|\.azure-pipelines/.+\.ya?ml|\.azure/pipelines/.+\.ya?ml|\.travis\.ya?ml"
+    r"|\.buildkite/[^/]+\.ya?ml|bitbucket-pipelines\.ya?ml|\.drone\.ya?ml|\.woodpecker\.ya?ml"
+    r"|\.woodpecker/[^/]+\.ya?ml|\.prow\.ya?ml|\.prow/[^/]+\.ya?ml|cloudbuild\.ya?ml"
+    r"|\.cirrus\.ya?ml)$"
+)
+"""CI systems beyond GitHub Actions and GitLab, by their conventional file names."""
+_JENKINS_STEP = re.compile(
+    r"\b(sh|bat|powershell|pwsh)\b\s*\(?\s*(?:script\s*:\s*)?"
+    r"(?P<quote>\"\"\"|'\'\'|\"|')(?P<script>.*?)(?P=quote)",
+    re.DOTALL,
+)
+_COMMAND_KEYS = frozenset(
+    {"run", "command", "commands", "script", "scripts", "bash", "pwsh", "powershell",
+     "before_script", "after_script", "install", "before_install", "args", "entrypoint"}
+)  # fmt: skip
+_DOCKERFILE = re.compile(
+    r"(^|/)((Dockerfile|Containerfile|dockerfile)[^/]*|[^/]+\.([Dd]ockerfile|[Cc]ontainerfile))$"
+)
+"""Image build files by name: ``Dockerfile``, ``Dockerfile.gpu``, ``Dockerfile-uv``,
+``train.Dockerfile``, ``Containerfile``."""
+_NOT_DOCKERFILE = (".dockerignore", ".containerignore", ".md", ".rst", ".txt", ".sh", ".py",
+                   ".yml", ".yaml", ".json", ".toml", ".lock")  # fmt: skip
+_TEST_DATA = re.compile(r"(^|/)(fixtures?|__fixtures__|__snapshots__|testdata|test_data|corpus)/")
+"""Folders of test data: a Dockerfile there is a sample, not an image of the project (a
+Dockerfile under ``tests/`` builds an image the tests run, and counts)."""
+
+
+def yaml_commands(data: Any) -> list[str]:
+    """Every command of a CI file of any system: the strings under the keys CI systems use
+    for shell (``run``, ``script``, ``commands``, ``command``+``args``), found at any depth."""
+    commands: list[str] = []
+    todo: list[Any] = [data]
+    while todo and len(commands) < 10_000:
+        node = todo.pop()
+        if isinstance(node, list):
+            todo += node
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key in _COMMAND_KEYS and isinstance(value, str):
+                    commands.append(value)
+                elif key in _COMMAND_KEYS and isinstance(value, list):
+                    words = strings(value)
+                    commands += [" ".join(words)] if key in {"command", "args"} else words
+                todo.append(value)
+    return commands
 
 
 class _Listing(NamedTuple):
@@ -372,9 +418,31 @@ class Repo:
         return merged
 
     @cached_property
+    def other_ci_files(self) -> list[str]:
+        """CI files of Jenkins, CircleCI, Azure Pipelines, Travis, Buildkite, Bitbucket,
+        Drone, Woodpecker, Prow, Cloud Build and Cirrus (present, parsable or not)."""
+        return [f for f in self.files if _OTHER_CI.match(f) and not is_fixture(f)]
+
+    @cached_property
+    def other_ci(self) -> dict[str, list[str]]:
+        """The shell commands of each readable CI file of another system, by path."""
+        found: dict[str, list[str]] = {}
+        for name in self.other_ci_files:
+            if "Jenkinsfile" in name:
+                text = self.text(name)
+                if text is not None:
+                    found[name] = [m["script"] for m in _JENKINS_STEP.finditer(text)]
+                continue
+            data = self.yaml(name)
+            if isinstance(data, (dict, list)):
+                found[name] = yaml_commands(data)
+        return found
+
+    @cached_property
     def ci_files(self) -> list[str]:
         """Every CI definition file present (parsable or not)."""
-        return [*self.workflow_files, *self.matching(r"\.gitlab-ci\.yml$", ".gitlab-ci")]
+        gitlab = self.matching(r"\.gitlab-ci\.yml$", ".gitlab-ci")
+        return [*self.workflow_files, *gitlab, *self.other_ci_files]
 
     @cached_property
     def ci_commands(self) -> list[str]:
@@ -390,6 +458,8 @@ class Repo:
             if isinstance(job, dict):
                 for key in ("before_script", "script", "after_script"):
                     commands += strings(job.get(key))
+        for found in self.other_ci.values():
+            commands += found
         return commands
 
     @cached_property
@@ -414,13 +484,14 @@ class Repo:
 
     @cached_property
     def dockerfiles(self) -> dict[str, list[tuple[str, str, int]]]:
-        """Every image build file (not dev containers or test fixtures) as its instructions."""
+        """Every image build file (not dev containers or test data) as its instructions."""
         names = [
             f for f in self.files
             if ("ockerfile" in f or "ontainerfile" in f)
             and _DOCKERFILE.search(f)
+            and not f.endswith(_NOT_DOCKERFILE)
             and "/.devcontainer/" not in f"/{f}"
-            and not is_fixture(f)
+            and not _TEST_DATA.search(f)
         ]  # fmt: skip
         return {name: parse_dockerfile(self.text(name) or "") for name in names}
 

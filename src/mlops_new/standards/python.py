@@ -5,14 +5,19 @@ from __future__ import annotations
 import re
 
 from mlops_new.standards.general import restore_hint
-from mlops_new.standards.inputs import Repo, is_fixture, mapping
+from mlops_new.standards.inputs import Repo, is_fixture, mapping, steps
 from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome, Severity
+from mlops_new.standards.runners import runs
 from mlops_new.standards.tools import LINTERS, TYPE_CHECKERS, configured
 
 LOCK_FILES = (
     "uv.lock", "poetry.lock", "pdm.lock", "pylock.toml", "Pipfile.lock", "requirements.lock",
     "conda-lock.yml", "pixi.lock",
 )  # fmt: skip
+_PUBLISH = re.compile(
+    r"(?<![\w-])(twine upload|uv publish|poetry publish|hatch publish|flit publish|pdm publish"
+    r"|maturin publish)(?![\w-])"
+)
 _PIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-\[\], ]*===?\s*[^\s*,;]+\s*(;.*)?(\\)?$")
 
 
@@ -24,6 +29,32 @@ def pins(text: str | None) -> bool:
         if line and not line.startswith(("#", "-", "--hash")) and "://" not in line
     ]  # fmt: skip
     return bool(requirements) and all(_PIN.match(line) for line in requirements)
+
+
+def library(repo: Repo) -> str:
+    """Why the project is a library, published for others to install (``""`` when it is an
+    application: a generated project, a DVC pipeline, or nothing says it is published).
+
+    A library's users resolve its dependencies against their own; it declares ranges,
+    and a lock file is an application's standard (PY003).
+    """
+    if repo.generated or repo.has("dvc.yaml"):
+        return ""
+    uses = [
+        str(step.get("uses", ""))
+        for workflow in repo.github_workflows.values()
+        for job in mapping(workflow.get("jobs")).values()
+        for step in steps(job)
+    ]
+    if any(u.startswith("pypa/gh-action-pypi-publish") for u in uses):
+        return "its CI publishes it to PyPI (`pypa/gh-action-pypi-publish`)"
+    if runs(repo, repo.ci_commands, _PUBLISH):
+        return "its CI publishes it to PyPI"
+    data = mapping(repo.pyproject)
+    declared = mapping(data.get("project")) or mapping(mapping(data.get("tool")).get("poetry"))
+    if "classifiers" in declared:
+        return f"`{repo.pyproject_name}` declares PyPI classifiers"
+    return ""
 
 
 def no_python(repo: Repo) -> NotApplicable | None:
@@ -98,10 +129,14 @@ class PY003(Python):
     `pixi.lock`, `conda-lock.yml`), or a `requirements*.txt` that pins every requirement
     with `==`, makes every environment, CI and image identical. A requirements file with
     ranges (`torch>=2.0`) is not a lock, and a git-ignored lock file locks nothing for
-    anyone else.
+    anyone else. A library (its CI publishes it to PyPI, or it declares PyPI classifiers)
+    declares ranges for its users to resolve: without a lock it skips.
     """
 
-    applies = "every repository"
+    applies = (
+        "applications (a generated project, a DVC pipeline, a service, any project not "
+        "published as a library); a library with a lock file passes, without one it skips"
+    )
     id = "PY003"
     title = "Dependencies are locked"
     path = "uv.lock"
@@ -117,6 +152,8 @@ class PY003(Python):
         loose = [f for f in found if not pins(repo.text(f))]
         if found and not loose:
             return True
+        if reason := library(repo):
+            return NotApplicable(f"a library ({reason}): a lock file is an application's")
         if loose:
             return Fail(f"`{loose[0]}` does not pin every requirement with `==`.", loose[0], 1)
         return "No lock file, and no `requirements*.txt` that pins every dependency with `==`."

@@ -75,8 +75,8 @@ def parse_dockerfile(text: str) -> list[tuple[str, str, int]]:
             continue
         full, pending = (pending + line).strip(), ""
         if full:
-            word, _, args = full.partition(" ")
-            instructions.append((word.upper(), args.strip(), start))
+            word, *rest = full.split(None, 1)  # `FROM\timage` is an instruction too
+            instructions.append((word.upper(), rest[0].strip() if rest else "", start))
     return instructions
 
 
@@ -121,7 +121,7 @@ def templated(path: str) -> bool:
 def regular(path: Path) -> bool:
     try:
         return stat.S_ISREG(path.lstat().st_mode)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in a name taken from a file
         return False
 
 
@@ -130,13 +130,17 @@ def read(path: Path) -> str | None:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags)
+    except (OSError, ValueError):  # ValueError: a NUL in a name taken from a file
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_TEXT_BYTES:
+            return None  # a folder, device or FIFO (opened, never read), or too large
+        data = os.read(fd, MAX_TEXT_BYTES + 1)
     except OSError:
         return None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_TEXT_BYTES:
-            return None
-        data = handle.read(MAX_TEXT_BYTES + 1)
+    finally:
+        os.close(fd)
     if len(data) > MAX_TEXT_BYTES or b"\0" in data[:8192]:
         return None
     return data.decode("utf-8", errors="replace")

@@ -11,6 +11,7 @@ from typing import Any
 from mlops_new.core.errors import UserError
 from mlops_new.inputs.settings import ConfigError, Policy, Settings, load_policy_file
 from mlops_new.standards import (
+    artefacts,
     ci,
     docker,
     dvc,
@@ -20,6 +21,7 @@ from mlops_new.standards import (
     template,
     testing,
     tracking,
+    workflows,
 )
 from mlops_new.standards.inputs import Repo
 from mlops_new.standards.model import Check, CheckResult, Currency, Fail, NotApplicable, Status
@@ -29,10 +31,12 @@ from mlops_new.standards.waivers import load_waivers
 ALL_CHECKS: tuple[type[Check], ...] = (
     *template.CHECKS,
     *general.CHECKS,
+    *artefacts.CHECKS,
     *python.CHECKS,
     *testing.CHECKS,
     *dvc.CHECKS,
     *ci.CHECKS,
+    *workflows.CHECKS,
     *tracking.CHECKS,
     *docker.CHECKS,
     *security.CHECKS,
@@ -214,21 +218,17 @@ def _evaluate(
     return result(Status.failed, message, path, line)
 
 
-ANCHORS = ("pyproject.toml", "README.md", "README.rst", "README", "setup.py", "setup.cfg")
-"""Files a failure about something missing points at, in this order of preference."""
-
-
 def locate(repo: Repo, name: str, line: int) -> tuple[str, int]:
-    """A real file for a result (relative to the repository's root) and its line.
+    """The file a result is about (relative to the repository's root) and its line.
 
-    A result about a missing file or a folder points at the checked folder's
-    first anchor file (or its first file), line 1: SARIF and annotations need
-    a real file. ``("", 0)`` only for an empty folder.
+    A result about a file that does not exist (no licence, no CI workflow, no
+    tests folder) has no location, ``("", 0)``: its message names what is
+    missing, and SARIF and annotations carry no file rather than a wrong one
+    (`README.md:1` said nothing about a missing `LICENSE`).
     """
     if name and (name in repo.file_set or (name.startswith("../") and repo.text(name) is not None)):
         return repo.rel(name), max(line, 1)
-    fallback = repo.first(*ANCHORS) or next(iter(repo.files), "")
-    return (repo.rel(fallback), 1) if fallback else ("", 0)
+    return "", 0
 
 
 def _waivable(check_id: str, policy: Policy) -> bool:

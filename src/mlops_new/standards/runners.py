@@ -50,7 +50,7 @@ def runs(repo: Repo, commands: list[str], pattern: re.Pattern[str]) -> bool:
 def calls(text: str) -> Iterator[str]:
     """Each simple command of a shell text, wrappers and variable assignments dropped."""
     for segment in _SPLIT.split(text):
-        words = [w.strip("'\"") for w in segment.split()]
+        words = [word for w in segment.split() if (word := w.strip("'\""))]
         while words and _ENV.match(words[0]):
             words = words[1:]
         changed = True
@@ -66,6 +66,8 @@ def calls(text: str) -> Iterator[str]:
 def resolve(repo: Repo, call: str) -> list[str]:
     """The definition texts that ``call`` runs (empty when it is not a known runner)."""
     words = call.split()
+    if not words:
+        return []
     if words[0] in {"$(MAKE)", "${MAKE}"}:
         words[0] = "make"
     program, args = words[0].rsplit("/", 1)[-1], [w for w in words[1:] if not w.startswith("-")]
@@ -129,7 +131,7 @@ def _recipes(text: str, header: re.Pattern[str], runner: str) -> dict[str, str]:
 
 
 def _table(value: object) -> list[str]:
-    return [json.dumps(value)] if value is not None else []
+    return [json.dumps(value, default=str)] if value is not None else []
 
 
 def _poe(repo: Repo, args: list[str]) -> list[str]:
@@ -153,7 +155,7 @@ def _hatch(repo: Repo, args: list[str]) -> list[str]:
     found = [
         mapping(env.get("scripts")).get(name) for env in envs.values() if isinstance(env, dict)
     ]
-    return [json.dumps(s) for s in found if s is not None] or [" ".join(args)]
+    return [json.dumps(s, default=str) for s in found if s is not None] or [" ".join(args)]
 
 
 def _mise(repo: Repo, args: list[str]) -> list[str]:
@@ -185,21 +187,23 @@ def _pixi(repo: Repo, args: list[str]) -> list[str]:
 def _devbox(repo: Repo, args: list[str]) -> list[str]:
     if args[:1] != ["run"] or len(args) < 2:
         return []
-    try:
-        data = json.loads(repo.text("devbox.json") or "{}")
-    except ValueError:
-        return []
+    data = _json(repo, "devbox.json")
     scripts = mapping(mapping(mapping(data).get("shell")).get("scripts"))
     return _table(scripts.get(args[1]))
 
 
 def _npm(repo: Repo, args: list[str]) -> list[str]:
     name = args[1] if args[:1] == ["run"] and len(args) > 1 else (args[:1] or ["test"])[0]
-    try:
-        data = json.loads(repo.text("package.json") or "{}")
-    except ValueError:
-        return []
+    data = _json(repo, "package.json")
     return _table(mapping(mapping(data).get("scripts")).get(name))
+
+
+def _json(repo: Repo, name: str) -> object:
+    """The parsed JSON file (``None`` when absent, invalid or nested too deeply)."""
+    try:
+        return json.loads(repo.text(name) or "null")
+    except (ValueError, RecursionError):
+        return None
 
 
 def _task(repo: Repo, args: list[str]) -> list[str]:

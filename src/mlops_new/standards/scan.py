@@ -49,8 +49,23 @@ PATTERNS: dict[str, tuple[str, ...]] = {
     ),
 }
 _PLACEHOLDERS = frozenset(
-    {"password", "pass", "passwd", "pwd", "secret", "token", "xxx", "***", "changeme", "pw"}
-)
+    {"password", "pass", "passwd", "pwd", "secret", "token", "xxx", "***", "changeme", "pw",
+     "user", "username", "foo", "bar", "example", "dummy", "fake", "placeholder", "redacted"}
+)  # fmt: skip
+_PLACEHOLDER_WORDS = re.compile(r"your|example|placeholder|changeme|dummy|redacted|^x+$|^\*+$")
+_LOCAL_HOST = re.compile(r"@(localhost|127\.[0-9.]+|0\.0\.0\.0|host\.docker\.internal)\b")
+_EXAMPLE_KEY = re.compile(r"EXAMPLE")
+"""AWS's published example keys (``AKIAIOSFODNN7EXAMPLE``, ``...EXAMPLEKEY``) and their like."""
+
+
+ASSETS = ("*.svg", "*.map", "*.min.css")
+"""Generated text assets not scanned (drawings and source maps of 1-4 MB hold no keys);
+binary files are skipped by their content (a NUL byte, as git's ``-I`` and :func:`read`)."""
+
+
+def asset(name: str) -> bool:
+    """Whether ``name`` is one of :data:`ASSETS`."""
+    return name.endswith(tuple(glob[1:] for glob in ASSETS))
 
 
 @cache
@@ -83,11 +98,20 @@ def classify(path: str, line: int, text: str, found: dict[str, list[Hit]]) -> No
 
 
 def _placeholder(text: str) -> bool:
-    """A URL whose password is an obvious placeholder (``user:password@``), and nothing else."""
+    """A documented example key, or a URL whose password is a placeholder
+    (``user:password@``, ``:your-password@``) or whose host is this machine
+    (a CI job's throw-away database on ``localhost``)."""
+    if _EXAMPLE_KEY.search(text):
+        return True
     match = _PASSWORD.search(text)
     if match is None or any(re.search(p, text) for p in PATTERNS["token"][:-1]):
         return False
-    return match["pw"].lower() in _PLACEHOLDERS
+    password = match["pw"].lower()
+    return (
+        password in _PLACEHOLDERS
+        or bool(_PLACEHOLDER_WORDS.search(password))
+        or bool(_LOCAL_HOST.search(text))
+    )
 
 
 T = TypeVar("T")
@@ -190,7 +214,7 @@ def git_grep(root: Path) -> dict[str, list[Hit]] | None:
         try:
             proc = git.run(
                 "grep", "-I", "-n", "-o", "-z", "--untracked", "--no-color", "--threads", threads,
-                syntax, "-e", pattern,
+                syntax, "-e", pattern, "--", ".", *(f":(exclude){glob}" for glob in ASSETS),
                 cwd=root,
                 check=False,
             )  # fmt: skip
@@ -244,7 +268,7 @@ def python_scan(files: Iterable[str], read: Callable[[str], str | None]) -> dict
     """The same hits as :func:`git_grep`, found with Python (outside git)."""
     found: dict[str, list[Hit]] = {}
     for name in files:
-        text = read(name)
+        text = read(name) if not asset(name) else None
         if not text:
             continue
         for match in _any().finditer(text):

