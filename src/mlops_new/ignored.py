@@ -27,6 +27,8 @@ class DiskChange:
     data: bytes
     conflict: bool
     existed: bool
+    ours: bytes | None = None
+    """The team's bytes the merge started from (the apply refuses if they changed since)."""
 
 
 class UnsafePathError(UserError):
@@ -100,7 +102,7 @@ def _merge_one(ours_path: Path, base_path: Path, theirs_path: Path, name: str) -
             return None  # the team deleted it (or it is not a file): stays as it is
         return DiskChange(name, theirs, conflict=False, existed=False)
     merged, conflict = merge_file(ours, base or b"", theirs)
-    return DiskChange(name, merged, conflict=conflict, existed=True)
+    return DiskChange(name, merged, conflict=conflict, existed=True, ours=ours)
 
 
 def merge_file(ours: bytes, base: bytes, theirs: bytes) -> tuple[bytes, bool]:
