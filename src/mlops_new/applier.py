@@ -109,13 +109,15 @@ def refuse_changed(
     """Stop, changing nothing, when a path the update writes is no longer as planned."""
     names = [entry["path"] for entry in record.paths]
     files, index = worktree.files(repo, names), worktree.index(repo, names)
+    tracked = {entry["path"] for entry in record.paths if entry["before"]}
     for entry in record.paths:
-        before = _file(entry["before"])
+        name, before = entry["path"], _file(entry["before"])
+        found = files[name]
+        if found == worktree.BLOCKED and before is None:  # below a tracked file git replaces
+            found = None if worktree.below_symlink(repo, name) in tracked else found
         gitlink = before is not None and before[0] == "160000"
-        if index[entry["path"]] != _index_of(before) or (
-            not gitlink and files[entry["path"]] != before
-        ):
-            raise _changed(entry["path"], record.prefix)
+        if index[name] != _index_of(before) or (not gitlink and found != before):
+            raise _changed(name, record.prefix)
     for change in disk:
         on_disk = worktree.read_regular(project, change.path)
         if on_disk != (change.ours if change.existed else None):
@@ -254,42 +256,44 @@ def _refused(exc: GitError, record: journal.Journal) -> Exception:
 
 def _settle(repo: Path, record: journal.Journal, *, forward: bool) -> list[str]:
     entries = record.paths or path_entries(repo, record)
-    names = [entry["path"] for entry in entries]
-    files, index = worktree.files(repo, names), worktree.index(repo, names)
+    sides = {entry["path"]: _sides(entry, forward=forward) for entry in entries}
+    files = worktree.files(repo, sides)
+    removals = [
+        name
+        for name, (source, target, _, _, gitlink) in sides.items()
+        if target is None and source is not None and files[name] == source and not gitlink
+    ]
+    for name in removals:  # first: a folder may have to become a file, or a file a folder
+        worktree.write(repo, name, None)
+    worktree.remove_empty_folders(repo, removals, stop=repo / record.prefix)
+    files = worktree.files(repo, sides)
+    index = worktree.index(repo, sides)
     kept: list[str] = []
-    removals: list[str] = []
-    writes: list[tuple[str, worktree.File]] = []
     index_writes: dict[str, worktree.Index] = {}
-    for entry in entries:
-        name = entry["path"]
-        before, after = _file(entry["before"]), _file(entry["after"])
-        before_index = _index_of(before)
-        after_index = tuple((m, o, int(s)) for m, o, s in entry["stages"]) or _index_of(after)
-        source, target = (before, after) if forward else (after, before)
-        source_index, target_index = (
-            (before_index, after_index) if forward else (after_index, before_index)
-        )
-        gitlink = "160000" in {side[0] for side in (before, after) if side}
-        if not gitlink and files[name] != target:
-            if files[name] != source:
-                kept.append(name)
-            elif target is None:
-                removals.append(name)
-            else:
-                writes.append((name, target))
+    for name, (source, target, source_index, target_index, gitlink) in sides.items():
+        moved = gitlink or files[name] == target
+        if not moved and (files[name] != source or not worktree.write(repo, name, target)):
+            kept.append(name)
         if index[name] != target_index:
             if index[name] == source_index:
                 index_writes[name] = target_index
             else:
                 kept.append(name)
-    for name in removals:
-        worktree.write(repo, name, None)
-    worktree.remove_empty_folders(repo, removals, stop=repo / record.prefix)
-    for name, target in writes:
-        if not worktree.write(repo, name, target):
-            kept.append(name)
     worktree.set_index(repo, index_writes)
     return sorted({*kept, *_settle_ignored(repo, record, forward=forward)})
+
+
+def _sides(
+    entry: dict[str, Any], *, forward: bool
+) -> tuple[worktree.File, worktree.File, worktree.Index, worktree.Index, bool]:
+    """``(source, target, source index, target index, gitlink)`` of one journal path."""
+    before, after = _file(entry["before"]), _file(entry["after"])
+    before_index = _index_of(before)
+    after_index = tuple((m, o, int(s)) for m, o, s in entry["stages"]) or _index_of(after)
+    gitlink = "160000" in {side[0] for side in (before, after) if side}
+    if forward:
+        return before, after, before_index, after_index, gitlink
+    return after, before, after_index, before_index, gitlink
 
 
 def _settle_ignored(repo: Path, record: journal.Journal, *, forward: bool) -> list[str]:

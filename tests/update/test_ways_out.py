@@ -1,0 +1,369 @@
+"""The ways out of an update (``--abort``, ``--continue``, the rollback on Ctrl-C or an error)
+are as safe as the way in: ``git merge --abort`` semantics, scoped to what the update wrote.
+
+Real git, real symlinks, a real monorepo, real edits during a slow ``uv lock`` (a stand-in
+that edits and sends Ctrl-C), a real ``git gc``.  Numbers refer to the cases of issue #20.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mlops_new import applier, journal
+from mlops_new.cli._errors import ExitCode
+from tests.helpers import ANSWERS_TEMPLATE, git, release_trees
+from tests.update.conftest import CONFIG_V1, CONFIG_V2, COPIER_V1, Cli, commit_all
+
+PYPROJECT = '[project]\nname = "proj"\nversion = "0"\ndependencies = [{deps}]\n'
+W1 = {
+    "copier.yml": COPIER_V1,
+    "project/{{ _copier_conf.answers_file }}.jinja": ANSWERS_TEMPLATE,
+    "project/README.md.jinja": "# {{ project_name }}\n",
+    "project/config.txt": CONFIG_V1,
+    "project/LICENSE": "MIT\n",
+    "project/docs/index.md": "docs v1\n",
+    "project/src/app/main.py": "print(1)\n",
+    "project/pyproject.toml": PYPROJECT.format(deps=""),
+    "project/.gitignore": "/local.env\n",
+    "project/local.env": "A=1\nB=2\nC=3\nD=4\n",
+}
+W2 = {
+    **W1,
+    "project/config.txt": CONFIG_V2,
+    "project/docs/index.md": "docs v2\n",
+    "project/docs/guide.md": "guide v2\n",
+    "project/src/app/main.py": "print(2)\n",
+    "project/src/app/extra.py": "EXTRA = 2\n",
+    "project/NEWS.md": "news v2\n",
+    "project/pyproject.toml": PYPROJECT.format(deps='"requests"'),
+    "project/local.env": "A=10\nB=2\nC=3\nD=4\n",
+}
+MakeProject = Callable[..., Path]
+
+
+@pytest.fixture(scope="module")
+def update_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Overrides the package's template: two versions with folders, pyproject.toml, an ignored
+    file (``local.env``)."""
+    return release_trees(tmp_path_factory.mktemp("ways-out"), [("0.1.0", W1), ("0.2.0", W2)])
+
+
+@pytest.fixture(scope="module")
+def pristine(update_checkout: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One project made at 0.1.0 (with a committed uv.lock) per module; tests copy it."""
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from mlops_new import template_store  # noqa: PLC0415
+    from mlops_new.cli import app, route  # noqa: PLC0415
+
+    root = tmp_path_factory.mktemp("ways-out-pristine")
+    with pytest.MonkeyPatch.context() as patch:
+        home = tmp_path_factory.mktemp("ways-out-home")
+        (home / ".gitconfig").write_text("[user]\n\tname = T\n\temail = t@example.com\n")
+        patch.setenv("HOME", str(home))
+        patch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+        patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        bundle = update_checkout / "src" / "mlops_new" / "_template"
+        patch.setattr(template_store, "bundle_dir", lambda: bundle)
+        patch.chdir(root)
+        made = CliRunner().invoke(app, route(["proj", "--ref", "0.1.0", "--defaults", "--no-lock"]))
+        assert made.exit_code == 0, made.output
+    project = root / "proj"
+    (project / "uv.lock").write_text("version = 1\n")
+    commit_all(project, "lock")
+    return project
+
+
+@pytest.fixture
+def project(pristine: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the module's 0.1.0 project."""
+    target = tmp_path / "proj"
+    shutil.copytree(pristine, target, symlinks=True)
+    return target
+
+
+@pytest.fixture
+def slow_uv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """A stand-in ``uv`` on PATH: ``uv lock`` runs ``script`` (the team editing files while it
+    runs), then sends Ctrl-C to mlops-new and sleeps."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+
+    def install(script: str) -> None:
+        uv = folder / "uv"
+        uv.write_text(f"#!/bin/sh\n{script}\nkill -INT $PPID\nsleep 5\n")
+        uv.chmod(0o755)
+
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    return install
+
+
+def snapshot(root: Path) -> dict[str, object]:
+    """Every path under ``root`` (symlinks as their target, not followed) outside ``.git``."""
+    found: dict[str, object] = {}
+    for dirpath, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        for name in [*files, *(d for d in dirs if (Path(dirpath) / d).is_symlink())]:
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            found[rel] = f"-> {path.readlink()}" if path.is_symlink() else path.read_bytes()
+    return found
+
+
+def conflict(project: Path) -> None:
+    """A committed team edit that conflicts with 0.2.0's config.txt."""
+    (project / "config.txt").write_text(CONFIG_V1.replace("alpha=1", "alpha=5"))
+    commit_all(project, "team config")
+
+
+def update(cli: Cli, project: Path, *extra: str) -> int:
+    return cli("update", str(project), "--to", "0.2.0", "--defaults", *extra).exit_code
+
+
+def abort(cli: Cli, project: Path) -> tuple[int, str]:
+    result = cli("update", str(project), "--abort")
+    return result.exit_code, result.output
+
+
+# -- 1: nothing outside the repository is touched ---------------------------------------------
+
+
+def _shared_docs(project: Path) -> Path:
+    """``docs`` is a committed symlink to a folder beside the project, with untracked files."""
+    shared = project.parent / "shared-docs"
+    shared.mkdir()
+    (shared / "index.md").write_text("shared\n")
+    (shared / "guide.md").write_text("the team's guide, never tracked\n")
+    shutil.rmtree(project / "docs")
+    (project / "docs").symlink_to("../shared-docs")
+    conflict(project)
+    return shared
+
+
+def test_1_abort_never_deletes_files_outside_through_a_committed_symlink(
+    cli: Cli, project: Path
+) -> None:
+    shared = _shared_docs(project)
+    outside, before = snapshot(shared), snapshot(project)
+    assert update(cli, project, "--no-lock") == ExitCode.CONFLICTS
+    assert abort(cli, project)[0] == 0
+    assert snapshot(shared) == outside
+    assert snapshot(project) == before
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_1_ctrl_c_during_uv_lock_never_deletes_files_outside(
+    cli: Cli, project: Path, slow_uv: Callable[[str], None]
+) -> None:
+    shared = _shared_docs(project)
+    (project / "config.txt").write_text(CONFIG_V1)  # no conflict: the update runs `uv lock`
+    commit_all(project, "no conflict")
+    outside, before = snapshot(shared), snapshot(project)
+    slow_uv("true")
+    assert update(cli, project) == ExitCode.ABORTED
+    assert snapshot(shared) == outside
+    assert snapshot(project) == before
+    assert journal.read(project) is None
+
+
+# -- 2: a monorepo's other folders are never touched ------------------------------------------
+
+
+@pytest.fixture
+def monorepo(pristine: Path, tmp_path: Path) -> Path:
+    """A repository with ``libs/`` and the project at ``services/model-a``."""
+    root = tmp_path / "mono"
+    shutil.copytree(pristine, root / "services" / "model-a", ignore=shutil.ignore_patterns(".git"))
+    (root / "libs").mkdir()
+    for name in ("a.py", "b.py"):
+        (root / "libs" / name).write_text(f"# {name}\n")
+    git(root.parent, "init", "--quiet", "mono")
+    commit_all(root, "monorepo")
+    return root
+
+
+def _team_edits_in_libs(root: Path) -> dict[str, object]:
+    (root / "libs" / "a.py").write_text("# a.py staged edit\n")
+    git(root, "add", "libs/a.py")
+    (root / "libs" / "b.py").write_text("# b.py unstaged edit\n")
+    (root / "libs" / "new.py").write_text("# untracked\n")
+    return {"files": snapshot(root / "libs"), "status": git(root, "status", "--porcelain", "libs")}
+
+
+def _libs(root: Path) -> dict[str, object]:
+    return {"files": snapshot(root / "libs"), "status": git(root, "status", "--porcelain", "libs")}
+
+
+def test_2_abort_in_a_monorepo_keeps_staged_and_unstaged_work_outside_the_project(
+    cli: Cli, monorepo: Path
+) -> None:
+    project = monorepo / "services" / "model-a"
+    conflict(project)
+    libs = _team_edits_in_libs(monorepo)
+    before = snapshot(project)
+    assert update(cli, project, "--no-lock") == ExitCode.CONFLICTS
+    assert abort(cli, project)[0] == 0
+    assert _libs(monorepo) == libs
+    assert snapshot(project) == before
+
+
+def test_2_ctrl_c_in_a_monorepo_keeps_work_outside_the_project(
+    cli: Cli, monorepo: Path, slow_uv: Callable[[str], None]
+) -> None:
+    project = monorepo / "services" / "model-a"
+    libs = _team_edits_in_libs(monorepo)
+    before = snapshot(project)
+    slow_uv("true")
+    assert update(cli, project) == ExitCode.ABORTED
+    assert _libs(monorepo) == libs
+    assert snapshot(project) == before
+
+
+# -- 3: edits made after the update started are kept ------------------------------------------
+
+
+def test_3_abort_keeps_partial_resolutions_and_unrelated_edits(cli: Cli, project: Path) -> None:
+    conflict(project)
+    assert update(cli, project, "--no-lock") == ExitCode.CONFLICTS
+    partial = (project / "config.txt").read_text().replace("alpha=10", "alpha=7", 1)
+    (project / "config.txt").write_text(partial)
+    (project / "LICENSE").write_text("MIT, with the team's note\n")
+    code, output = abort(cli, project)
+    assert code == 0, output
+    assert "config.txt" in output
+    assert (project / "config.txt").read_text() == partial
+    assert (project / "LICENSE").read_text() == "MIT, with the team's note\n"
+    assert not (project / "NEWS.md").exists()  # what the update wrote and nobody touched: undone
+    assert (project / "src/app/main.py").read_text() == "print(1)\n"
+    assert journal.read(project) is None
+
+
+def test_3_an_edit_saved_during_a_slow_uv_lock_survives_ctrl_c(
+    cli: Cli, project: Path, slow_uv: Callable[[str], None]
+) -> None:
+    slow_uv(
+        f"echo 'print(\"mine\")' > '{project}/src/app/main.py'\n"
+        f"echo 'team licence' > '{project}/LICENSE'"
+    )
+    result = cli("update", str(project), "--to", "0.2.0", "--defaults")
+    assert result.exit_code == ExitCode.ABORTED, result.output
+    assert "src/app/main.py" in result.output
+    assert (project / "src/app/main.py").read_text() == 'print("mine")\n'
+    assert (project / "LICENSE").read_text() == "team licence\n"
+    assert not (project / "NEWS.md").exists()
+    assert (project / "config.txt").read_text() == CONFIG_V1
+    assert journal.read(project) is None
+
+
+def test_3_a_file_saved_between_the_check_and_the_apply_refuses_and_keeps_it(
+    cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops_new import planner  # noqa: PLC0415
+
+    real = planner.make_plan
+
+    def saved_meanwhile(*args: object, **kwargs: object) -> object:
+        plan = real(*args, **kwargs)  # type: ignore[arg-type]
+        (project / "config.txt").write_text("saved by the team meanwhile\n")
+        return plan
+
+    monkeypatch.setattr("mlops_new.update.make_plan", saved_meanwhile)
+    result = cli("update", str(project), "--to", "0.2.0", "--defaults", "--no-lock")
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    assert "'config.txt' changed while the update was being prepared" in result.stderr
+    assert (project / "config.txt").read_text() == "saved by the team meanwhile\n"
+    assert "_commit: v0.1.0" in (project / ".copier-answers.yml").read_text()
+    assert journal.read(project) is None
+
+
+# -- 4: after a commit ------------------------------------------------------------------------
+
+
+def test_4_abort_after_committing_refuses_like_git_and_keeps_everything(
+    cli: Cli, project: Path
+) -> None:
+    conflict(project)
+    assert update(cli, project, "--no-lock") == ExitCode.CONFLICTS
+    (project / "config.txt").write_text(CONFIG_V2)
+    commit_all(project, "resolved")
+    (project / "LICENSE").write_text("uncommitted\n")
+    head, before = git(project, "rev-parse", "HEAD"), snapshot(project)
+    result = cli("update", str(project), "--abort")
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    assert "git revert" in result.stderr
+    assert "git reset --keep" in result.stderr
+    assert git(project, "rev-parse", "HEAD") == head
+    assert snapshot(project) == before
+
+
+def test_4_continue_after_committing_a_killed_update_refuses_and_keeps_edits(
+    cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _kill_after_move(cli, project, monkeypatch)
+    commit_all(project, "committed the half-done update")
+    (project / "LICENSE").write_text("uncommitted\n")
+    before = snapshot(project)
+    for way in ("--continue", "--abort"):
+        result = cli("update", str(project), way)
+        assert result.exit_code == ExitCode.USER_ERROR, result.output
+        assert "HEAD moved" in result.stderr
+        assert snapshot(project) == before
+
+
+class _Killed(BaseException):
+    """Stands for SIGKILL: nothing after it runs, not even the rollback."""
+
+
+def _kill_after_move(cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = applier.move
+
+    def killed(*args: object, **kwargs: object) -> None:
+        real(*args, **kwargs)  # type: ignore[arg-type]
+        raise _Killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(applier, "move", killed)
+        patch.setattr(applier, "rollback", lambda *args: [])
+        with pytest.raises(_Killed):
+            cli("update", str(project), "--to", "0.2.0", "--defaults", "--no-lock")
+    assert journal.read(project) is not None
+
+
+# -- 5: a symlink to a folder inside the project ----------------------------------------------
+
+
+def test_5_abort_never_deletes_team_files_through_a_symlink_inside_the_project(
+    cli: Cli, project: Path
+) -> None:
+    notes = project / "notes"
+    notes.mkdir()
+    (notes / "guide.md").write_text("the team's guide\n")
+    (notes / "index.md").write_text("the team's index\n")
+    shutil.rmtree(project / "docs")
+    (project / "docs").symlink_to("notes")
+    conflict(project)
+    before = snapshot(project)
+    assert update(cli, project, "--no-lock") == ExitCode.CONFLICTS
+    code, output = abort(cli, project)
+    assert code == 0, output
+    assert snapshot(project) == before
+    again = cli("update", str(project), "--continue")
+    assert again.exit_code == ExitCode.USER_ERROR
+    assert "No template update" in again.stderr
+
+
+def test_5_continue_after_a_reset_refuses_instead_of_reporting_success(
+    cli: Cli, project: Path
+) -> None:
+    conflict(project)
+    assert update(cli, project, "--no-lock") == ExitCode.CONFLICTS
+    git(project, "reset", "--hard", "--quiet")
+    result = cli("update", str(project), "--continue")
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    assert "no longer in the project" in result.stderr
+    assert journal.read(project) is None
