@@ -60,6 +60,26 @@ def refuse_symlinked(project: Path, paths: Iterable[str]) -> None:
                 )
 
 
+def refuse_submodules(paths: Iterable[str], submodules: set[str]) -> None:
+    """Stop when the template writes a submodule's path, or a path inside one."""
+    if not submodules:
+        return
+    for name in sorted(paths):
+        parts = name.split("/")
+        hit = next(
+            ("/".join(parts[:end]) for end in range(1, len(parts) + 1)
+             if "/".join(parts[:end]) in submodules),
+            None,
+        )  # fmt: skip
+        if hit is not None:
+            raise UnsafePathError(
+                f"The template writes '{name}', but '{hit}' is a git submodule; nothing was "
+                "changed.",
+                f"Move the submodule where the template writes nothing (`git mv {hit} "
+                f"vendor/{hit.rsplit('/', 1)[-1]}`), commit, then retry.",
+            )
+
+
 def refuse_hidden_edits(project: Path, changed: Iterable[str]) -> None:
     """Stop when a path the update changes is marked skip-worktree or assume-unchanged."""
     wanted = set(changed)

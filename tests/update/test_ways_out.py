@@ -7,6 +7,7 @@ that edits and sends Ctrl-C), a real ``git gc``.  Numbers refer to the cases of 
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from collections.abc import Callable
@@ -30,7 +31,7 @@ W1 = {
     "project/src/app/main.py": "print(1)\n",
     "project/pyproject.toml": PYPROJECT.format(deps=""),
     "project/.gitignore": "/local.env\n",
-    "project/local.env": "A=1\nB=2\nC=3\nD=4\n",
+    "project/local.env.jinja": "A=1\nB=2\nC=3\nD=4\n",  # .jinja: not ignored in the checkout
 }
 W2 = {
     **W1,
@@ -41,7 +42,7 @@ W2 = {
     "project/src/app/extra.py": "EXTRA = 2\n",
     "project/NEWS.md": "news v2\n",
     "project/pyproject.toml": PYPROJECT.format(deps='"requests"'),
-    "project/local.env": "A=10\nB=2\nC=3\nD=4\n",
+    "project/local.env.jinja": "A=10\nB=2\nC=3\nD=4\n",
 }
 MakeProject = Callable[..., Path]
 
@@ -357,7 +358,7 @@ def test_5_abort_never_deletes_team_files_through_a_symlink_inside_the_project(
     assert "No template update" in again.stderr
 
 
-def test_5_continue_after_a_reset_refuses_instead_of_reporting_success(
+def test_7_continue_after_a_reset_refuses_instead_of_reporting_success(
     cli: Cli, project: Path
 ) -> None:
     conflict(project)
@@ -367,3 +368,178 @@ def test_5_continue_after_a_reset_refuses_instead_of_reporting_success(
     assert result.exit_code == ExitCode.USER_ERROR, result.output
     assert "no longer in the project" in result.stderr
     assert journal.read(project) is None
+
+
+# -- 6: robust state ------------------------------------------------------------------------
+
+
+def test_6_the_journal_survives_moving_the_project(cli: Cli, project: Path) -> None:
+    conflict(project)
+    before = snapshot(project)
+    assert update(cli, project, "--no-lock") == ExitCode.CONFLICTS
+    moved = project.parent / "moved"
+    project.rename(moved)
+    code, output = abort(cli, moved)
+    assert code == 0, output
+    assert snapshot(moved) == before
+    assert git(moved, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("way", ["--abort", "--continue"])
+def test_6_git_gc_during_a_conflict_stop_breaks_neither_way_out(
+    cli: Cli, project: Path, way: str
+) -> None:
+    conflict(project)
+    before = snapshot(project)
+    assert update(cli, project, "--no-lock") == ExitCode.CONFLICTS
+    git(project, "gc", "--quiet", "--prune=now")
+    if way == "--continue":
+        (project / "config.txt").write_text(CONFIG_V2.replace("alpha=10", "alpha=5"))
+        git(project, "add", "config.txt")
+    result = cli("update", str(project), way)
+    assert result.exit_code == 0, result.output
+    if way == "--abort":
+        assert snapshot(project) == before
+    assert journal.read(project) is None
+    assert git(project, "for-each-ref", "refs/mlops-new/") == ""  # the private ref is gone
+
+
+def test_6_gc_during_a_killed_update_breaks_neither_way_out(
+    cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = snapshot(project)
+    _kill_after_move(cli, project, monkeypatch)
+    git(project, "gc", "--quiet", "--prune=now")
+    code, output = abort(cli, project)
+    assert code == 0, output
+    assert snapshot(project) == before
+
+
+def test_6_a_submodule_where_the_template_writes_is_refused_by_name(
+    cli: Cli, project: Path
+) -> None:
+    sub = project.parent / "sub"
+    sub.mkdir()
+    git(sub, "init", "--quiet")
+    (sub / "index.md").write_text("sub\n")
+    commit_all(sub, "sub")
+    shutil.rmtree(project / "docs")
+    commit_all(project, "no docs")
+    git(project, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "docs")
+    commit_all(project, "submodule")
+    result = cli("update", str(project), "--to", "0.2.0", "--defaults", "--no-lock")
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    assert "'docs' is a git submodule" in result.stderr
+    assert "_commit: v0.1.0" in (project / ".copier-answers.yml").read_text()
+    assert (project / "docs" / "index.md").read_text() == "sub\n"
+
+
+def test_6_disk_full_during_the_apply_rolls_back_with_the_file_system_message(
+    cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops_new import worktree  # noqa: PLC0415
+
+    before = snapshot(project)
+
+    def full(*args: object) -> bool:
+        raise OSError(errno.ENOSPC, "No space left on device", str(project / "local.env"))
+
+    monkeypatch.setattr(worktree, "write_bytes_at", full)
+    result = cli("update", str(project), "--to", "0.2.0", "--defaults", "--no-lock")
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    assert "No space left on device" in result.stderr
+    assert "Traceback" not in result.output
+    assert snapshot(project) == before
+    assert git(project, "status", "--porcelain") == ""
+    assert journal.read(project) is None
+
+
+def test_6_disk_full_during_the_rollback_too_names_the_command_that_finishes_it(
+    cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlops_new import worktree  # noqa: PLC0415
+
+    before = snapshot(project)
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "somewhere")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(worktree, "write_bytes_at", full)
+        patch.setattr(worktree, "write", full)
+        result = cli("update", str(project), "--to", "0.2.0", "--defaults", "--no-lock")
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    assert "No space left on device" in result.stderr
+    assert "mlops-new update --abort" in result.stderr
+    code, output = abort(cli, project)
+    assert code == 0, output
+    assert snapshot(project) == before
+
+
+# -- 7: other processes, other projects, unresolved markers, git operations ------------------
+
+
+def test_7_another_process_index_lock_is_waited_for_then_named_and_never_deleted(
+    cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(applier, "INDEX_LOCK_WAIT", 0.2)
+    lock = project / ".git" / "index.lock"
+    lock.write_text("")
+    before = snapshot(project)
+    result = cli("update", str(project), "--to", "0.2.0", "--defaults", "--no-lock")
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    assert "index.lock" in result.stderr
+    assert lock.exists()
+    lock.unlink()
+    assert snapshot(project) == before
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_7_abort_in_another_project_of_the_monorepo_leaves_this_one_alone(
+    cli: Cli, monorepo: Path, pristine: Path
+) -> None:
+    project_a = monorepo / "services" / "model-a"
+    project_b = monorepo / "services" / "model-b"
+    shutil.copytree(pristine, project_b, ignore=shutil.ignore_patterns(".git"))
+    commit_all(monorepo, "second project")
+    conflict(project_a)
+    assert update(cli, project_a, "--no-lock") == ExitCode.CONFLICTS
+    stopped = snapshot(project_a)
+    result = cli("update", str(project_b), "--abort")
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    assert "services/model-a" in result.stderr
+    assert snapshot(project_a) == stopped
+    assert journal.read(monorepo) is not None
+
+
+def test_7_continue_refuses_markers_left_in_an_added_file_and_an_ignored_file(
+    cli: Cli, project: Path
+) -> None:
+    (project / "NEWS.md").write_text("the team's own news\n")
+    commit_all(project, "team news")
+    (project / "local.env").write_text("A=5\nB=2\nC=3\nD=4\n")  # ignored: both change A
+    assert update(cli, project, "--no-lock") == ExitCode.CONFLICTS
+    assert "<<<<<<<" in (project / "NEWS.md").read_text()
+    git(project, "add", "NEWS.md")
+    result = cli("update", str(project), "--continue")
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    assert "NEWS.md" in result.stderr
+    assert "local.env" in result.stderr
+    (project / "NEWS.md").write_text("the team's own news\nnews v2\n")
+    git(project, "add", "NEWS.md")
+    (project / "local.env").write_text("A=5\nB=2\nC=3\nD=4\n")
+    done = cli("update", str(project), "--continue")
+    assert done.exit_code == 0, done.output
+
+
+def test_7_no_update_in_the_middle_of_an_interactive_rebase(
+    cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "LICENSE").write_text("MIT\nedited\n")
+    commit_all(project, "one more")
+    monkeypatch.setenv("GIT_SEQUENCE_EDITOR", "sed -i -e s/^pick/edit/")
+    git(project, "rebase", "-i", "--quiet", "HEAD~1")
+    result = cli("update", str(project), "--to", "0.2.0", "--defaults", "--no-lock")
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    assert "middle of a rebase" in result.stderr
+    assert "_commit: v0.1.0" in (project / ".copier-answers.yml").read_text()
