@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import random
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -543,3 +544,114 @@ def test_7_no_update_in_the_middle_of_an_interactive_rebase(
     assert result.exit_code == ExitCode.USER_ERROR, result.output
     assert "middle of a rebase" in result.stderr
     assert "_commit: v0.1.0" in (project / ".copier-answers.yml").read_text()
+
+
+# -- the property: every byte the update did not write is unchanged ---------------------------
+
+EDITS_BEFORE = (
+    "stage-libs",
+    "unstage-libs",
+    "untracked-libs",
+    "ignored-in",
+    "ignored-out",
+    "commit",
+)
+LEAD = "services/model-a/"
+EDITS_AFTER: dict[str, tuple[str, str | None, bool]] = {
+    "wrote": (LEAD + "src/app/main.py", "print('team')\n", False),
+    "wrote-staged": (LEAD + "docs/index.md", "docs by the team\n", True),
+    "wrote-deleted": (LEAD + "NEWS.md", None, False),
+    "added-deleted": (LEAD + "src/app/extra.py", None, False),
+    "conflicted": (LEAD + "config.txt", "alpha=5\nhalf resolved\n", False),
+    "conflicted-staged": (LEAD + "config.txt", "resolved by the team\n", True),
+    "untouched": (LEAD + "LICENSE", "MIT, edited after\n", False),
+    "untouched-staged": (LEAD + "uv.lock", "version = 2\n", True),
+    "untracked-in": (LEAD + "notes.txt", "the team's notes\n", False),
+    "libs": ("libs/b.py", "# libs after\n", False),
+    "libs-staged": ("libs/a.py", "# libs staged after\n", True),
+    "ignored-in": (LEAD + "local.env", "A=99\n", False),
+    "through-link": (LEAD + "libs-link/b.py", "# through the project's symlink\n", False),
+}
+"""Team edits after the update stopped: (path in the repository, new text or delete, stage)."""
+
+
+def _edit_before(rng: random.Random, root: Path) -> None:
+    project = root / "services" / "model-a"
+    for edit in rng.sample(EDITS_BEFORE, rng.randint(0, len(EDITS_BEFORE))):
+        if edit == "stage-libs":
+            (root / "libs" / "a.py").write_text("# staged before\n")
+            git(root, "add", "libs/a.py")
+        elif edit == "unstage-libs":
+            (root / "libs" / "b.py").write_text("# unstaged before\n")
+        elif edit == "untracked-libs":
+            (root / "libs" / "scratch.py").write_text("# untracked before\n")
+        elif edit == "ignored-in":
+            (project / "local.env").write_text("A=1\nB=2\nC=3\nD=40\n")
+        elif edit == "ignored-out":
+            (root / "libs" / "cache.tmp").write_text("ignored outside the project\n")
+        else:
+            (project / "README.md").write_text("# proj\n\nThe team's readme.\n")
+            git(root, "add", "services/model-a/README.md")
+            git(root, "commit", "--quiet", "-m", "team readme")
+
+
+def _edit_after(rng: random.Random, root: Path) -> tuple[set[str], set[str]]:
+    """Random team edits; the repository paths they touch, and those staged."""
+    touched, staged = set(), set()
+    for key in rng.sample(sorted(EDITS_AFTER), rng.randint(1, len(EDITS_AFTER))):
+        name, text, stage = EDITS_AFTER[key]
+        if text is None:
+            (root / name).unlink(missing_ok=True)
+        else:
+            (root / name).write_text(text)
+        name = name.replace(LEAD + "libs-link/", "libs/")
+        touched.add(name)
+        if stage:
+            git(root, "add", "--", name)
+            staged.add(name)
+    return touched, staged
+
+
+def _index(root: Path) -> dict[str, list[str]]:
+    lines: dict[str, list[str]] = {}
+    for line in git(root, "ls-files", "-s").splitlines():
+        lines.setdefault(line.split("\t", 1)[1], []).append(line)
+    return lines
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_abort_restores_exactly_what_the_update_wrote_and_keeps_every_other_byte(
+    cli: Cli, monorepo: Path, tmp_path: Path, seed: int
+) -> None:
+    rng = random.Random(seed)  # noqa: S311  (a seeded test, not cryptography)
+    root, project = monorepo, monorepo / "services" / "model-a"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "shared.md").write_text("outside the repository\n")
+    (root / "libs" / "ext").symlink_to(outside)  # a committed symlink out of the repository
+    (project / "libs-link").symlink_to("../../libs")  # one from the project to outside it
+    (project / "docs-link").symlink_to("docs")  # one to a folder the update writes in
+    (root / ".gitignore").write_text("*.tmp\n")
+    commit_all(root, "symlinks")
+    conflict(project)
+    _edit_before(rng, root)
+    files, index = snapshot(root), _index(root)
+    assert update(cli, project, "--no-lock") == ExitCode.CONFLICTS
+    touched, staged = _edit_after(rng, root)
+    if rng.random() < 0.5:
+        (outside / "shared.md").write_text("edited outside after\n")
+    edited, edited_index, edited_outside = snapshot(root), _index(root), snapshot(outside)
+    code, output = abort(cli, project)
+    assert code == 0, output
+    for name in touched:  # kept as the team left them
+        files.pop(name, None)
+        if name in edited:
+            files[name] = edited[name]
+    for name in staged:
+        index[name] = edited_index[name]
+    assert snapshot(root) == files
+    assert _index(root) == index
+    assert snapshot(outside) == edited_outside
+    for name in touched & {f"{LEAD}src/app/main.py", f"{LEAD}config.txt", f"{LEAD}docs/index.md"}:
+        assert name.removeprefix(LEAD) in output or name in output  # kept and reported
+    assert journal.read(root) is None
