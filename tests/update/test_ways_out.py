@@ -405,15 +405,26 @@ def test_6_git_gc_during_a_conflict_stop_breaks_neither_way_out(
     assert git(project, "for-each-ref", "refs/mlops-new/") == ""  # the private ref is gone
 
 
+@pytest.mark.parametrize("way", ["--abort", "--continue"])
 def test_6_gc_during_a_killed_update_breaks_neither_way_out(
-    cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch, way: str
 ) -> None:
+    conflict(project)  # staged conflicts: the index no longer holds the result tree
     before = snapshot(project)
     _kill_after_move(cli, project, monkeypatch)
     git(project, "gc", "--quiet", "--prune=now")
-    code, output = abort(cli, project)
-    assert code == 0, output
-    assert snapshot(project) == before
+    result = cli("update", str(project), way)
+    if way == "--abort":
+        assert result.exit_code == 0, result.output
+        assert snapshot(project) == before
+        return
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    assert "still have conflicts" in result.stderr
+    (project / "config.txt").write_text(CONFIG_V2.replace("alpha=10", "alpha=5"))
+    git(project, "add", "config.txt")
+    done = cli("update", str(project), "--continue")
+    assert done.exit_code == 0, done.output
+    assert (project / "NEWS.md").read_text() == "news v2\n"
 
 
 def test_6_a_submodule_where_the_template_writes_is_refused_by_name(
