@@ -84,6 +84,7 @@ def start(repo: Path, record: journal.Journal, disk: tuple[DiskChange, ...], pro
     record.branch = _branch(repo)
     record.paths = path_entries(repo, record)
     refuse_changed(repo, record, disk, project)
+    wait_for_index_lock(repo)
     record.ref = _keep(repo, record)
     folder = journal.backup_dir(repo)
     _reset_folder(folder)
@@ -139,10 +140,10 @@ def move(repo: Path, record: journal.Journal, *, resume: bool = False) -> list[s
     move; the others are kept and returned.
     """
     with signals.held():  # git children inherit the mask: an interrupt never cuts one in half
-        wait_for_index_lock(repo)
         if resume:
             verify_head(repo, record, "continue")
             return _settle(repo, record, forward=True)
+        wait_for_index_lock(repo)
         try:
             run("read-tree", "-m", "-u", record.old_head, record.tree, cwd=repo)
         except GitError as exc:
@@ -160,7 +161,6 @@ def rollback(repo: Path, record: journal.Journal) -> list[str]:
     separately); nothing else in the repository is touched.
     """
     with signals.held():
-        wait_for_index_lock(repo)
         verify_head(repo, record, "abort")
         kept = _settle(repo, record, forward=False)
         journal.clear(repo)
@@ -204,9 +204,9 @@ def wait_for_index_lock(repo: Path, wait: float | None = None) -> None:
         if time.monotonic() >= deadline:
             raise IndexLockedError(
                 f"'{lock}' exists: another git process is using the repository; "
-                "the update's files were left as they are.",
-                "Wait for it to finish and retry; if no git is running (a killed one left it), "
-                "delete that file and retry.",
+                "stopped before changing git's index.",
+                "Wait for it to finish and run the command again; if no git is running (a killed "
+                "one left it), delete that file and run it again.",
             )
         time.sleep(0.1)
 
@@ -279,7 +279,9 @@ def _settle(repo: Path, record: journal.Journal, *, forward: bool) -> list[str]:
                 index_writes[name] = target_index
             else:
                 kept.append(name)
-    worktree.set_index(repo, index_writes)
+    if index_writes:
+        wait_for_index_lock(repo)
+        worktree.set_index(repo, index_writes)
     return sorted({*kept, *_settle_ignored(repo, record, forward=forward)})
 
 

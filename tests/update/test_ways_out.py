@@ -500,9 +500,30 @@ def test_7_another_process_index_lock_is_waited_for_then_named_and_never_deleted
     before = snapshot(project)
     result = cli("update", str(project), "--to", "0.2.0", "--defaults", "--no-lock")
     assert result.exit_code == ExitCode.USER_ERROR, result.output
-    assert "index.lock" in result.stderr
+    assert "index.lock' exists: another git process" in result.stderr
+    assert "rollback" not in result.stderr
     assert lock.exists()
     lock.unlink()
+    assert snapshot(project) == before
+    assert git(project, "status", "--porcelain") == ""
+    assert journal.read(project) is None
+
+
+def test_7_an_index_lock_during_abort_is_named_and_abort_can_be_retried(
+    cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(applier, "INDEX_LOCK_WAIT", 0.2)
+    conflict(project)
+    before = snapshot(project)
+    assert update(cli, project, "--no-lock") == ExitCode.CONFLICTS
+    lock = project / ".git" / "index.lock"
+    lock.write_text("")
+    result = cli("update", str(project), "--abort")
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    assert "index.lock' exists" in result.stderr
+    assert lock.exists()
+    lock.unlink()
+    assert abort(cli, project)[0] == 0
     assert snapshot(project) == before
     assert git(project, "status", "--porcelain") == ""
 
