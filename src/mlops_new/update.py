@@ -127,7 +127,11 @@ def abort_update(path: Path) -> UpdateResult:
 
 
 def continue_update(path: Path) -> UpdateResult:
-    """Finish an interrupted update, or close one whose conflicts are resolved."""
+    """Finish an interrupted update, or close one whose conflicts are resolved.
+
+    An interrupted update is finished from its journal and stops on its conflicts (if any)
+    as it would have; closing one refuses unmerged paths and leftover markers.
+    """
     project = load(path, resuming=True)
     repo = project.repo_root
     with journal.locked(repo):
@@ -142,7 +146,7 @@ def continue_update(path: Path) -> UpdateResult:
         if record.state != "conflicts":
             with signals.held():
                 kept = applier.move(repo, record, resume=True)
-                record.state = "conflicts" if record.stages else "done"
+                record.state = "conflicts"
                 record.report["warnings"] = [
                     *record.report.get("warnings", ()),
                     "The interrupted update was finished from its journal; migrations and "
@@ -150,6 +154,8 @@ def continue_update(path: Path) -> UpdateResult:
                     *_kept(kept),
                 ]
                 journal.write(repo, record)
+            if record.report.get("conflicts"):  # stops on them as the update would have
+                return UpdateResult.from_json(record.report)
         _refuse_unresolved(project, record)
         journal.clear(repo)
     return UpdateResult.from_json({**record.report, "conflicts": []})
