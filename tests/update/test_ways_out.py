@@ -262,8 +262,9 @@ def test_3_an_edit_saved_during_a_slow_uv_lock_survives_ctrl_c(
     assert journal.read(project) is None
 
 
+@pytest.mark.parametrize("name", ["config.txt", "local.env"], ids=["tracked", "ignored"])
 def test_3_a_file_saved_between_the_check_and_the_apply_refuses_and_keeps_it(
-    cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
     from mlops_new import planner  # noqa: PLC0415
 
@@ -271,15 +272,16 @@ def test_3_a_file_saved_between_the_check_and_the_apply_refuses_and_keeps_it(
 
     def saved_meanwhile(*args: object, **kwargs: object) -> object:
         plan = real(*args, **kwargs)  # type: ignore[arg-type]
-        (project / "config.txt").write_text("saved by the team meanwhile\n")
+        (project / name).write_text("saved by the team meanwhile\n")
         return plan
 
     monkeypatch.setattr("mlops_new.update.make_plan", saved_meanwhile)
     result = cli("update", str(project), "--to", "0.2.0", "--defaults", "--no-lock")
     assert result.exit_code == ExitCode.USER_ERROR, result.output
-    assert "'config.txt' changed while the update was being prepared" in result.stderr
-    assert (project / "config.txt").read_text() == "saved by the team meanwhile\n"
+    assert f"'{name}' changed while the update was being prepared" in result.stderr
+    assert (project / name).read_text() == "saved by the team meanwhile\n"
     assert "_commit: v0.1.0" in (project / ".copier-answers.yml").read_text()
+    assert git(project, "status", "--porcelain") == ("M config.txt" if name == "config.txt" else "")
     assert journal.read(project) is None
 
 
