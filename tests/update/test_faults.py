@@ -75,10 +75,20 @@ def _settle(project: Path, out: str, err: str) -> str:
         assert "update --continue" in blocked.stderr
         assert "update --abort" in blocked.stderr
         resumed = _run(project, "update", str(project), "--continue")
+        if resumed.returncode in {3, 4} and "params.yaml" in resumed.stderr + resumed.stdout:
+            _resolve(project / "params.yaml")  # --continue refuses the ignored file's markers
+            resumed = _run(project, "update", str(project), "--continue")
         assert resumed.returncode in {0, 3}, resumed.stderr
         return "continued"
     del out, err
     return "clean"
+
+
+def _resolve(path: Path) -> None:
+    """The team resolves a conflicted file by keeping both sides (drops the marker lines)."""
+    markers = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(line for line in lines if not line.startswith(markers)))
 
 
 def _check(project: Path, head: str) -> str:

@@ -152,9 +152,12 @@ def resumed(result: UpdateResult, fmt: UpdateFormat, *, aborted: bool) -> None:
     if aborted:
         stdout().print(
             f"[green]Aborted the update:[/] {escape(str(result.path))} is back at its last "
-            f"commit (template v{escape(result.to_version)}).",
+            f"commit (template v{escape(result.to_version)})"
+            + (", except what changed since the update started:" if result.warnings else "."),
             soft_wrap=True,
         )
+        for warning in result.warnings:
+            stdout().print(f"  [yellow]{escape(warning)}[/]", soft_wrap=True)
         return
     updated(result, fmt)
 

@@ -68,6 +68,8 @@ def update(
         with handled():
             result = abort_update(path) if abort else continue_update(path)
             _output.resumed(result, fmt, aborted=abort)
+        if result.conflicts:  # --continue finished an interrupted update that has conflicts
+            raise typer.Exit(int(ExitCode.CONFLICTS))
         return
     with handled():
         interactive = sys.stdin.isatty() and not defaults

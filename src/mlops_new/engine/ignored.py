@@ -27,6 +27,8 @@ class DiskChange:
     data: bytes
     conflict: bool
     existed: bool
+    ours: bytes | None = None
+    """The team's bytes the merge started from (the apply refuses if they changed since)."""
 
 
 class UnsafePathError(UserError):
@@ -56,6 +58,26 @@ def refuse_symlinked(project: Path, paths: Iterable[str]) -> None:
                     "Replace the symlink with a folder (or exclude the path in "
                     "[tool.mlops-new] exclude), then retry.",
                 )
+
+
+def refuse_submodules(paths: Iterable[str], submodules: set[str]) -> None:
+    """Stop when the template writes a submodule's path, or a path inside one."""
+    if not submodules:
+        return
+    for name in sorted(paths):
+        parts = name.split("/")
+        hit = next(
+            ("/".join(parts[:end]) for end in range(1, len(parts) + 1)
+             if "/".join(parts[:end]) in submodules),
+            None,
+        )  # fmt: skip
+        if hit is not None:
+            raise UnsafePathError(
+                f"The template writes '{name}', but '{hit}' is a git submodule; nothing was "
+                "changed.",
+                f"Move the submodule where the template writes nothing (`git mv {hit} "
+                f"vendor/{hit.rsplit('/', 1)[-1]}`), commit, then retry.",
+            )
 
 
 def refuse_hidden_edits(project: Path, changed: Iterable[str]) -> None:
@@ -100,7 +122,7 @@ def _merge_one(ours_path: Path, base_path: Path, theirs_path: Path, name: str) -
             return None  # the team deleted it (or it is not a file): stays as it is
         return DiskChange(name, theirs, conflict=False, existed=False)
     merged, conflict = merge_file(ours, base or b"", theirs)
-    return DiskChange(name, merged, conflict=conflict, existed=True)
+    return DiskChange(name, merged, conflict=conflict, existed=True, ours=ours)
 
 
 def merge_file(ours: bytes, base: bytes, theirs: bytes) -> tuple[bytes, bool]:

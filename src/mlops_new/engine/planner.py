@@ -65,8 +65,13 @@ def make_plan(
         render.Request(current, project.user_answers),
         render.Request(target, answers, defaults=defaults, trust=trust),
     ) as (base_dir, theirs_dir):
-        tracked = set(trees.entries(repo, head_tree, prefix))
+        head_entries = trees.entries(repo, head_tree, prefix)
+        tracked = set(head_entries)
         rendered = _files(base_dir) | _files(theirs_dir)
+        ignored.refuse_submodules(
+            {name for name in rendered if not excluded(name)},
+            {name for name, entry in head_entries.items() if entry.mode == "160000"},
+        )
         untracked = {name for name in rendered - tracked if not _under_a_file(name, tracked)}
         on_disk = {
             name for name in untracked if os.path.lexists(project.path / name)

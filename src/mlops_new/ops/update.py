@@ -21,14 +21,28 @@ from pathlib import Path
 from typing import Any
 
 from mlops_new.core import relock, semver, signals
-from mlops_new.core.errors import AbortedError, UserError
+from mlops_new.core.errors import (
+    AbortedError,
+    FileSystemError,
+    MlopsNewError,
+    UserError,
+    from_os_error,
+)
+from mlops_new.core.git import git
 from mlops_new.core.results import UpdateResult
 from mlops_new.engine import applier, migrations
 from mlops_new.engine.planner import Plan, make_plan, patch
 from mlops_new.inputs.answers import validate_answers
 from mlops_new.inputs.settings import Settings, load_policy_file
 from mlops_new.project import journal
-from mlops_new.project.model import Project, known_version, load, require_clean
+from mlops_new.project.model import (
+    Project,
+    known_version,
+    load,
+    relpath_in_repo,
+    require_clean,
+    require_no_git_operation,
+)
 from mlops_new.templates import catalog, scratch, source
 from mlops_new.templates.schema import question_map
 
@@ -61,6 +75,7 @@ def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
     scratch.sweep()
     project = load(path)
     require_clean(project)
+    require_no_git_operation(project)
     known_version(project)
     policy = options.settings.policy.merged(load_policy_file(project.path))
     policy.refuse_locked(options.data)
@@ -91,38 +106,90 @@ def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
 
 
 def abort_update(path: Path) -> UpdateResult:
-    """Undo an interrupted update, or one that stopped on conflicts (``update --abort``)."""
+    """Undo an interrupted update, or one that stopped on conflicts (``update --abort``).
+
+    Like ``git merge --abort``, scoped to what the update wrote: only the paths it
+    changed, and only where they are still as it left them; the rest is kept and reported.
+    """
     project = load(path, resuming=True)
     with journal.locked(project.repo_root):
         record = _pending(project)
-        applier.rollback(project.repo_root, record)
+        kept = applier.rollback(project.repo_root, record)
     restored = load(path)
-    return _result(restored, restored.version, UpdateOptions())
+    return replace(_result(restored, restored.version, UpdateOptions()), warnings=_kept(kept))
 
 
 def continue_update(path: Path) -> UpdateResult:
-    """Finish an interrupted update, or close one whose conflicts are resolved."""
+    """Finish an interrupted update, or close one whose conflicts are resolved.
+
+    An interrupted update is finished from its journal and stops on its conflicts (if any)
+    as it would have; closing one refuses unmerged paths and leftover markers.
+    """
     project = load(path, resuming=True)
-    with journal.locked(project.repo_root):
+    repo = project.repo_root
+    with journal.locked(repo):
         record = _pending(project)
+        if record.state == "conflicts" and _committed(project, record):
+            journal.clear(repo)
+            raise UserError(
+                "The update was already committed; nothing to continue.",
+                "Review it with `git show --stat HEAD`.",
+            )
+        applier.verify_head(repo, record, "continue")
         if record.state != "conflicts":
             with signals.held():
-                applier.move(project.repo_root, record, resume=True)
-                record.state = "conflicts" if record.stages else "done"
+                kept = applier.move(repo, record, resume=True)
+                record.state = "conflicts"
                 record.report["warnings"] = [
                     *record.report.get("warnings", ()),
                     "The interrupted update was finished from its journal; migrations and "
                     "`uv lock` were not re-run (run `uv lock` if pyproject.toml changed).",
+                    *_kept(kept),
                 ]
-                journal.write(project.repo_root, record)
-        unmerged = _unmerged(project)
-        if unmerged:
-            raise UserError(
-                f"{len(unmerged)} file(s) still have conflicts, e.g. {unmerged[0]}.",
-                "Resolve the markers, `git add` the files, then run `mlops-new update --continue`.",
-            )
-        journal.clear(project.repo_root)
+                journal.write(repo, record)
+            if record.report.get("conflicts"):  # stops on them as the update would have
+                return UpdateResult.from_json(record.report)
+        _refuse_unresolved(project, record)
+        journal.clear(repo)
     return UpdateResult.from_json({**record.report, "conflicts": []})
+
+
+def _committed(project: Project, record: journal.Journal) -> bool:
+    head = git("rev-parse", "--verify", "--quiet", "HEAD", cwd=project.repo_root, check=False)
+    return head != record.old_head
+
+
+def _refuse_unresolved(project: Project, record: journal.Journal) -> None:
+    """Refuse unmerged paths, leftover conflict markers, or an update a reset undid."""
+    unmerged = _unmerged(project)
+    if unmerged:
+        raise UserError(
+            f"{len(unmerged)} file(s) still have conflicts, e.g. {unmerged[0]}.",
+            "Resolve the markers, `git add` the files, then run `mlops-new update --continue`.",
+        )
+    marked = applier.conflict_markers(project.repo_root, record)
+    if marked:
+        shown = ", ".join(name.removeprefix(f"{record.prefix}/") for name in marked[:3])
+        raise UserError(
+            f"{len(marked)} file(s) still hold conflict markers (<<<<<<<): {shown}.",
+            "Resolve them (and `git add` tracked ones), then run `mlops-new update --continue`.",
+        )
+    if applier.undone(project.repo_root, record):
+        journal.clear(project.repo_root)
+        raise UserError(
+            "The update's changes are no longer in the project (undone by `git reset` or "
+            "`git checkout`); its journal was dropped and nothing was changed.",
+            "Run `mlops-new update` to start it again.",
+        )
+
+
+def _kept(kept: list[str]) -> tuple[str, ...]:
+    if not kept:
+        return ()
+    return (
+        f"Kept {len(kept)} file(s) changed since the update started (not restored): "
+        f"{', '.join(kept[:5])}{' ...' if len(kept) > 5 else ''}; review them with `git status`.",
+    )
 
 
 def _pending(project: Project) -> journal.Journal:
@@ -132,12 +199,16 @@ def _pending(project: Project) -> journal.Journal:
             f"No template update of {project.path} is in progress; nothing to continue or abort.",
             "Run `mlops-new update` to start one.",
         )
+    journal.validate(record, _prefix(project))
     return record
 
 
-def _unmerged(project: Project) -> list[str]:
-    from mlops_new.core.git import git
+def _prefix(project: Project) -> str:
+    rel = relpath_in_repo(project)
+    return "" if rel == "." else rel
 
+
+def _unmerged(project: Project) -> list[str]:
     out = git("diff", "--name-only", "--diff-filter=U", "-z", "--", ".", cwd=project.path)
     return sorted({name for name in out.split("\0") if name})
 
@@ -147,7 +218,7 @@ def _apply(plan: Plan, options: UpdateOptions, *, trusted: bool) -> UpdateResult
     result = _report(plan, options, due=[])
     record = journal.Journal(
         state="applying",
-        project=str(project.path),
+        project=relpath_in_repo(project),
         prefix=plan.prefix,
         old_head=plan.head,
         tree=plan.merged.tree,
@@ -168,14 +239,37 @@ def _apply(plan: Plan, options: UpdateOptions, *, trusted: bool) -> UpdateResult
             else:
                 journal.clear(repo)
     except KeyboardInterrupt as exc:
-        applier.rollback(repo, record)
+        kept = _roll_back(repo, record, exc)
         raise AbortedError(
-            "Aborted: the update was rolled back; the project is at its last commit."
+            "Aborted: the update was rolled back; "
+            + (kept[0] if kept else "the project is at its last commit.")
         ) from exc
-    except BaseException:
-        applier.rollback(repo, record)
+    except BaseException as exc:
+        _roll_back(repo, record, exc)
+        if isinstance(exc, OSError) and (mapped := from_os_error(exc)) is not None:
+            raise FileSystemError(
+                f"{mapped.message.rstrip('.')}; the update was rolled back.", mapped.hint
+            ) from exc
         raise
     return result
+
+
+def _roll_back(repo: Path, record: journal.Journal, cause: BaseException) -> tuple[str, ...]:
+    """Undo what the update wrote; if that fails too, say how to finish it."""
+    try:
+        return _kept(applier.rollback(repo, record))
+    except (MlopsNewError, OSError) as exc:
+        reason = exc.message if isinstance(exc, MlopsNewError) else str(exc)
+        raise FileSystemError(
+            f"The update failed ({_reason(cause)}) and so did its rollback ({reason}).",
+            "Fix that, then run `mlops-new update --abort` (or `--continue`).",
+        ) from cause
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    return exc.message if isinstance(exc, MlopsNewError) else str(exc) or type(exc).__name__
 
 
 def _migrate(project: Project, plan: Plan, options: UpdateOptions) -> list[str]:

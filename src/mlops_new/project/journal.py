@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from mlops_new.core.errors import UserError
-from mlops_new.core.git import git
+from mlops_new.core.git import git, run
+from mlops_new.core.worktree import safe_relative
 
-FORMAT = 1
+FORMAT = 2
+_BACKUP_NAME = re.compile(r"[0-9]+\.(old|new)")
 
 
 class UpdateInProgressError(UserError):
@@ -34,6 +37,10 @@ class UpdateLockedError(UserError):
     """Another update holds the project's lock."""
 
 
+class JournalError(UserError):
+    """The journal names a path outside its project, or another project."""
+
+
 @dataclass
 class Journal:
     """What an update is doing (JSON in ``.git/mlops-new/journal.json``)."""
@@ -41,13 +48,23 @@ class Journal:
     state: str
     """``applying`` (not finished: continue or abort), ``conflicts`` (stopped on conflicts)."""
     project: str
+    """The project's folder relative to the repository (``.`` at its root), for messages."""
     prefix: str
+    """The same, ``""`` at the root: every path below is under it."""
     old_head: str
     tree: str
     stages: list[str] = field(default_factory=list)
     """``mode oid stage\\tpath`` lines for the conflicted paths."""
     ignored: list[dict[str, Any]] = field(default_factory=list)
-    """``{path, backup, existed, data_file}``: ignored files written by the update."""
+    """``{path, backup, existed, new, conflict}``: ignored files written by the update
+    (``path`` relative to the repository; ``backup``/``new``: files in ``backup/``)."""
+    paths: list[dict[str, Any]] = field(default_factory=list)
+    """``{path, before, after, stages}`` per tracked path the update changes (relative to the
+    repository): ``[mode, oid]`` or ``None`` before and after, the conflict's index stages."""
+    branch: str = ""
+    """The branch ``HEAD`` was on (``""``: detached); the ways out refuse another."""
+    ref: str = ""
+    """The private ref that keeps the journal's objects from ``git gc`` until it is settled."""
     report: dict[str, Any] = field(default_factory=dict)
     """The update's result (JSON), to report again on ``--continue``."""
     format: int = FORMAT
@@ -64,9 +81,53 @@ def read(repo: Path, *, git_dir: Path | None = None) -> Journal | None:
     if not path.is_file():
         return None
     try:
-        return Journal(**json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Journal(**_upgraded(data))
+    except (ValueError, TypeError, KeyError, AttributeError):
         return None  # unreadable: a crash before the first write finished; nothing was applied
+
+
+def _upgraded(data: dict[str, Any]) -> dict[str, Any]:
+    """A journal of format 1 (absolute project, project-relative ignored paths) as format 2."""
+    if data.get("format") != 1:
+        return data
+    lead = f"{data['prefix']}/" if data["prefix"] else ""
+    ignored = [{**entry, "path": lead + entry["path"]} for entry in data.get("ignored", [])]
+    return {**data, "project": data["prefix"] or ".", "ignored": ignored, "format": FORMAT}
+
+
+def validate(journal: Journal, prefix: str) -> None:
+    """Refuse a journal of another project, or one naming a path outside its project."""
+    if journal.prefix != prefix:
+        raise JournalError(
+            f"The unfinished template update is of {name(journal)}, not of "
+            f"{'the repository root' if not prefix else repr(prefix)}; nothing was changed.",
+            f"Run `mlops-new update --continue` or `--abort` in {journal.project}.",
+        )
+    if journal.prefix and not safe_relative(journal.prefix):
+        raise _outside(journal.prefix)
+    names = [entry["path"] for entry in (*journal.paths, *journal.ignored)]
+    names += [line.partition("\t")[2] for line in journal.stages]
+    for entry in names:
+        if not isinstance(entry, str) or not safe_relative(entry, journal.prefix):
+            raise _outside(str(entry))
+    for entry in journal.ignored:
+        for key in ("backup", "new"):
+            if key in entry and not _BACKUP_NAME.fullmatch(str(entry[key])):
+                raise _outside(str(entry[key]))
+
+
+def _outside(entry: str) -> JournalError:
+    return JournalError(
+        f"The update's journal names '{entry}', which is not inside its project; "
+        "nothing was changed.",
+        "Remove .git/mlops-new/journal.json if you did not edit it on purpose, then retry.",
+    )
+
+
+def name(journal: Journal) -> str:
+    """The journal's project for a message."""
+    return f"'{journal.prefix}'" if journal.prefix else "the project at the repository root"
 
 
 def write(repo: Path, journal: Journal) -> None:
@@ -86,8 +147,11 @@ def backup_dir(repo: Path) -> Path:
 
 
 def clear(repo: Path) -> None:
-    """Forget the journal and its backups (the update is finished or undone)."""
+    """Forget the journal, its backups and its ref (the update is finished or undone)."""
     folder = state_dir(repo)
+    record = read(repo)
+    if record is not None and record.ref.startswith("refs/mlops-new/"):
+        run("update-ref", "-d", record.ref, cwd=repo, check=False)
     (folder / "journal.json").unlink(missing_ok=True)
     shutil.rmtree(folder / "backup", ignore_errors=True)
 
@@ -111,12 +175,12 @@ def unfinished(repo: Path, journal: Journal) -> UpdateInProgressError | None:
         return None
     if journal.state == "conflicts":
         return UpdateInProgressError(
-            f"A template update of {journal.project} stopped on conflicts.",
+            f"A template update of {name(journal)} stopped on conflicts.",
             "Resolve them, `git add` the files and run `mlops-new update --continue`, "
             "or undo it with `mlops-new update --abort`.",
         )
     return UpdateInProgressError(
-        f"A template update of {journal.project} was interrupted before it finished.",
+        f"A template update of {name(journal)} was interrupted before it finished.",
         "Run `mlops-new update --continue` to finish it, or `mlops-new update --abort` to undo it.",
     )
 

@@ -105,6 +105,28 @@ def require_clean(project: Project) -> None:
         )
 
 
+_OPERATIONS = (
+    ("rebase-merge", "a rebase", "git rebase --continue` or `git rebase --abort"),
+    ("rebase-apply", "a rebase or `git am`", "git rebase --abort` or `git am --abort"),
+    ("MERGE_HEAD", "a merge", "git merge --continue` or `git merge --abort"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick", "git cherry-pick --continue` or `--abort"),
+    ("REVERT_HEAD", "a revert", "git revert --continue` or `--abort"),
+    ("BISECT_LOG", "a bisect", "git bisect reset"),
+)
+
+
+def require_no_git_operation(project: Project) -> None:
+    """Refuse while git is in the middle of a rebase, merge, cherry-pick, revert or bisect."""
+    for name, what, finish in _OPERATIONS:
+        found = git("rev-parse", "--git-path", name, cwd=project.repo_root)
+        where = Path(found) if Path(found).is_absolute() else project.repo_root / found
+        if where.exists():
+            raise DirtyProjectError(
+                f"The repository is in the middle of {what}; cannot update.",
+                f"Finish it first (`{finish}`), then retry.",
+            )
+
+
 def known_version(project: Project) -> store.ReleasedVersion | None:
     """The bundled release the project is on (``None`` for other templates)."""
     if not project.bundled:
