@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from mlops_new import template_store, versions
 from mlops_new.errors import TemplateSourceError, UnknownVersionError
-from mlops_new.git import run
+from mlops_new.git import OUTSIDE_ANY_REPOSITORY, run
 
 if TYPE_CHECKING:  # the result types load with the commands that return them, not with `check`
     from mlops_new.results import VersionNote, VersionsResult
@@ -78,7 +78,10 @@ def _refs_signature(location: str) -> tuple[int, ...]:
 
 
 def _remote_refs(location: str, src: str, kind: str) -> dict[str, str]:
-    proc = run("ls-remote", kind, "--refs", "--", location, cwd=Path.cwd(), check=False)
+    proc = run(
+        "ls-remote", kind, "--refs", "--", location,
+        cwd=Path.cwd(), env=OUTSIDE_ANY_REPOSITORY, check=False,
+    )  # fmt: skip
     if proc.returncode != 0:
         stderr = proc.stderr.decode("utf-8", "replace").strip()
         reason = (stderr.splitlines() or ["unknown error"])[-1]

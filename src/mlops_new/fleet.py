@@ -28,7 +28,7 @@ from mlops_new.answers import ANSWERS_FILE
 from mlops_new.bounded import read_text
 from mlops_new.config import Settings
 from mlops_new.errors import DowngradeError, MlopsNewError, UserError
-from mlops_new.git import git, uncommitted
+from mlops_new.git import Trust, environment, git, push, uncommitted
 from mlops_new.project import Project, load, relpath_in_repo
 from mlops_new.results import JsonResult, UpdateResult
 
@@ -277,9 +277,11 @@ def open_pull_request(repo: Path, branch: str, base: str, result: UpdateResult) 
     gh = shutil.which("gh")
     if gh is None:
         return "", "no pull request: the GitHub CLI (gh) is not installed"
+    # gh runs git in the repository: hardened as ours, with the user's own credentials.
+    env = environment(Trust.REPOSITORY, (repo,))
     if (
         subprocess.run(
-            [gh, "auth", "status"], cwd=repo, capture_output=True, check=False
+            [gh, "auth", "status"], cwd=repo, env=env, capture_output=True, check=False
         ).returncode
         != 0
     ):
@@ -301,6 +303,7 @@ def open_pull_request(repo: Path, branch: str, base: str, result: UpdateResult) 
             body.strip() or title,
         ],
         cwd=repo,
+        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -343,18 +346,7 @@ def commit_message(result: UpdateResult) -> str:
 
 
 def _push(repo: Path, branch: str) -> bool:
-    return bool(
-        git("remote", cwd=repo, check=False)
-        and git("push", "--quiet", "--set-upstream", "origin", branch, cwd=repo, check=False) == ""
-        and git(
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            f"refs/remotes/origin/{branch}",
-            cwd=repo,
-            check=False,
-        )
-    )
+    return push(repo, "origin", branch)
 
 
 @dataclass(frozen=True)
