@@ -8,7 +8,10 @@ Trust boundary: copier's own git calls (cloning the template, its index
 checks) run with the same hardened git configuration as ours, a render that
 names a ``.git`` path, an absolute path or a symlink leaving the render is
 refused before the caller sees it, and without ``trust`` no template code
-(tasks, Jinja extensions) runs.
+(tasks, Jinja extensions) runs, the render sees only the environment of
+``git.Trust.UNTRUSTED_RENDER`` (no tokens), and its Jinja filters are
+``PURE_FILTERS`` only (none reads the machine: no ``expandvars``,
+``expanduser``, ``fileglob``, ``realpath``, ``relpath``).
 """
 
 from __future__ import annotations
@@ -24,7 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import copier
+import jinja2
+import jinja2_ansible_filters
 from copier import errors as copier_errors
+from jinja2.filters import FILTERS as JINJA_FILTERS
 from plumbum import ProcessExecutionError, local
 
 from mlops_new.answers import given_bool
@@ -71,7 +77,7 @@ def copy(
     diff: template code runs on creation only).  Raises
     :class:`TemplateSourceError` if the render holds a forbidden path.
     """
-    with _calling(src), _hardened_git(src):
+    with _calling(src), _hardened_git(src, trust=trust):
         worker = copier.run_copy(
             src,
             dst,
@@ -145,19 +151,74 @@ def _forbidden(src: str, what: str) -> TemplateSourceError:
 
 
 @contextmanager
-def _hardened_git(src: str, *repos: Path) -> Iterator[None]:
-    """Copier's own git processes get our hardened configuration (``git.hardening_variables``).
+def _hardened_git(src: str, *repos: Path, trust: bool = False) -> Iterator[None]:
+    """The render's environment (``git.environment``): hardened git for copier's own git
+    processes, and without ``trust`` no secrets and only :data:`PURE_FILTERS`.
 
     Copier runs git through plumbum, whose environment is its own copy and one
-    per process: only the hardening variables change in it, and one copier
-    call at a time holds it (renders in threads cannot swap each other's).
+    per process; Jinja's filters read ``os.environ``: both are the render's
+    while one copier call at a time holds them (renders in threads cannot swap
+    each other's), and are given back afterwards.
     """
-    from mlops_new.git import hardening_variables  # noqa: PLC0415
+    from mlops_new.git import Trust, environment  # noqa: PLC0415
 
     local_src = Path(src).expanduser()
-    variables = hardening_variables((local_src, *repos) if local_src.is_dir() else repos)
-    with _ENVIRONMENT, local.env(**variables):
+    level = Trust.TRUSTED_RENDER if trust else Trust.UNTRUSTED_RENDER
+    variables = environment(level, (local_src, *repos) if local_src.is_dir() else repos)
+    with _ENVIRONMENT, _process_environment(variables), local.env():
+        local.env.clear()
+        local.env.update(variables)
+        if trust:
+            yield
+        else:
+            with _pure_filters():
+                yield
+
+
+@contextmanager
+def _process_environment(variables: Mapping[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(variables)
+    try:
         yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+PURE_FILTERS = frozenset(JINJA_FILTERS) | {
+    "to_json", "to_nice_json", "from_json", "to_yaml", "to_nice_yaml", "from_yaml",
+    "from_yaml_all", "b64encode", "b64decode", "to_uuid", "basename", "dirname", "splitext",
+    "win_basename", "win_dirname", "win_splitdrive", "bool", "to_datetime", "strftime",
+    "quote", "md5", "sha1", "checksum", "hash", "regex_replace", "regex_escape",
+    "regex_search", "regex_findall", "ternary", "mandatory", "comment", "type_debug",
+    "combine", "extract", "flatten", "dict2items", "items2dict", "subelements",
+}  # fmt: skip
+"""The filters an untrusted template may use: Jinja's own and the pure ones of
+jinja2-ansible-filters (copier's default extension); none reads files, the
+environment, the clock's host or the current folder."""
+
+
+class _PureFiltersExtension(jinja2_ansible_filters.AnsibleCoreFiltersExtension):  # type: ignore[misc]
+    """Copier's default filters extension, cut to :data:`PURE_FILTERS`."""
+
+    def __init__(self, environment: jinja2.Environment) -> None:
+        super().__init__(environment)
+        for name in set(environment.filters) - PURE_FILTERS:
+            del environment.filters[name]
+
+
+@contextmanager
+def _pure_filters() -> Iterator[None]:
+    """While held (under ``_ENVIRONMENT``), copier's Jinja environment loads
+    :class:`_PureFiltersExtension` for the name it asks for."""
+    original = jinja2_ansible_filters.AnsibleCoreFiltersExtension
+    jinja2_ansible_filters.AnsibleCoreFiltersExtension = _PureFiltersExtension
+    try:
+        yield
+    finally:
+        jinja2_ansible_filters.AnsibleCoreFiltersExtension = original
 
 
 _ENVIRONMENT = threading.Lock()
@@ -167,7 +228,7 @@ _ENVIRONMENT = threading.Lock()
 @contextmanager
 def _calling(src: str) -> Iterator[None]:
     """Around every copier call: our errors for copier's, copier's warnings silenced."""
-    with _translated(src), warnings.catch_warnings():
+    with _translated(src), _render_errors(src), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
 
@@ -204,6 +265,24 @@ def _translated(src: str) -> Iterator[None]:
         raise mapped from exc
     except ProcessExecutionError as exc:
         raise _git_error(src, exc) from exc
+
+
+@contextmanager
+def _render_errors(src: str) -> Iterator[None]:
+    """A template that Jinja's sandbox stops, or that recurses or grows without bound."""
+    try:
+        yield
+    except jinja2.TemplateError as exc:  # a sandbox escape, an include outside it...
+        raise TemplateSourceError(
+            f"The template {src} cannot be rendered: {_one_line(str(exc) or type(exc).__name__)}",
+            "Fix the template, or use another one; mlops-new wrote nothing.",
+        ) from exc
+    except (RecursionError, OverflowError, MemoryError) as exc:
+        raise TemplateSourceError(
+            f"The template {src} cannot be rendered: it recurses or grows without bound "
+            f"({type(exc).__name__}).",
+            "Fix the template, or use another one; mlops-new wrote nothing.",
+        ) from exc
 
 
 def _answer_error(src: str, exc: ValueError) -> UserError | None:
