@@ -193,8 +193,8 @@ def _exclude_patterns(project: Path) -> list[str]:
         return []
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return []
+    except (OSError, UnicodeDecodeError, RecursionError, tomllib.TOMLDecodeError):
+        return []  # nested too deeply, or not TOML: no exclusions (the update says nothing)
     table = data.get("tool", {}).get("mlops-new", {})
     found = table.get("exclude", []) if isinstance(table, dict) else []
     return [str(item) for item in found if isinstance(item, str)] if isinstance(found, list) else []

@@ -187,7 +187,7 @@ def _devbox(repo: Repo, args: list[str]) -> list[str]:
         return []
     try:
         data = json.loads(repo.text("devbox.json") or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply
         return []
     scripts = mapping(mapping(mapping(data).get("shell")).get("scripts"))
     return _table(scripts.get(args[1]))
@@ -197,7 +197,7 @@ def _npm(repo: Repo, args: list[str]) -> list[str]:
     name = args[1] if args[:1] == ["run"] and len(args) > 1 else (args[:1] or ["test"])[0]
     try:
         data = json.loads(repo.text("package.json") or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply
         return []
     return _table(mapping(mapping(data).get("scripts")).get(name))
 
