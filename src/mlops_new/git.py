@@ -329,9 +329,16 @@ def _driver_overrides(cwd: str) -> tuple[tuple[str, str], ...]:
 
 
 def _config_entries(
-    cwd: Path, options: tuple[str, ...], pattern: str = f"{_DRIVER_PATTERN}|^include(if)?\\."
+    cwd: Path,
+    options: tuple[str, ...],
+    pattern: str = f"{_DRIVER_PATTERN}|^include(if)?\\.",
+    *,
+    outside: bool = False,
 ) -> list[tuple[str, str, str, str]]:
-    """``(scope, origin, key, value)`` of config keys naming drivers or includes."""
+    """``(scope, origin, key, value)`` of config keys naming drivers or includes.
+
+    ``outside``: git does not look for the repository holding ``cwd`` (a ``--file`` read).
+    """
     try:
         proc = subprocess.run(
             [require_git(), "config", "-z", *options, "--get-regexp", pattern],
@@ -339,13 +346,14 @@ def _config_entries(
             env={
                 **{k: v for k, v in os.environ.items() if k not in (*_UNSET_ENV, *_REPO_ENV)},
                 **_ENV,
+                **(OUTSIDE_ANY_REPOSITORY if outside else {}),
             },
             capture_output=True,
             check=False,
             timeout=CONFIG_TIMEOUT,
         )
     except subprocess.TimeoutExpired as exc:
-        raise _unreadable(cwd, "its config") from exc
+        raise _unreadable(cwd, "(or a file it includes)") from exc
     entries = []
     fields = 3 if "--show-scope" in options else 2
     parts = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
@@ -382,19 +390,18 @@ def _conditionally_included_keys(cwd: Path, listed: list[tuple[str, str, str, st
 
 
 def _refuse_unreadable_includes(cwd: Path) -> None:
-    """Refuse a config that includes anything but a regular file (a FIFO or ``/dev/zero``
-    would hang every git command in the repository); read without following includes."""
-    queue = [
-        (origin, value)
-        for _, origin, key, value in _config_entries(
-            cwd, ("--show-origin", "--no-includes"), r"^include(if)?\."
-        )
-        if _INCLUDE_KEY.match(key)
-    ]
+    """Refuse a repository config that is, or includes, anything but a regular file.
+
+    A FIFO or ``/dev/zero`` would hang every git command in the repository
+    (git reads includes even to find the repository), so the files are found
+    without git in the repository: its config files by path, their includes
+    by ``git config --file`` outside any repository.
+    """
+    queue = list(_repository_configs(cwd))
     seen: set[str] = set()
     while queue and len(seen) < _MAX_INCLUDES:
-        path = _include_path(*queue.pop())
-        if path is None or path in seen:
+        path = queue.pop()
+        if path in seen:
             continue
         seen.add(path)
         try:
@@ -402,20 +409,43 @@ def _refuse_unreadable_includes(cwd: Path) -> None:
         except OSError:
             continue  # git skips a missing include
         if not stat.S_ISREG(mode):
-            raise _unreadable(cwd, f"the file it includes, '{path}',")
-        queue.extend(
-            (origin, value)
-            for _, origin, key, value in _config_entries(
-                cwd, ("--show-origin", "--file", path), r"^include(if)?\."
-            )
-            if _INCLUDE_KEY.match(key)
-        )
+            raise _unreadable(cwd, f"'{path}'")
+        for _, origin, key, value in _config_entries(
+            cwd,
+            ("--show-origin", "--no-includes", "--file", path),
+            r"^include(if)?\.",
+            outside=True,
+        ):
+            include = _include_path(origin, value) if _INCLUDE_KEY.match(key) else None
+            if include is not None:
+                queue.append(include)
+
+
+def _repository_configs(cwd: Path) -> tuple[str, ...]:
+    """The config files of the repository holding ``cwd`` (found as git would, without git)."""
+    for folder in (cwd, *cwd.parents):
+        dot = folder / ".git"
+        if dot.is_file():
+            text = dot.read_text(encoding="utf-8", errors="replace")[:4096]
+            git_dir = (folder / text.removeprefix("gitdir:").strip()).resolve()
+        elif dot.is_dir():
+            git_dir = dot
+        elif (folder / "HEAD").is_file() and (folder / "objects").is_dir():
+            git_dir = folder  # a bare repository
+        else:
+            continue
+        common = git_dir
+        if (git_dir / "commondir").is_file():
+            text = (git_dir / "commondir").read_text(encoding="utf-8", errors="replace")[:4096]
+            common = (git_dir / text.strip()).resolve()
+        return (str(common / "config"), str(git_dir / "config.worktree"))
+    return ()
 
 
 def _unreadable(cwd: Path, what: str) -> UnsafeRepositoryError:
     return UnsafeRepositoryError(
-        f"The git repository at {cwd} cannot be read safely: {what} is not a regular file "
-        "(a FIFO or a device would hang git).",
+        f"The git repository at {cwd} cannot be read safely: its config {what} is not a "
+        "regular file (a FIFO or a device would hang git).",
         "Remove the include.path/includeIf entry from its .git/config, then retry.",
     )
 
