@@ -40,7 +40,6 @@ from mlops_new.errors import (
     MlopsNewError,
     StoreError,
     TemplateSourceError,
-    UserError,
     shown,
 )
 from mlops_new.template_store import STORE_SRC
@@ -285,7 +284,7 @@ def _render_errors(src: str) -> Iterator[None]:
         ) from exc
 
 
-def _answer_error(src: str, exc: ValueError) -> UserError | None:
+def _answer_error(src: str, exc: ValueError) -> MlopsNewError | None:
     required = re.match(r'Question "(\w+)" is required', str(exc))
     if required:
         name = required.group(1)
@@ -297,6 +296,19 @@ def _answer_error(src: str, exc: ValueError) -> UserError | None:
         return TemplateSourceError(
             f"The template source {_one_line(src)} is neither a folder nor a git URL.",
             "Check _src_path in .copier-answers.yml (git log -p -- .copier-answers.yml).",
+        )
+    unknown = re.match(r"Unknown revision: '(.*)'", str(exc))
+    if unknown and src == STORE_SRC:  # the store's versions are all known: it is damaged
+        return StoreError(
+            f"The template store {src} lacks {_one_line(unknown.group(1))}: it is damaged.",
+            f"Move {src} aside and retry; it is rebuilt from the package.",
+        )
+    if unknown:
+        return TemplateSourceError(
+            f"The template {_one_line(src)} has no revision {_one_line(unknown.group(1))} "
+            "(the answers' _commit).",
+            "Check _commit in .copier-answers.yml (git log -p -- .copier-answers.yml); "
+            "`mlops-new versions` lists the template's versions.",
         )
     if str(exc).startswith(_ANSWER_ERRORS):
         return InvalidAnswerError(

@@ -65,6 +65,12 @@ def repo_root(path: Path) -> Path:
             f"'{path}' is not inside a git repository; mlops-new updates only git projects.",
             "Commit the project first: `git init && git add -A && git commit -m init`.",
         )
+    if not path.resolve().is_relative_to(Path(root).resolve()):
+        raise NotAProjectError(
+            f"The git repository of '{path}' has its work tree elsewhere ({root}): "
+            "its config sets core.worktree.",
+            "Remove it (`git config --unset core.worktree`), or run mlops-new in that folder.",
+        )
     return Path(root)
 
 
