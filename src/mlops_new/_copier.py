@@ -16,11 +16,12 @@ refused before the caller sees it, and without ``trust`` no template code
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ from copier import errors as copier_errors
 from jinja2.filters import FILTERS as JINJA_FILTERS
 from plumbum import ProcessExecutionError, local
 
+from mlops_new import limited
 from mlops_new.answers import given_bool
 from mlops_new.errors import (
     AbortedError,
@@ -75,7 +77,46 @@ def copy(
     ``skip_tasks``: the template's tasks do not run (renders for an update or a
     diff: template code runs on creation only).  Raises
     :class:`TemplateSourceError` if the render holds a forbidden path.
+
+    Without ``trust``, a render without prompts runs in a child process under
+    time and memory limits (``limited``); a render bomb is an error (exit 4).
     """
+    call = functools.partial(
+        _copy, src, dst, ref=ref, data=data, user_defaults=user_defaults,
+        defaults=defaults, trust=trust, skip_tasks=skip_tasks,
+    )  # fmt: skip
+    if trust or not defaults:  # trusted, or prompting on this terminal
+        return call()
+    if not limited.available():  # a helper process already (see render): limit it
+        limited.limit(limited.SECONDS, limited.MEMORY)
+        return call()
+    try:
+        return limited.run(functools.partial(_in_child, call))
+    except limited.LimitError as exc:
+        raise TemplateSourceError(
+            f"The template {_one_line(src)} cannot be rendered: {exc.message}.",
+            "Fix the template, or use another one; mlops-new wrote nothing.",
+        ) from exc
+
+
+def _in_child(call: Callable[[], Rendered]) -> Rendered:
+    """In the render's child: it has one thread, so the parent's held locks are not its own."""
+    global _ENVIRONMENT  # noqa: PLW0603
+    _ENVIRONMENT = threading.Lock()
+    return call()
+
+
+def _copy(
+    src: str,
+    dst: Path,
+    *,
+    ref: str | None,
+    data: Mapping[str, Any],
+    user_defaults: Mapping[str, Any],
+    defaults: bool,
+    trust: bool,
+    skip_tasks: bool,
+) -> Rendered:
     with _calling(src), _hardened_git(src, trust=trust):
         worker = copier.run_copy(
             src,

@@ -11,12 +11,14 @@ one- or two-line error, exit 4.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 from plumbum import local
 
-from mlops_new import _copier
+from mlops_new import _copier, limited
+from mlops_new.errors import TemplateSourceError
 from mlops_new.git import Trust, environment
 from tests.security.conftest import Run, Scene, assert_clear_error, make_template
 
@@ -116,3 +118,27 @@ def test_sandbox_escapes_and_bombs_are_clear_errors(
 def test_pure_filters_are_an_allow_list() -> None:
     for name in ("expandvars", "expanduser", "fileglob", "realpath", "relpath"):
         assert name not in _copier.PURE_FILTERS
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        "{{ 'x' * 3000000000 }}",
+        "{% set s = 'x' * 10000000 %}{% for i in range(1000) %}{{ s }}{% endfor %}",
+    ],
+    ids=["cpu", "memory", "output"],
+)
+def test_render_bombs_are_stopped_by_time_and_memory_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, expression: str
+) -> None:
+    monkeypatch.setattr(limited, "SECONDS", 4)
+    monkeypatch.setattr(limited, "MEMORY", 512 * 1024**2)
+    template = make_template(tmp_path / "tpl", {"project/BOMB.md.jinja": f"{expression}\n"})
+    started = time.monotonic()
+    with pytest.raises(TemplateSourceError, match="cannot be rendered"):
+        _copier.copy(
+            str(template), tmp_path / "out", ref="v0.1.0", data={}, user_defaults={},
+            defaults=True,
+        )  # fmt: skip
+    assert time.monotonic() - started < 60
