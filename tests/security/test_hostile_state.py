@@ -79,3 +79,20 @@ def test_the_per_user_folders_are_private(scene: Scene, run_cli: Run) -> None:
     for folder in (home, *(p for p in home.iterdir() if p.is_dir())):
         mode = stat.S_IMODE(folder.stat().st_mode)
         assert mode & 0o077 == 0, (folder, oct(mode))
+
+
+def test_unwritable_render_cache_and_tmp_do_not_stop_create_or_update(
+    scene: Scene, run_cli: Run
+) -> None:
+    """Files where the folders should be: as unwritable as a read-only store, even for root."""
+    template = scene.root / "tpl"
+    make_versions(template, [("v0.1.0", {}, ""), ("v0.2.0", {"project/NEWS.md": "n\n"}, "")])
+    home = Path(os.environ["HOME"]) / ".mlops-new"
+    home.mkdir(parents=True, exist_ok=True)
+    for name in ("renders", "tmp"):
+        (home / name).write_text("not a folder\n", encoding="utf-8")
+    ran = run_cli("proj", "--template", str(template), "--ref", "0.1.0", "--defaults", "--no-lock")
+    assert ran.code == 0, ran.err
+    ran = run_cli("update", "--to", "0.2.0", cwd=scene.work / "proj")
+    assert ran.code == 0, ran.err
+    assert (scene.work / "proj" / "NEWS.md").is_file()
