@@ -256,19 +256,17 @@ def test_local_git_paths_and_source_lookups_run_nothing_of_the_repository(
     scene: Scene, run_cli: Run, fleet: tuple[list[Path], Path]
 ) -> None:
     repos, template = fleet
-    repo = repos[0]
-    # A pull request's config that rewrites the template's own URL to a command.
-    git(repo, "config", f"url.ext::sh -c touch% {scene.marker}.insteadOf", str(template))
-    git(repo, "config", "protocol.ext.allow", "always")
-    for args in (
-        ("check",),
-        ("versions",),
-        ("diff",),
-        ("update", "--dry-run"),
-    ):
+    for repo in repos:
+        # A pull request's config that also rewrites the template's own URL to a command.
+        git(repo, "config", f"url.ext::sh -c touch% {scene.marker}.insteadOf", str(template))
+        git(repo, "config", "protocol.ext.allow", "always")
+    commands: list[tuple[Path, tuple[str, ...]]] = [(repo, ("check",)) for repo in repos]
+    commands += [(repo, ("diff",)) for repo in repos]
+    commands += [(repos[0], ("versions",)), (repos[0], ("update", "--dry-run"))]
+    for repo, args in commands:
         ran = run_cli(*args, cwd=repo)
         assert "Traceback" not in ran.err, (args, ran.err)
-        assert not scene.marker.exists(), f"mlops-new {' '.join(args)} ran the repository's config"
+        assert not scene.marker.exists(), f"{' '.join(args)} ran {repo.name}'s git config"
     ran = run_cli("fleet", "report", str(scene.work / "fleet"))
     assert "Traceback" not in ran.err, ran.err
     assert not scene.marker.exists()
