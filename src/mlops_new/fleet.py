@@ -28,7 +28,8 @@ from mlops_new.answers import ANSWERS_FILE
 from mlops_new.bounded import read_text
 from mlops_new.config import Settings
 from mlops_new.errors import DowngradeError, MlopsNewError, UserError
-from mlops_new.git import Trust, environment, git, push, uncommitted
+from mlops_new.forge import push
+from mlops_new.git import Trust, environment, git, uncommitted
 from mlops_new.project import Project, load, relpath_in_repo
 from mlops_new.results import JsonResult, UpdateResult
 
