@@ -101,7 +101,8 @@ def load(path: Path, *, resuming: bool = False) -> Project:
             f"{answers_path} does not name a template source and version (_src_path and _commit).",
             "Restore it from git history, or adopt the project with `mlops-new link`.",
         )
-    refuse_template_inside(path, root, str(answers["_src_path"]))
+    if not resuming:  # `update --abort/--continue` finish what was started
+        refuse_template_inside(path, root, str(answers["_src_path"]))
     return Project(path=path, repo_root=root, answers=answers)
 
 
@@ -114,7 +115,7 @@ def refuse_template_inside(path: Path, root: Path, src: str) -> None:
     current one (where a relative path could be read from).
     """
     local = local_source(src)
-    if local is None:
+    if local is None or src == template_store.STORE_SRC:  # the store is mlops-new's own
         return
     top = root.resolve()
     for base in (path, Path.cwd()):
