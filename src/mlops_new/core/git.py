@@ -16,15 +16,17 @@ overrides each with a harmless value (or the user's own global one) through
 
 from __future__ import annotations
 
+import enum
 import functools
 import os
 import re
 import shutil
+import stat
 import subprocess
 import threading
 from pathlib import Path
 
-from mlops_new.core.errors import FileSystemError, MissingToolError, MlopsNewError
+from mlops_new.core.errors import FileSystemError, MissingToolError, MlopsNewError, UserError
 
 FALLBACK_NAME = "mlops-new"
 FALLBACK_EMAIL = "mlops-new@users.noreply.localhost"
@@ -44,9 +46,67 @@ HARDENING: tuple[str, ...] = (
     "-c", "protocol.git.allow=always",
     "-c", "commit.gpgSign=false",
     "-c", "tag.gpgSign=false",
+    "-c", "push.gpgSign=false",
+    "-c", "log.showSignature=false",
+    "-c", "gpg.program=false",
+    "-c", "gpg.openpgp.program=false",
+    "-c", "gpg.x509.program=false",
+    "-c", "gpg.ssh.program=false",
+    "-c", "gpg.ssh.defaultKeyCommand=false",
+    "-c", "http.cookieFile=",
+    "-c", "http.saveCookies=false",
+    "-c", "push.recurseSubmodules=no",
+    "-c", "sequence.editor=true",
     "-c", "safe.bareRepository=all",
 )  # fmt: skip
 """``-c`` options given to every git call: nothing in a repository's config runs."""
+
+_FORGE_KEEPS = ("core.askPass", "core.sshCommand", "credential.helper")
+"""Left to the user's own (system, global) config on a push to a forge: their credentials.
+
+A push never reads the repository's config at all (see :func:`push`), so what
+is left here can only come from the user."""
+
+_REPO_ENV = (
+    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX",
+    "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE", "GIT_SHALLOW_FILE", "GIT_REPLACE_REF_BASE",
+    "GIT_NO_REPLACE_OBJECTS", "GIT_QUARANTINE_PATH", "GIT_CONFIG",
+)  # fmt: skip
+"""Set by git for its hooks: mlops-new run from a hook must still work on the folder it names."""
+
+_RENDER_SEES = frozenset({
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TERM",
+    "TMPDIR", "TEMP", "TMP", "SSH_AUTH_SOCK", "SYSTEMROOT", "COMSPEC",
+    "http_proxy", "https_proxy", "no_proxy", "all_proxy",
+    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
+    "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM", "GIT_SSH", "GIT_SSH_COMMAND",
+    "COPIER_SETTINGS_PATH",
+})  # fmt: skip
+_RENDER_SEES_PREFIXES = ("LC_", "XDG_", "GIT_CONFIG_", "MLOPS_NEW_")
+"""What of the environment an untrusted render keeps: locale, paths, git's own settings.
+
+Not tokens, CI variables or cloud credentials (``GH_TOKEN``, ``AWS_*``...)."""
+
+
+class Trust(enum.Enum):
+    """Whom a process works for; :func:`environment` gives each level what it may see.
+
+    ``TRUSTED_RENDER``: a template passed with ``--trust`` (its tasks and
+    extensions run): the user's environment, hardened git.
+    ``UNTRUSTED_RENDER``: any other template: hardened git and only the
+    variables of ``_RENDER_SEES`` (no tokens, no CI secrets).
+    ``REPOSITORY``: git in someone else's repository (check, fleet, update,
+    diff): hardened git, the programs its config names overridden.
+    ``FORGE``: a push (and ``gh``) to a forge on the user's behalf: the user's own
+    credentials and ssh settings, never anything of the repository's config.
+    """
+
+    TRUSTED_RENDER = "trusted render"
+    UNTRUSTED_RENDER = "untrusted render"
+    REPOSITORY = "repository"
+    FORGE = "forge"
+
 
 _ENV = {
     "GIT_TERMINAL_PROMPT": "0",
@@ -69,9 +129,10 @@ _DRIVER_KEY = re.compile(
     r"|diff\.(?P<d>.+)\.(?:command|textconv)"
     r"|merge\.(?P<m>.+)\.driver"
     r"|remote\.(?P<r>.+)\.(?:uploadpack|receivepack)"
+    r"|protocol\.(?P<p>.+)\.allow"
     r"|core\.gitproxy)$"
 )
-_DRIVER_PATTERN = r"^(filter|diff|merge|remote)\.|^core\.gitproxy$"
+_DRIVER_PATTERN = r"^(filter|diff|merge|remote|protocol)\.|^core\.gitproxy$"
 _SAFE_VALUES = {
     "clean": "",
     "smudge": "",
@@ -83,11 +144,14 @@ _SAFE_VALUES = {
     "uploadpack": "git-upload-pack",
     "receivepack": "git-receive-pack",
     "gitproxy": "",
+    "allow": "never",
 }
 """What a repository's driver keys become: no filter, identity textconv, git's text merge."""
 _TRUSTED_SCOPES = ("system", "global")
 _INCLUDE_KEY = re.compile(r"^include(?:if\..*)?\.path$")
 _MAX_INCLUDES = 20
+CONFIG_TIMEOUT = 20.0
+"""Seconds a repository's config may take to read (a FIFO as ``.git/config`` never ends)."""
 
 
 class GitError(MlopsNewError):
@@ -96,6 +160,10 @@ class GitError(MlopsNewError):
 
 class GitFileSystemError(GitError, FileSystemError):
     """A git command failed because the file system refused (full, read-only, permissions)."""
+
+
+class UnsafeRepositoryError(GitError, UserError):
+    """A repository's git config cannot be read safely (an include that is a FIFO or device)."""
 
 
 _FILE_SYSTEM_FAILURES = (
@@ -135,15 +203,22 @@ def run(
     env: dict[str, str] | None = None,
     check: bool = True,
     input: bytes | None = None,
+    trust: Trust = Trust.REPOSITORY,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run hardened ``git *args`` in ``cwd``; the completed process (bytes).
 
     With ``check`` a non-zero exit raises :class:`GitError` naming the command.
+    ``trust=Trust.FORGE``: a network call on the user's behalf in a folder of
+    ours (see :func:`push`), with the user's own credentials.
     """
+    if trust is Trust.FORGE:
+        options, environ = _FORGE_HARDENING, {**environment(trust), **(env or {})}
+    else:
+        options, environ = HARDENING, hardened_env(cwd, env)
     proc = subprocess.run(
-        [require_git(), *HARDENING, *_no_ext_diff(args)],
+        [require_git(), *options, *_no_ext_diff(args)],
         cwd=cwd,
-        env=hardened_env(cwd, env),
+        env=environ,
         capture_output=True,
         input=input,
         check=False,
@@ -160,12 +235,38 @@ def hardened_env(
 
     ``repos`` adds the driver overrides of more repositories.
     """
-    base = {k: v for k, v in os.environ.items() if k not in _UNSET_ENV}
-    hardening = hardening_variables((cwd, *repos) if cwd is not None else repos)
-    return {**base, **hardening, **(extra or {})}
+    level = Trust.REPOSITORY
+    return {**environment(level, (cwd, *repos) if cwd is not None else repos), **(extra or {})}
 
 
-def hardening_variables(repos: tuple[Path, ...] = ()) -> dict[str, str]:
+_FORGE_HARDENING = tuple(
+    part
+    for i in range(0, len(HARDENING), 2)
+    if HARDENING[i + 1].partition("=")[0] not in _FORGE_KEEPS
+    for part in HARDENING[i : i + 2]
+)
+
+
+def environment(level: Trust, repos: tuple[Path, ...] = ()) -> dict[str, str]:
+    """The one builder of a subprocess's environment and git configuration, per trust level.
+
+    The process environment without what git sets for hooks (``GIT_DIR``...), cut
+    to ``_RENDER_SEES`` for an untrusted render, plus :func:`hardening_variables`
+    for ``level`` (``repos``: the repositories whose drivers are overridden).
+    """
+    base = {k: v for k, v in os.environ.items() if k not in (*_UNSET_ENV, *_REPO_ENV)}
+    if level is Trust.UNTRUSTED_RENDER:
+        base = {k: v for k, v in base.items() if _render_sees(k)}
+    return {**base, **hardening_variables(repos, level)}
+
+
+def _render_sees(name: str) -> bool:
+    return name in _RENDER_SEES or name.startswith(_RENDER_SEES_PREFIXES)
+
+
+def hardening_variables(
+    repos: tuple[Path, ...] = (), level: Trust = Trust.REPOSITORY
+) -> dict[str, str]:
     """Only the variables that harden git: ``_ENV`` and ``GIT_CONFIG_*`` for ``repos``.
 
     Also given to copier around its own git calls (see ``_copier``), so the
@@ -175,6 +276,8 @@ def hardening_variables(repos: tuple[Path, ...] = ()) -> dict[str, str]:
         (HARDENING[i + 1].partition("=")[0], HARDENING[i + 1].partition("=")[2])
         for i in range(0, len(HARDENING), 2)
     ]
+    if level is Trust.FORGE:
+        pairs = [pair for pair in pairs if pair[0] not in _FORGE_KEEPS]
     for repo in repos:
         pairs.extend(driver_overrides(repo))
     variables = dict(_ENV)
@@ -212,6 +315,7 @@ _OVERRIDES_LOCK = threading.Lock()
 
 @functools.lru_cache(maxsize=4096)
 def _driver_overrides(cwd: str) -> tuple[tuple[str, str], ...]:
+    _refuse_unreadable_includes(Path(cwd))
     listed = _config_entries(Path(cwd), ("--show-scope", "--show-origin", "--includes"))
     trusted = {key: value for scope, _, key, value in listed if scope in _TRUSTED_SCOPES}
     untrusted = {key for scope, _, key, _ in listed if scope not in (*_TRUSTED_SCOPES, "command")}
@@ -223,16 +327,32 @@ def _driver_overrides(cwd: str) -> tuple[tuple[str, str], ...]:
     return tuple(overrides)
 
 
-def _config_entries(cwd: Path, options: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
-    """``(scope, origin, key, value)`` of config keys naming drivers or includes."""
-    pattern = f"{_DRIVER_PATTERN}|^include(if)?\\."
-    proc = subprocess.run(
-        [require_git(), "config", "-z", *options, "--get-regexp", pattern],
-        cwd=cwd,
-        env={**{k: v for k, v in os.environ.items() if k not in _UNSET_ENV}, **_ENV},
-        capture_output=True,
-        check=False,
-    )
+def _config_entries(
+    cwd: Path,
+    options: tuple[str, ...],
+    pattern: str = f"{_DRIVER_PATTERN}|^include(if)?\\.",
+    *,
+    outside: bool = False,
+) -> list[tuple[str, str, str, str]]:
+    """``(scope, origin, key, value)`` of config keys naming drivers or includes.
+
+    ``outside``: git does not look for the repository holding ``cwd`` (a ``--file`` read).
+    """
+    try:
+        proc = subprocess.run(
+            [require_git(), "config", "-z", *options, "--get-regexp", pattern],
+            cwd=cwd,
+            env={
+                **{k: v for k, v in os.environ.items() if k not in (*_UNSET_ENV, *_REPO_ENV)},
+                **_ENV,
+                **(OUTSIDE_ANY_REPOSITORY if outside else {}),
+            },
+            capture_output=True,
+            check=False,
+            timeout=CONFIG_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise _unreadable(cwd, "(or a file it includes)") from exc
     entries = []
     fields = 3 if "--show-scope" in options else 2
     parts = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
@@ -266,6 +386,67 @@ def _conditionally_included_keys(cwd: Path, listed: list[tuple[str, str, str, st
                 queue.append((sub_origin, sub_value))
             keys.add(key)
     return keys
+
+
+def _refuse_unreadable_includes(cwd: Path) -> None:
+    """Refuse a repository config that is, or includes, anything but a regular file.
+
+    A FIFO or ``/dev/zero`` would hang every git command in the repository
+    (git reads includes even to find the repository), so the files are found
+    without git in the repository: its config files by path, their includes
+    by ``git config --file`` outside any repository.
+    """
+    queue = list(_repository_configs(cwd))
+    seen: set[str] = set()
+    while queue and len(seen) < _MAX_INCLUDES:
+        path = queue.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        try:
+            mode = Path(path).stat().st_mode
+        except OSError:
+            continue  # git skips a missing include
+        if not stat.S_ISREG(mode):
+            raise _unreadable(cwd, f"'{path}'")
+        for _, origin, key, value in _config_entries(
+            cwd,
+            ("--show-origin", "--no-includes", "--file", path),
+            r"^include(if)?\.",
+            outside=True,
+        ):
+            include = _include_path(origin, value) if _INCLUDE_KEY.match(key) else None
+            if include is not None:
+                queue.append(include)
+
+
+def _repository_configs(cwd: Path) -> tuple[str, ...]:
+    """The config files of the repository holding ``cwd`` (found as git would, without git)."""
+    for folder in (cwd, *cwd.parents):
+        dot = folder / ".git"
+        if dot.is_file():
+            text = dot.read_text(encoding="utf-8", errors="replace")[:4096]
+            git_dir = (folder / text.removeprefix("gitdir:").strip()).resolve()
+        elif dot.is_dir():
+            git_dir = dot
+        elif (folder / "HEAD").is_file() and (folder / "objects").is_dir():
+            git_dir = folder  # a bare repository
+        else:
+            continue
+        common = git_dir
+        if (git_dir / "commondir").is_file():
+            text = (git_dir / "commondir").read_text(encoding="utf-8", errors="replace")[:4096]
+            common = (git_dir / text.strip()).resolve()
+        return (str(common / "config"), str(git_dir / "config.worktree"))
+    return ()
+
+
+def _unreadable(cwd: Path, what: str) -> UnsafeRepositoryError:
+    return UnsafeRepositoryError(
+        f"The git repository at {cwd} cannot be read safely: its config {what} is not a "
+        "regular file (a FIFO or a device would hang git).",
+        "Remove the include.path/includeIf entry from its .git/config, then retry.",
+    )
 
 
 def _include_path(origin: str, value: str) -> str | None:
@@ -343,3 +524,8 @@ def uncommitted(path: Path) -> list[str]:
         skip_next = code[0] in "RC"  # a rename's original path follows
         names.append(name)
     return names
+
+
+OUTSIDE_ANY_REPOSITORY = {"GIT_DIR": os.devnull}
+"""For a git call about a template source (``ls-remote``): no repository's config applies,
+not even that of the folder the user (or a CI job checking a pull request) stands in."""

@@ -25,8 +25,9 @@ from typing import Any
 
 from mlops_new.core.bounded import read_text
 from mlops_new.core.errors import DowngradeError, MlopsNewError, UserError
-from mlops_new.core.git import git, uncommitted
+from mlops_new.core.git import Trust, environment, git, uncommitted
 from mlops_new.core.results import JsonResult, UpdateResult
+from mlops_new.fleet.forge import push
 from mlops_new.inputs.answers import ANSWERS_FILE
 from mlops_new.inputs.settings import Settings
 from mlops_new.ops import update_report
@@ -278,9 +279,11 @@ def open_pull_request(repo: Path, branch: str, base: str, result: UpdateResult) 
     gh = shutil.which("gh")
     if gh is None:
         return "", "no pull request: the GitHub CLI (gh) is not installed"
+    # gh runs git in the repository: hardened as ours, with the user's own credentials.
+    env = environment(Trust.REPOSITORY, (repo,))
     if (
         subprocess.run(
-            [gh, "auth", "status"], cwd=repo, capture_output=True, check=False
+            [gh, "auth", "status"], cwd=repo, env=env, capture_output=True, check=False
         ).returncode
         != 0
     ):
@@ -301,6 +304,7 @@ def open_pull_request(repo: Path, branch: str, base: str, result: UpdateResult) 
             body,
         ],
         cwd=repo,
+        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -324,18 +328,7 @@ def default_branch(repo: Path) -> str:
 
 
 def _push(repo: Path, branch: str) -> bool:
-    return bool(
-        git("remote", cwd=repo, check=False)
-        and git("push", "--quiet", "--set-upstream", "origin", branch, cwd=repo, check=False) == ""
-        and git(
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            f"refs/remotes/origin/{branch}",
-            cwd=repo,
-            check=False,
-        )
-    )
+    return push(repo, "origin", branch)
 
 
 @dataclass(frozen=True)

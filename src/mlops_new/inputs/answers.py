@@ -126,6 +126,15 @@ def check_src_path(src: Any, where: str) -> str:
     return str(src)
 
 
+def local_source(src: str) -> Path | None:
+    """The folder a template source names (``~`` expanded, maybe relative), ``None`` for a URL."""
+    if src.startswith("file://"):
+        return Path(src.removeprefix("file://"))
+    if "://" in src or "::" in src or src.startswith(("gh:", "gl:")) or _looks_scp(src):
+        return None
+    return Path(src).expanduser()
+
+
 def read_answers(project: Path) -> dict[str, Any]:
     """The answers file of ``project`` as a mapping (``{}`` if it has none).
 

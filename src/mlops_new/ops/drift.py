@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import shutil
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -32,9 +33,7 @@ def diff_project(path: Path) -> DiffResult:
         ours = set(_project_files(project))
         theirs = {p.relative_to(clean).as_posix() for p in clean.rglob("*") if p.is_file()}
         modified = sorted(
-            name
-            for name in ours & theirs
-            if (clean / name).read_bytes() != (project.path / name).read_bytes()
+            name for name in ours & theirs if _read(clean, name) != _read(project.path, name)
         )
         patch = "".join(_patch(clean / name, project.path / name, name) for name in modified)
         return DiffResult(
@@ -67,35 +66,64 @@ def restore_files(path: Path, files: Sequence[str]) -> RestoreResult:
         for name in names:
             target = project.path / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(clean / name, target)
+            if target.is_symlink():  # replaced, never written through
+                target.unlink()
+            shutil.copy2(clean / name, target, follow_symlinks=False)
     return RestoreResult(path=project.path, template_version=project.version, restored=tuple(names))
 
 
 def _relative(project: Project, name: str) -> str:
+    """``name`` relative to the project, spelled out without following any symlink."""
     candidate = Path(name)
-    absolute = candidate if candidate.is_absolute() else (Path.cwd() / candidate)
-    absolute = absolute.resolve()
+    absolute = Path(os.path.normpath(Path.cwd() / candidate))
     if not absolute.is_relative_to(project.path):
-        absolute = (project.path / candidate).resolve()
-    if not absolute.is_relative_to(project.path):
+        absolute = Path(os.path.normpath(project.path / candidate))
+    if not absolute.is_relative_to(project.path) or absolute == project.path:
         raise UserError(
             f"'{name}' is outside the project {project.path}.",
             "Give paths inside the project.",
         )
-    return absolute.relative_to(project.path).as_posix()
+    rel = absolute.relative_to(project.path)
+    if _through_symlink(project.path, rel.as_posix()):
+        raise UserError(
+            f"'{rel.as_posix()}' is inside a symlinked folder of the project; "
+            "mlops-new never writes through a symlink.",
+            "Replace the symlinked folder with a real one, then retry.",
+        )
+    return rel.as_posix()
+
+
+def _through_symlink(root: Path, name: str) -> bool:
+    """Whether a folder on the way from ``root`` to ``name`` is a symlink."""
+    parts = Path(name).parts[:-1]
+    return any((root.joinpath(*parts[: i + 1])).is_symlink() for i in range(len(parts)))
+
+
+def _read(root: Path, name: str) -> bytes:
+    """The bytes git would compare: a symlink's target text, never what it points at."""
+    path = root / name
+    if path.is_symlink():
+        return b"symlink -> " + os.fsencode(path.readlink())
+    return path.read_bytes()
 
 
 def _project_files(project: Project) -> list[str]:
     out = git(
         "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".", cwd=project.path
     )
-    return [name for name in out.split("\0") if name and (project.path / name).is_file()]
+    return [
+        name
+        for name in out.split("\0")
+        if name
+        and not _through_symlink(project.path, name)
+        and ((project.path / name).is_symlink() or (project.path / name).is_file())
+    ]
 
 
 def _patch(clean: Path, ours: Path, name: str) -> str:
     try:
-        before = clean.read_text(encoding="utf-8").splitlines(keepends=True)
-        after = ours.read_text(encoding="utf-8").splitlines(keepends=True)
+        before = _read(clean.parent, clean.name).decode("utf-8").splitlines(keepends=True)
+        after = _read(ours.parent, ours.name).decode("utf-8").splitlines(keepends=True)
     except UnicodeDecodeError:
         return f"Binary files a/{name} and b/{name} differ\n"
     return "".join(difflib.unified_diff(before, after, f"a/{name}", f"b/{name}"))

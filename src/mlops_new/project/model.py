@@ -7,9 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from mlops_new.core.bounded import InputError
-from mlops_new.core.errors import DirtyProjectError, NotAProjectError, UnknownVersionError
+from mlops_new.core.errors import (
+    DirtyProjectError,
+    NotAProjectError,
+    TemplateSourceError,
+    UnknownVersionError,
+)
 from mlops_new.core.git import git, require_git, uncommitted
-from mlops_new.inputs.answers import ANSWERS_FILE, read_answers
+from mlops_new.inputs.answers import ANSWERS_FILE, local_source, read_answers
 from mlops_new.project import journal
 from mlops_new.templates import store
 
@@ -61,6 +66,12 @@ def repo_root(path: Path) -> Path:
             f"'{path}' is not inside a git repository; mlops-new updates only git projects.",
             "Commit the project first: `git init && git add -A && git commit -m init`.",
         )
+    if not path.resolve().is_relative_to(Path(root).resolve()):
+        raise NotAProjectError(
+            f"The git repository of '{path}' has its work tree elsewhere ({root}): "
+            "its config sets core.worktree.",
+            "Remove it (`git config --unset core.worktree`), or run mlops-new in that folder.",
+        )
     return Path(root)
 
 
@@ -91,7 +102,35 @@ def load(path: Path, *, resuming: bool = False) -> Project:
             f"{answers_path} does not name a template source and version (_src_path and _commit).",
             "Restore it from git history, or adopt the project with `mlops-new link`.",
         )
+    if not resuming:  # `update --abort/--continue` finish what was started
+        refuse_template_inside(path, root, str(answers["_src_path"]))
     return Project(path=path, repo_root=root, answers=answers)
+
+
+def refuse_template_inside(path: Path, root: Path, src: str) -> None:
+    """Refuse a ``_src_path`` naming a folder inside the repository under review.
+
+    A pull request that ships a template and points the answers at it would
+    have CI (``diff --exit-code``, ``update``, ``fleet update``) render code
+    the pull request wrote. Checked against the project folder and the
+    current one (where a relative path could be read from).
+    """
+    local = local_source(src)
+    if local is None or src == store.STORE_SRC:  # the store is mlops-new's own
+        return
+    top = root.resolve()
+    for base in (path, Path.cwd()):
+        try:
+            where = (base / local).resolve()
+        except (OSError, RuntimeError):
+            continue
+        if where == top or where.is_relative_to(top):
+            raise TemplateSourceError(
+                f"The answers' _src_path '{src}' names a folder inside the repository {top}; "
+                "mlops-new renders no template a repository ships itself.",
+                "Point _src_path at the template's own repository or URL "
+                "(`git log -p -- .copier-answers.yml` shows who changed it).",
+            )
 
 
 def require_clean(project: Project) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 from mlops_new import __version__
 from mlops_new.standards.model import CheckResult, Severity, Status
@@ -14,6 +15,8 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/mlops-new/mlops-new"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 """Terminal control characters: a repository's file names must not drive the log viewer."""
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Bidirectional overrides (U+202E...): a file name must not reorder what a reviewer reads."""
 _LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.info: "note"}
 """SARIF level of a failure of each severity."""
 _COMMAND = {Severity.error: "error", Severity.warning: "warning", Severity.info: "notice"}
@@ -71,15 +74,15 @@ def _result(result: CheckResult, rule_index: int) -> dict[str, Any]:
         "ruleIndex": rule_index,
         "level": _LEVEL[result.severity] if result.status is Status.failed else "note",
         "message": {
-            "text": f"{title}. {result.message}",
-            "markdown": f"**{title}.** {result.message}",
+            "text": _visible(f"{title}. {result.message}"),
+            "markdown": _visible(f"**{title}.** {_names_as_code(result.message, result.path)}"),
         },
     }
     if result.path:
         entry["locations"] = [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": result.path, "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": {"uri": quote(result.path), "uriBaseId": "%SRCROOT%"},
                     "region": {"startLine": max(result.line, 1)},
                 }
             }
@@ -87,6 +90,22 @@ def _result(result: CheckResult, rule_index: int) -> dict[str, Any]:
     if result.status is Status.waived:
         entry["suppressions"] = [{"kind": "external", "justification": result.message}]
     return entry
+
+
+def _visible(text: str) -> str:
+    """``text`` with bidirectional overrides shown as their escapes (``\\u202e``)."""
+    return _BIDI.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+def _names_as_code(message: str, name: str) -> str:
+    """``message`` with the file name ``name`` (quoted in backticks or bare) as one code
+    span whose fence no backtick in the name can close: names never open Markdown."""
+    if not name or not re.search(r"[`*_\[\]<>!#|~\\]", name):
+        return message
+    fence = "`" * (max((len(run) for run in re.findall("`+", name)), default=0) + 1)
+    span = f"{fence} {name} {fence}"
+    marked = message.replace(f"`{name}`", "\0").replace(name, "\0")
+    return marked.replace("\0", span)
 
 
 def to_github(report: CheckReport) -> str:
@@ -121,7 +140,7 @@ def _summary(report: CheckReport) -> str:
 
 def _data(text: str) -> str:
     """Escape a workflow command's message."""
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = _visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return _CONTROL.sub(lambda m: f"%{ord(m[0]):02X}", text)
 
 

@@ -8,32 +8,39 @@ Trust boundary: copier's own git calls (cloning the template, its index
 checks) run with the same hardened git configuration as ours, a render that
 names a ``.git`` path, an absolute path or a symlink leaving the render is
 refused before the caller sees it, and without ``trust`` no template code
-(tasks, Jinja extensions) runs.
+(tasks, Jinja extensions) runs, the render sees only the environment of
+``git.Trust.UNTRUSTED_RENDER`` (no tokens), and its Jinja filters are
+``PURE_FILTERS`` only (none reads the machine: no ``expandvars``,
+``expanduser``, ``fileglob``, ``realpath``, ``relpath``).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import copier
+import jinja2
+import jinja2_ansible_filters
 from copier import errors as copier_errors
+from jinja2.filters import FILTERS as JINJA_FILTERS
 from plumbum import ProcessExecutionError, local
 
+from mlops_new.core import limited
 from mlops_new.core.errors import (
     AbortedError,
     InvalidAnswerError,
     MlopsNewError,
     StoreError,
     TemplateSourceError,
-    UserError,
     shown,
 )
 from mlops_new.inputs.answers import given_bool
@@ -70,8 +77,47 @@ def copy(
     ``skip_tasks``: the template's tasks do not run (renders for an update or a
     diff: template code runs on creation only).  Raises
     :class:`TemplateSourceError` if the render holds a forbidden path.
+
+    Without ``trust``, a render without prompts runs in a child process under
+    time and memory limits (``limited``); a render bomb is an error (exit 4).
     """
-    with _calling(src), _hardened_git(src):
+    call = functools.partial(
+        _copy, src, dst, ref=ref, data=data, user_defaults=user_defaults,
+        defaults=defaults, trust=trust, skip_tasks=skip_tasks,
+    )  # fmt: skip
+    if trust or not defaults:  # trusted, or prompting on this terminal
+        return call()
+    if not limited.available():  # a helper process already (see render): limit it
+        limited.limit(limited.SECONDS, limited.MEMORY)
+        return call()
+    try:
+        return limited.run(functools.partial(_in_child, call))
+    except limited.LimitError as exc:
+        raise TemplateSourceError(
+            f"The template {_one_line(src)} cannot be rendered: {exc.message}.",
+            "Fix the template, or use another one; mlops-new wrote nothing.",
+        ) from exc
+
+
+def _in_child(call: Callable[[], Rendered]) -> Rendered:
+    """In the render's child: it has one thread, so the parent's held locks are not its own."""
+    global _ENVIRONMENT  # noqa: PLW0603
+    _ENVIRONMENT = threading.Lock()
+    return call()
+
+
+def _copy(
+    src: str,
+    dst: Path,
+    *,
+    ref: str | None,
+    data: Mapping[str, Any],
+    user_defaults: Mapping[str, Any],
+    defaults: bool,
+    trust: bool,
+    skip_tasks: bool,
+) -> Rendered:
+    with _calling(src), _hardened_git(src, trust=trust):
         worker = copier.run_copy(
             src,
             dst,
@@ -145,19 +191,74 @@ def _forbidden(src: str, what: str) -> TemplateSourceError:
 
 
 @contextmanager
-def _hardened_git(src: str, *repos: Path) -> Iterator[None]:
-    """Copier's own git processes get our hardened configuration (``git.hardening_variables``).
+def _hardened_git(src: str, *repos: Path, trust: bool = False) -> Iterator[None]:
+    """The render's environment (``git.environment``): hardened git for copier's own git
+    processes, and without ``trust`` no secrets and only :data:`PURE_FILTERS`.
 
     Copier runs git through plumbum, whose environment is its own copy and one
-    per process: only the hardening variables change in it, and one copier
-    call at a time holds it (renders in threads cannot swap each other's).
+    per process; Jinja's filters read ``os.environ``: both are the render's
+    while one copier call at a time holds them (renders in threads cannot swap
+    each other's), and are given back afterwards.
     """
-    from mlops_new.core.git import hardening_variables
+    from mlops_new.core.git import Trust, environment
 
     local_src = Path(src).expanduser()
-    variables = hardening_variables((local_src, *repos) if local_src.is_dir() else repos)
-    with _ENVIRONMENT, local.env(**variables):
+    level = Trust.TRUSTED_RENDER if trust else Trust.UNTRUSTED_RENDER
+    variables = environment(level, (local_src, *repos) if local_src.is_dir() else repos)
+    with _ENVIRONMENT, _process_environment(variables), local.env():
+        local.env.clear()
+        local.env.update(variables)
+        if trust:
+            yield
+        else:
+            with _pure_filters():
+                yield
+
+
+@contextmanager
+def _process_environment(variables: Mapping[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(variables)
+    try:
         yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+PURE_FILTERS = frozenset(JINJA_FILTERS) | {
+    "to_json", "to_nice_json", "from_json", "to_yaml", "to_nice_yaml", "from_yaml",
+    "from_yaml_all", "b64encode", "b64decode", "to_uuid", "basename", "dirname", "splitext",
+    "win_basename", "win_dirname", "win_splitdrive", "bool", "to_datetime", "strftime",
+    "quote", "md5", "sha1", "checksum", "hash", "regex_replace", "regex_escape",
+    "regex_search", "regex_findall", "ternary", "mandatory", "comment", "type_debug",
+    "combine", "extract", "flatten", "dict2items", "items2dict", "subelements",
+}  # fmt: skip
+"""The filters an untrusted template may use: Jinja's own and the pure ones of
+jinja2-ansible-filters (copier's default extension); none reads files, the
+environment, the clock's host or the current folder."""
+
+
+class _PureFiltersExtension(jinja2_ansible_filters.AnsibleCoreFiltersExtension):  # type: ignore[misc]
+    """Copier's default filters extension, cut to :data:`PURE_FILTERS`."""
+
+    def __init__(self, environment: jinja2.Environment) -> None:
+        super().__init__(environment)
+        for name in set(environment.filters) - PURE_FILTERS:
+            del environment.filters[name]
+
+
+@contextmanager
+def _pure_filters() -> Iterator[None]:
+    """While held (under ``_ENVIRONMENT``), copier's Jinja environment loads
+    :class:`_PureFiltersExtension` for the name it asks for."""
+    original = jinja2_ansible_filters.AnsibleCoreFiltersExtension
+    jinja2_ansible_filters.AnsibleCoreFiltersExtension = _PureFiltersExtension
+    try:
+        yield
+    finally:
+        jinja2_ansible_filters.AnsibleCoreFiltersExtension = original
 
 
 _ENVIRONMENT = threading.Lock()
@@ -167,7 +268,7 @@ _ENVIRONMENT = threading.Lock()
 @contextmanager
 def _calling(src: str) -> Iterator[None]:
     """Around every copier call: our errors for copier's, copier's warnings silenced."""
-    with _translated(src), warnings.catch_warnings():
+    with _translated(src), _render_errors(src), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
 
@@ -206,7 +307,25 @@ def _translated(src: str) -> Iterator[None]:
         raise _git_error(src, exc) from exc
 
 
-def _answer_error(src: str, exc: ValueError) -> UserError | None:
+@contextmanager
+def _render_errors(src: str) -> Iterator[None]:
+    """A template that Jinja's sandbox stops, or that recurses or grows without bound."""
+    try:
+        yield
+    except jinja2.TemplateError as exc:  # a sandbox escape, an include outside it...
+        raise TemplateSourceError(
+            f"The template {src} cannot be rendered: {_one_line(str(exc) or type(exc).__name__)}",
+            "Fix the template, or use another one; mlops-new wrote nothing.",
+        ) from exc
+    except (RecursionError, OverflowError, MemoryError) as exc:
+        raise TemplateSourceError(
+            f"The template {src} cannot be rendered: it recurses or grows without bound "
+            f"({type(exc).__name__}).",
+            "Fix the template, or use another one; mlops-new wrote nothing.",
+        ) from exc
+
+
+def _answer_error(src: str, exc: ValueError) -> MlopsNewError | None:
     required = re.match(r'Question "(\w+)" is required', str(exc))
     if required:
         name = required.group(1)
@@ -218,6 +337,19 @@ def _answer_error(src: str, exc: ValueError) -> UserError | None:
         return TemplateSourceError(
             f"The template source {_one_line(src)} is neither a folder nor a git URL.",
             "Check _src_path in .copier-answers.yml (git log -p -- .copier-answers.yml).",
+        )
+    unknown = re.match(r"Unknown revision: '(.*)'", str(exc))
+    if unknown and src == STORE_SRC:  # the store's versions are all known: it is damaged
+        return StoreError(
+            f"The template store {src} lacks {_one_line(unknown.group(1))}: it is damaged.",
+            f"Move {src} aside and retry; it is rebuilt from the package.",
+        )
+    if unknown:
+        return TemplateSourceError(
+            f"The template {_one_line(src)} has no revision {_one_line(unknown.group(1))} "
+            "(the answers' _commit).",
+            "Check _commit in .copier-answers.yml (git log -p -- .copier-answers.yml); "
+            "`mlops-new versions` lists the template's versions.",
         )
     if str(exc).startswith(_ANSWER_ERRORS):
         return InvalidAnswerError(

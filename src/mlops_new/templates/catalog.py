@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from mlops_new.core import semver
 from mlops_new.core.errors import TemplateSourceError, UnknownVersionError
-from mlops_new.core.git import run
+from mlops_new.core.git import OUTSIDE_ANY_REPOSITORY, run
 from mlops_new.templates import store
 
 if TYPE_CHECKING:  # the result types load with the commands that return them, not with `check`
@@ -76,7 +76,10 @@ def _refs_signature(location: str) -> tuple[int, ...]:
 
 
 def _remote_refs(location: str, src: str, kind: str) -> dict[str, str]:
-    proc = run("ls-remote", kind, "--refs", "--", location, cwd=Path.cwd(), check=False)
+    proc = run(
+        "ls-remote", kind, "--refs", "--", location,
+        cwd=Path.cwd(), env=OUTSIDE_ANY_REPOSITORY, check=False,
+    )  # fmt: skip
     if proc.returncode != 0:
         raise _unreadable(src, location, proc.stderr.decode("utf-8", "replace"))
     prefix = "refs/tags/" if kind == "--tags" else "refs/heads/"

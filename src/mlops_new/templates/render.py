@@ -266,9 +266,12 @@ def _store(render: Path, cached: Path) -> None:
     """Copy ``render`` into the cache at ``cached`` atomically (first writer wins)."""
     if (cached / "project").is_dir():
         return
-    prune(cached.parent, now=time.time())
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=cached.parent))
+    try:
+        prune(cached.parent, now=time.time())
+        store.private_folder(cached.parent)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=cached.parent))
+    except OSError:
+        return  # a read-only store: no cache, no harm
     try:
         shutil.copytree(render, staging / "project", symlinks=True)
         staging.rename(cached)

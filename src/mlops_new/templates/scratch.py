@@ -26,9 +26,12 @@ def root() -> Path:
 def private_tmp() -> Iterator[Path]:
     """Route :mod:`tempfile` into a folder of this process for the block's duration."""
     base = root()
-    base.mkdir(parents=True, exist_ok=True)
-    sweep(base)
-    folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=base))
+    try:
+        store.private_folder(base)
+        sweep(base)
+        folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=base))
+    except OSError:  # a read-only store: the system's temporary folder (TMPDIR) instead
+        folder = Path(tempfile.mkdtemp(prefix=f"mlops-new-{os.getpid()}-"))
     previous = tempfile.tempdir
     tempfile.tempdir = str(folder)
     try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -91,6 +92,20 @@ def store_path() -> Path:
     return Path(STORE_SRC).expanduser()
 
 
+def private_folder(path: Path) -> Path:
+    """``path`` made (with its missing parents) readable by its owner only (0700).
+
+    The store, the cached renders and the scratch folders hold other people's
+    templates and your answers: not for every user of the machine (umask 022).
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for folder in (path, *(p for p in path.parents if p == store_path().parent)):
+        info = folder.stat()
+        if info.st_mode & 0o077 and info.st_uid == os.getuid():
+            folder.chmod(0o700)
+    return path
+
+
 def ensure_store() -> Path:
     """Make sure the store holds every bundled version and return its path.
 
@@ -117,7 +132,7 @@ def _ensure_store() -> Path:
     released = manifest()
     if _has_all(path, released):
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     with _locked(path.parent / "template.lock"):
         if not _has_all(path, released):
             _sync(path, released)
@@ -127,7 +142,7 @@ def _ensure_store() -> Path:
 def _sync(path: Path, released: list[ReleasedVersion]) -> None:
     try:
         if not (path / ".git").is_dir():
-            path.mkdir(parents=True, exist_ok=True)
+            private_folder(path)
             git("init", "--quiet", str(path), cwd=path.parent)
         bundle = str(bundle_dir() / "template.bundle")
         git("fetch", "--quiet", "--no-tags", bundle, "refs/tags/*:refs/tags/*", cwd=path)
