@@ -146,12 +146,15 @@ def backup_dir(repo: Path) -> Path:
     return state_dir(repo) / "backup"
 
 
-def clear(repo: Path) -> None:
-    """Forget the journal, its backups and its ref (the update is finished or undone)."""
+def clear(repo: Path, journal: Journal | None = None) -> None:
+    """Forget the journal, its backups and its ref (the update is finished or undone).
+
+    ``journal``: the one in memory, when it may not be written yet (its ref is dropped too).
+    """
     folder = state_dir(repo)
-    record = read(repo)
-    if record is not None and record.ref.startswith("refs/mlops-new/"):
-        run("update-ref", "-d", record.ref, cwd=repo, check=False)
+    refs = {record.ref for record in (journal, read(repo)) if record is not None}
+    for ref in sorted(ref for ref in refs if ref.startswith("refs/mlops-new/")):
+        run("update-ref", "-d", ref, cwd=repo, check=False)
     (folder / "journal.json").unlink(missing_ok=True)
     shutil.rmtree(folder / "backup", ignore_errors=True)
 

@@ -8,6 +8,7 @@ that edits and sends Ctrl-C), a real ``git gc``.  Numbers refer to the cases of 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import random
 import shutil
@@ -689,3 +690,33 @@ def test_abort_restores_exactly_what_the_update_wrote_and_keeps_every_other_byte
     for name in touched & {f"{LEAD}src/app/main.py", f"{LEAD}config.txt", f"{LEAD}docs/index.md"}:
         assert name.removeprefix(LEAD) in output or name in output  # kept and reported
     assert journal.read(root) is None
+
+
+def test_6_a_journal_naming_a_path_outside_its_project_is_refused(cli: Cli, monorepo: Path) -> None:
+    project = monorepo / "services" / "model-a"
+    conflict(project)
+    assert update(cli, project, "--no-lock") == ExitCode.CONFLICTS
+    path = journal.state_dir(monorepo) / "journal.json"
+    record = json.loads(path.read_text())
+    record["paths"].append({"path": "libs/a.py", "before": None, "after": None, "stages": []})
+    path.write_text(json.dumps(record))
+    libs = snapshot(monorepo / "libs")
+    for way in ("--abort", "--continue"):
+        result = cli("update", str(project), way)
+        assert result.exit_code == ExitCode.USER_ERROR, result.output
+        assert "'libs/a.py', which is not inside its project" in result.stderr
+    assert snapshot(monorepo / "libs") == libs
+
+
+def test_4_continue_after_committing_says_so_and_settles(cli: Cli, project: Path) -> None:
+    conflict(project)
+    assert update(cli, project, "--no-lock") == ExitCode.CONFLICTS
+    (project / "config.txt").write_text(CONFIG_V2)
+    commit_all(project, "resolved")
+    (project / "LICENSE").write_text("uncommitted\n")
+    before = snapshot(project)
+    result = cli("update", str(project), "--continue")
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    assert "already committed" in result.stderr
+    assert snapshot(project) == before
+    assert journal.read(project) is None
