@@ -720,3 +720,20 @@ def test_4_continue_after_committing_says_so_and_settles(cli: Cli, project: Path
     assert "already committed" in result.stderr
     assert snapshot(project) == before
     assert journal.read(project) is None
+
+
+def test_4_a_way_out_on_another_branch_refuses_and_names_the_branch(
+    cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _kill_after_move(cli, project, monkeypatch)
+    git(project, "switch", "--quiet", "-c", "elsewhere")  # same commit, the tree comes along
+    before = snapshot(project)
+    result = cli("update", str(project), "--abort")
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    assert "made on main" in result.stderr
+    assert "git switch main" in result.stderr
+    assert snapshot(project) == before
+    git(project, "switch", "--quiet", "main")
+    assert abort(cli, project)[0] == 0
+    assert "_commit: v0.1.0" in (project / ".copier-answers.yml").read_text()
+    assert git(project, "status", "--porcelain") == ""
