@@ -1,8 +1,11 @@
 """The update's journal and lock under ``.git/mlops-new/``.
 
-Before an update changes anything it records the old ``HEAD``, the result
-tree, the conflicts' index stages and a backup of every ignored file it will
-write.  With that record ``update --abort`` puts the project back and
+Before an update changes anything it records the old ``HEAD`` and its branch,
+the result tree, the conflicts' index stages, every path it changes with its
+states before and after (relative to the repository, so a moved repository
+keeps its journal), and a backup of every ignored file it will write; a
+private ref keeps those objects from ``git gc`` until the update is settled.
+With that record ``update --abort`` undoes what the update wrote and
 ``update --continue`` finishes, after a conflict stop or any kill (even
 SIGKILL).  A lock file held with ``flock`` refuses a second concurrent update;
 the kernel drops the lock when its process dies, so it never goes stale.
