@@ -75,6 +75,11 @@ def _settle(project: Path, out: str, err: str) -> str:
         assert "update --continue" in blocked.stderr
         assert "update --abort" in blocked.stderr
         resumed = _run(project, "update", str(project), "--continue")
+        if resumed.returncode == 4 and "index.lock' exists" in resumed.stderr:
+            # SIGKILL can cut a git child short, leaving its lock; nothing else runs git here,
+            # so do as the message says: delete it and run the command again.
+            (project / ".git" / "index.lock").unlink()
+            resumed = _run(project, "update", str(project), "--continue")
         if resumed.returncode in {3, 4} and "params.yaml" in resumed.stderr + resumed.stdout:
             _resolve(project / "params.yaml")  # --continue refuses the ignored file's markers
             resumed = _run(project, "update", str(project), "--continue")

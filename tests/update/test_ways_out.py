@@ -8,9 +8,12 @@ that edits and sends Ctrl-C), a real ``git gc``.  Numbers refer to the cases of 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import random
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -630,21 +633,48 @@ def _edit_before(rng: random.Random, root: Path) -> None:
             git(root, "commit", "--quiet", "-m", "team readme")
 
 
-def _edit_after(rng: random.Random, root: Path) -> tuple[set[str], set[str]]:
-    """Random team edits; the repository paths they touch, and those staged."""
-    touched, staged = set(), set()
-    for key in rng.sample(sorted(EDITS_AFTER), rng.randint(1, len(EDITS_AFTER))):
-        name, text, stage = EDITS_AFTER[key]
+def _edits_after(rng: random.Random) -> list[str]:
+    """A random sequence of keys of :data:`EDITS_AFTER`, and maybe one outside the repository."""
+    keys = rng.sample(sorted(EDITS_AFTER), rng.randint(1, len(EDITS_AFTER)))
+    return [*keys, *(["outside"] if rng.random() < 0.5 else [])]
+
+
+def _script(root: Path, outside: Path, keys: list[str]) -> Path:
+    """The edits as a Python script, so a stand-in `uv` can make them while the update runs."""
+    lines = ["import pathlib, subprocess"]
+    for key in keys:
+        name, text, stage = EDITS_AFTER.get(key, ("", "edited outside after\n", False))
+        path = outside / "shared.md" if key == "outside" else root / name
         if text is None:
-            (root / name).unlink(missing_ok=True)
+            lines.append(f"pathlib.Path({str(path)!r}).unlink(missing_ok=True)")
         else:
-            (root / name).write_text(text)
+            lines.append(f"pathlib.Path({str(path)!r}).write_text({text!r})")
+        if stage:
+            lines.append(f"subprocess.run(['git', 'add', '--', {name!r}], cwd={str(root)!r})")
+    script = root.parent / "edits.py"
+    script.write_text("\n".join(lines) + "\n")
+    return script
+
+
+def _expected(
+    root: Path, keys: list[str], files: dict[str, object], index: dict[str, list[str]]
+) -> tuple[set[str], dict[str, object], dict[str, list[str]]]:
+    """What the team's edits leave kept over the state before the update."""
+    touched = set()
+    for key in (key for key in keys if key in EDITS_AFTER):
+        name, text, stage = EDITS_AFTER[key]
         name = name.replace(LEAD + "libs-link/", "libs/")
         touched.add(name)
+        files.pop(name, None)
+        if text is not None:
+            files[name] = text.encode()
         if stage:
-            git(root, "add", "--", name)
-            staged.add(name)
-    return touched, staged
+            oid = subprocess.run(
+                ["git", "hash-object", "--stdin"], input=text, text=True, capture_output=True,
+                cwd=root, check=True,
+            ).stdout.strip()  # fmt: skip
+            index[name] = [f"100644 {oid} 0\t{name}"]
+    return touched, files, index
 
 
 def _index(root: Path) -> dict[str, list[str]]:
@@ -654,10 +684,14 @@ def _index(root: Path) -> dict[str, list[str]]:
     return lines
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_abort_restores_exactly_what_the_update_wrote_and_keeps_every_other_byte(
-    cli: Cli, monorepo: Path, tmp_path: Path, seed: int
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("way", ["abort", "ctrl-c"])
+def test_the_ways_out_restore_exactly_what_the_update_wrote_and_keep_every_other_byte(
+    cli: Cli, monorepo: Path, tmp_path: Path, slow_uv: Callable[[str], None], way: str, seed: int
 ) -> None:
+    """Random team edits before and after the update (tracked, staged, untracked, ignored,
+    inside and outside the project and the repository, beside symlinks), then ``--abort`` or,
+    with the edits made during a slow `uv lock`, Ctrl-C."""
     rng = random.Random(seed)  # noqa: S311  (a seeded test, not cryptography)
     root, project = monorepo, monorepo / "services" / "model-a"
     outside = tmp_path / "outside"
@@ -670,23 +704,70 @@ def test_abort_restores_exactly_what_the_update_wrote_and_keeps_every_other_byte
     commit_all(root, "symlinks")
     conflict(project)
     _edit_before(rng, root)
-    files, index = snapshot(root), _index(root)
-    assert update(cli, project, "--no-lock") == ExitCode.CONFLICTS
-    touched, staged = _edit_after(rng, root)
-    if rng.random() < 0.5:
-        (outside / "shared.md").write_text("edited outside after\n")
-    edited, edited_index, edited_outside = snapshot(root), _index(root), snapshot(outside)
-    code, output = abort(cli, project)
-    assert code == 0, output
-    for name in touched:  # kept as the team left them
-        files.pop(name, None)
-        if name in edited:
-            files[name] = edited[name]
-    for name in staged:
-        index[name] = edited_index[name]
+    keys = _edits_after(rng)
+    script = _script(root, outside, keys)
+    touched, files, index = _expected(root, keys, snapshot(root), _index(root))
+    if way == "abort":
+        assert update(cli, project, "--no-lock") == ExitCode.CONFLICTS
+        subprocess.run([sys.executable, str(script)], check=True)
+        code, output = abort(cli, project)
+        assert code == 0, output
+    else:
+        slow_uv(f"'{sys.executable}' '{script}'")
+        result = cli("update", str(project), "--to", "0.2.0", "--defaults")
+        code, output = result.exit_code, result.output
+        assert code == ExitCode.ABORTED, output
     assert snapshot(root) == files
     assert _index(root) == index
-    assert snapshot(outside) == edited_outside
-    for name in touched & {f"{LEAD}src/app/main.py", f"{LEAD}config.txt", f"{LEAD}docs/index.md"}:
+    shared = "edited outside after\n" if "outside" in keys else "outside the repository\n"
+    assert snapshot(outside) == {"shared.md": shared.encode()}
+    for name in touched & {f"{LEAD}src/app/main.py", f"{LEAD}docs/index.md"}:
         assert name.removeprefix(LEAD) in output or name in output  # kept and reported
     assert journal.read(root) is None
+
+
+def test_6_a_journal_naming_a_path_outside_its_project_is_refused(cli: Cli, monorepo: Path) -> None:
+    project = monorepo / "services" / "model-a"
+    conflict(project)
+    assert update(cli, project, "--no-lock") == ExitCode.CONFLICTS
+    path = journal.state_dir(monorepo) / "journal.json"
+    record = json.loads(path.read_text())
+    record["paths"].append({"path": "libs/a.py", "before": None, "after": None, "stages": []})
+    path.write_text(json.dumps(record))
+    libs = snapshot(monorepo / "libs")
+    for way in ("--abort", "--continue"):
+        result = cli("update", str(project), way)
+        assert result.exit_code == ExitCode.USER_ERROR, result.output
+        assert "'libs/a.py', which is not inside its project" in result.stderr
+    assert snapshot(monorepo / "libs") == libs
+
+
+def test_4_continue_after_committing_says_so_and_settles(cli: Cli, project: Path) -> None:
+    conflict(project)
+    assert update(cli, project, "--no-lock") == ExitCode.CONFLICTS
+    (project / "config.txt").write_text(CONFIG_V2)
+    commit_all(project, "resolved")
+    (project / "LICENSE").write_text("uncommitted\n")
+    before = snapshot(project)
+    result = cli("update", str(project), "--continue")
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    assert "already committed" in result.stderr
+    assert snapshot(project) == before
+    assert journal.read(project) is None
+
+
+def test_4_a_way_out_on_another_branch_refuses_and_names_the_branch(
+    cli: Cli, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _kill_after_move(cli, project, monkeypatch)
+    git(project, "switch", "--quiet", "-c", "elsewhere")  # same commit, the tree comes along
+    before = snapshot(project)
+    result = cli("update", str(project), "--abort")
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    assert "made on main" in result.stderr
+    assert "git switch main" in result.stderr
+    assert snapshot(project) == before
+    git(project, "switch", "--quiet", "main")
+    assert abort(cli, project)[0] == 0
+    assert "_commit: v0.1.0" in (project / ".copier-answers.yml").read_text()
+    assert git(project, "status", "--porcelain") == ""

@@ -165,7 +165,7 @@ def rollback(repo: Path, record: journal.Journal) -> list[str]:
     with signals.held():
         verify_head(repo, record, "abort")
         kept = _settle(repo, record, forward=False)
-        journal.clear(repo)
+        journal.clear(repo, record)
     return kept
 
 

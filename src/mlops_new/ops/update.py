@@ -148,10 +148,10 @@ def continue_update(path: Path) -> UpdateResult:
                 ]
                 journal.write(repo, record)
             if record.report.get("conflicts"):  # stops on them as the update would have
-                return UpdateResult.from_json(record.report)
+                return UpdateResult.from_json({**record.report, "path": str(project.path)})
         _refuse_unresolved(project, record)
         journal.clear(repo)
-    return UpdateResult.from_json({**record.report, "conflicts": []})
+    return UpdateResult.from_json({**record.report, "path": str(project.path), "conflicts": []})
 
 
 def _committed(project: Project, record: journal.Journal) -> bool:

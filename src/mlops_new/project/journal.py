@@ -1,8 +1,11 @@
 """The update's journal and lock under ``.git/mlops-new/``.
 
-Before an update changes anything it records the old ``HEAD``, the result
-tree, the conflicts' index stages and a backup of every ignored file it will
-write.  With that record ``update --abort`` puts the project back and
+Before an update changes anything it records the old ``HEAD`` and its branch,
+the result tree, the conflicts' index stages, every path it changes with its
+states before and after (relative to the repository, so a moved repository
+keeps its journal), and a backup of every ignored file it will write; a
+private ref keeps those objects from ``git gc`` until the update is settled.
+With that record ``update --abort`` undoes what the update wrote and
 ``update --continue`` finishes, after a conflict stop or any kill (even
 SIGKILL).  A lock file held with ``flock`` refuses a second concurrent update;
 the kernel drops the lock when its process dies, so it never goes stale.
@@ -146,12 +149,15 @@ def backup_dir(repo: Path) -> Path:
     return state_dir(repo) / "backup"
 
 
-def clear(repo: Path) -> None:
-    """Forget the journal, its backups and its ref (the update is finished or undone)."""
+def clear(repo: Path, journal: Journal | None = None) -> None:
+    """Forget the journal, its backups and its ref (the update is finished or undone).
+
+    ``journal``: the one in memory, when it may not be written yet (its ref is dropped too).
+    """
     folder = state_dir(repo)
-    record = read(repo)
-    if record is not None and record.ref.startswith("refs/mlops-new/"):
-        run("update-ref", "-d", record.ref, cwd=repo, check=False)
+    refs = {record.ref for record in (journal, read(repo)) if record is not None}
+    for ref in sorted(ref for ref in refs if ref.startswith("refs/mlops-new/")):
+        run("update-ref", "-d", ref, cwd=repo, check=False)
     (folder / "journal.json").unlink(missing_ok=True)
     shutil.rmtree(folder / "backup", ignore_errors=True)
 

@@ -156,10 +156,10 @@ _OPERATIONS = (
 
 def require_no_git_operation(project: Project) -> None:
     """Refuse while git is in the middle of a rebase, merge, cherry-pick, revert or bisect."""
-    for name, what, finish in _OPERATIONS:
-        found = git("rev-parse", "--git-path", name, cwd=project.repo_root)
-        where = Path(found) if Path(found).is_absolute() else project.repo_root / found
-        if where.exists():
+    args = [arg for name, _, _ in _OPERATIONS for arg in ("--git-path", name)]
+    found = git("rev-parse", *args, cwd=project.repo_root).splitlines()
+    for (_, what, finish), where in zip(_OPERATIONS, found, strict=True):
+        if (project.repo_root / where).exists():  # an absolute path stays absolute
             raise DirtyProjectError(
                 f"The repository is in the middle of {what}; cannot update.",
                 f"Finish it first (`{finish}`), then retry.",
