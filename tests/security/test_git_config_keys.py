@@ -31,7 +31,8 @@ from tests.support.helpers import git
 DANGEROUS_KEYS = (
     "push.gpgSign", "gpg.program", "gpg.ssh.program", "gpg.ssh.defaultKeyCommand",
     "gpg.x509.program", "log.showSignature", "http.cookieFile", "http.saveCookies",
-    "http.proxy", "http.extraHeader", "credential.helper", "core.askPass",
+    "http.proxy", "http.extraHeader", "http.sslCert", "http.sslKey", "credential.helper",
+    "core.askPass",
     "url.<base>.insteadOf", "url.<base>.pushInsteadOf", "remote.<name>.receivepack",
     "remote.<name>.uploadpack", "protocol.<name>.allow", "core.fsmonitor", "include.path",
 )  # fmt: skip
@@ -134,7 +135,9 @@ def _scenarios(scene: Scene, forge: str, proxy: str) -> list[Hostile]:
             "credentials-cookies-headers",
             f"[credential]\n\thelper = !{evil}\n[core]\n\taskPass = {evil}\n"
             f"[http]\n\textraHeader = X-Evil: 1\n\tsaveCookies = true\n"
-            f"\tcookieFile = {scene.marker}\n",
+            f"\tcookieFile = {scene.marker}\n"
+            # https only (the forge here is http): neutralised as the rest, never read.
+            "\tsslCert = /dev/zero\n\tsslKey = /dev/zero\n",
             "forge",
         ),
         Hostile("proxy", f"[http]\n\tproxy = {proxy}\n", "forge"),

@@ -64,7 +64,7 @@ HARDENING: tuple[str, ...] = (
 _FORGE_KEEPS = ("core.askPass", "core.sshCommand", "credential.helper")
 """Left to the user's own (system, global) config on a push to a forge: their credentials.
 
-A push never reads the repository's config at all (see :func:`push`), so what
+A push never reads the repository's config at all (see ``forge.push``), so what
 is left here can only come from the user."""
 
 _REPO_ENV = (
@@ -209,7 +209,7 @@ def run(
 
     With ``check`` a non-zero exit raises :class:`GitError` naming the command.
     ``trust=Trust.FORGE``: a network call on the user's behalf in a folder of
-    ours (see :func:`push`), with the user's own credentials.
+    ours (see ``forge.push``), with the user's own credentials.
     """
     if trust is Trust.FORGE:
         options, environ = _FORGE_HARDENING, {**environment(trust), **(env or {})}
@@ -396,7 +396,10 @@ def _refuse_unreadable_includes(cwd: Path) -> None:
     without git in the repository: its config files by path, their includes
     by ``git config --file`` outside any repository.
     """
-    queue = list(_repository_configs(cwd))
+    try:
+        queue = list(_repository_configs(cwd))
+    except OSError:
+        return  # unreadable: git's own error follows
     seen: set[str] = set()
     while queue and len(seen) < _MAX_INCLUDES:
         path = queue.pop()
@@ -425,7 +428,7 @@ def _repository_configs(cwd: Path) -> tuple[str, ...]:
     for folder in (cwd, *cwd.parents):
         dot = folder / ".git"
         if dot.is_file():
-            text = dot.read_text(encoding="utf-8", errors="replace")[:4096]
+            text = _head(dot)
             git_dir = (folder / text.removeprefix("gitdir:").strip()).resolve()
         elif dot.is_dir():
             git_dir = dot
@@ -435,10 +438,15 @@ def _repository_configs(cwd: Path) -> tuple[str, ...]:
             continue
         common = git_dir
         if (git_dir / "commondir").is_file():
-            text = (git_dir / "commondir").read_text(encoding="utf-8", errors="replace")[:4096]
-            common = (git_dir / text.strip()).resolve()
+            common = (git_dir / _head(git_dir / "commondir").strip()).resolve()
         return (str(common / "config"), str(git_dir / "config.worktree"))
     return ()
+
+
+def _head(path: Path) -> str:
+    """The first 4 KiB of a small file git writes (``.git`` file, ``commondir``)."""
+    with path.open("rb") as file:
+        return file.read(4096).decode("utf-8", "replace")
 
 
 def _unreadable(cwd: Path, what: str) -> UnsafeRepositoryError:
