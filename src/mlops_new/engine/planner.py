@@ -44,6 +44,9 @@ class Plan:
     disk: tuple[ignored.DiskChange, ...]
     new_answers: dict[str, Any] = field(default_factory=dict)
     to_version: str = ""
+    unfollowed: tuple[str, ...] = ()
+    """Files the base render has and the new one lacks, when the answers changed: they
+    stop following the template (removed, or modify/delete conflicts where edited)."""
 
 
 def make_plan(
@@ -53,39 +56,67 @@ def make_plan(
     *,
     defaults: bool,
     trust: bool,
+    base_answers: Mapping[str, Any] | None = None,
 ) -> Plan:
-    """Render both sides, merge them with ``HEAD``, and say what the result changes."""
+    """Render both sides, merge them with ``HEAD``, and say what the result changes.
+
+    A recorded answer to a question the new answers no longer ask (``docker`` once
+    ``serving=none``) is dropped, as a fresh render with the new answers would: the
+    target is rendered again without it, so the files it added go.  ``base_answers``
+    (default: the recorded ones) are the answers the project's files were rendered with.
+    """
     current, target = refs
+    base = render.Request(current, project.user_answers if base_answers is None else base_answers)
+    theirs = render.Request(target, answers, defaults=defaults, trust=trust)
+    with render.rendered_pair(base, theirs) as (base_dir, theirs_dir):
+        asked = _still_asked(project, answers, _answers(theirs_dir))
+        if asked is None:
+            return _plan(project, target, base_dir, theirs_dir)
+    theirs = render.Request(target, asked, defaults=defaults, trust=trust)
+    with render.rendered_pair(base, theirs) as (base_dir, theirs_dir):
+        return _plan(project, target, base_dir, theirs_dir)
+
+
+def _still_asked(
+    project: Project, answers: Mapping[str, Any], recorded: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """``answers`` without the recorded ones the new render did not ask (``None``: none)."""
+    dropped = {name for name in project.user_answers if name not in recorded}
+    if not dropped:
+        return None
+    kept = {name: value for name, value in answers.items() if name not in dropped}
+    return {**{k: v for k, v in recorded.items() if not k.startswith("_")}, **kept}
+
+
+def _plan(project: Project, target: TemplateRef, base_dir: Path, theirs_dir: Path) -> Plan:
+    """The plan from the two renders (inside their context: the folders still exist)."""
     repo = project.repo_root
     prefix = "" if relpath_in_repo(project) == "." else relpath_in_repo(project)
     head = git("rev-parse", "--verify", "HEAD", cwd=repo)
     head_tree = trees.head_tree(repo)
     excluded = pyproject.load(project.path).excludes
-    with render.rendered_pair(
-        render.Request(current, project.user_answers),
-        render.Request(target, answers, defaults=defaults, trust=trust),
-    ) as (base_dir, theirs_dir):
-        head_entries = trees.entries(repo, head_tree, prefix)
-        tracked = set(head_entries)
-        rendered = _files(base_dir) | _files(theirs_dir)
-        ignored.refuse_submodules(
-            {name for name in rendered if not excluded(name)},
-            {name for name, entry in head_entries.items() if entry.mode == "160000"},
-        )
-        untracked = {name for name in rendered - tracked if not _under_a_file(name, tracked)}
-        on_disk = {
-            name for name in untracked if os.path.lexists(project.path / name)
-        } | ignored.ignored_paths(project.path, untracked)
-        on_disk = {name for name in on_disk if not excluded(name)}
-        sides = merge.Sides(
-            base=_tree(repo, base_dir, on_disk, head_tree, prefix),
-            ours=head_tree,
-            theirs=_tree(repo, theirs_dir, on_disk, head_tree, prefix),
-            theirs_label=f"template v{target.version or target.tag}",
-        )
-        merged = merge.merge(repo, sides, prefix, excluded)
-        disk = ignored.merge_on_disk(project.path, on_disk, base_dir, theirs_dir)
-        theirs_answers = _answers(theirs_dir)
+    head_entries = trees.entries(repo, head_tree, prefix)
+    tracked = set(head_entries)
+    rendered = _files(base_dir) | _files(theirs_dir)
+    ignored.refuse_submodules(
+        {name for name in rendered if not excluded(name)},
+        {name for name, entry in head_entries.items() if entry.mode == "160000"},
+    )
+    untracked = {name for name in rendered - tracked if not _under_a_file(name, tracked)}
+    on_disk = {
+        name for name in untracked if os.path.lexists(project.path / name)
+    } | ignored.ignored_paths(project.path, untracked)
+    on_disk = {name for name in on_disk if not excluded(name)}
+    sides = merge.Sides(
+        base=_tree(repo, base_dir, on_disk, head_tree, prefix),
+        ours=head_tree,
+        theirs=_tree(repo, theirs_dir, on_disk, head_tree, prefix),
+        theirs_label=f"template v{target.version or target.tag}",
+    )
+    merged = merge.merge(repo, sides, prefix, excluded)
+    disk = ignored.merge_on_disk(project.path, on_disk, base_dir, theirs_dir)
+    theirs_answers = _answers(theirs_dir)
+    unfollowed = _unfollowed(base_dir, theirs_dir, _answers(base_dir), theirs_answers)
     new_answers = {
         k: v
         for k, v in theirs_answers.items()
@@ -113,7 +144,20 @@ def make_plan(
         disk=tuple(disk),
         new_answers=new_answers,
         to_version=bare(recorded) or recorded or target.version,
+        unfollowed=unfollowed,
     )
+
+
+def _unfollowed(
+    base_dir: Path, theirs_dir: Path, base: Mapping[str, Any], theirs: Mapping[str, Any]
+) -> tuple[str, ...]:
+    """The base's files the new render lacks, when a user answer changed (else none).
+
+    A question the target adds is no change; one the new answers no longer ask is.
+    """
+    if all(k in theirs and theirs[k] == base[k] for k in base if not k.startswith("_")):
+        return ()
+    return tuple(sorted(_files(base_dir) - _files(theirs_dir)))
 
 
 def _under_a_file(name: str, tracked: set[str]) -> bool:

@@ -32,7 +32,7 @@ from mlops_new.core.git import git
 from mlops_new.core.results import UpdateResult
 from mlops_new.engine import applier, migrations
 from mlops_new.engine.planner import Plan, make_plan, patch
-from mlops_new.inputs.answers import validate_answers
+from mlops_new.inputs.answers import ANSWERS_FILE, validate_answers
 from mlops_new.inputs.settings import Settings, load_policy_file
 from mlops_new.project import journal
 from mlops_new.project.model import (
@@ -40,6 +40,7 @@ from mlops_new.project.model import (
     known_version,
     load,
     relpath_in_repo,
+    rendered_answers,
     require_clean,
     require_no_git_operation,
 )
@@ -83,7 +84,8 @@ def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
     target = source.update_target(current, options.to)
     if options.data:  # an answer to a question the target does not ask is a typo
         validate_answers(options.data, question_map(target))
-    if target.version == project.version and target.version and not options.data:
+    edited = rendered_answers(project)  # a hand-edited answer changes files like `-d` does
+    if target.version == project.version and target.version and not options.data and not edited:
         return _result(project, project.version, options)
     answers = migrations.migrate_answers(
         {**project.user_answers, **options.data},
@@ -94,15 +96,21 @@ def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
     refs = (current, target)
     if options.dry_run:
         with scratch.private_tmp():
-            plan = make_plan(project, refs, answers, defaults=options.defaults, trust=options.trust)
-        return _report(plan, options, due=_due(project, plan, options))
+            plan = make_plan(
+                project, refs, answers, defaults=options.defaults, trust=options.trust,
+                base_answers=edited,
+            )  # fmt: skip
+        return _report(plan, options, due=_due(project, plan, options), edited=edited)
     with journal.locked(project.repo_root):
         journal.refuse_pending(project.repo_root, project.path)
         with scratch.private_tmp():
-            plan = make_plan(project, refs, answers, defaults=options.defaults, trust=options.trust)
+            plan = make_plan(
+                project, refs, answers, defaults=options.defaults, trust=options.trust,
+                base_answers=edited,
+            )  # fmt: skip
         if plan.merged.tree == plan.head_tree and not plan.disk:
-            return _report(plan, options, due=[])
-        return _apply(plan, options, trusted=target.bundled or options.trust)
+            return _report(plan, options, due=[], edited=edited)
+        return _apply(plan, options, trusted=target.bundled or options.trust, edited=edited)
 
 
 def abort_update(path: Path) -> UpdateResult:
@@ -213,9 +221,11 @@ def _unmerged(project: Project) -> list[str]:
     return sorted({name for name in out.split("\0") if name})
 
 
-def _apply(plan: Plan, options: UpdateOptions, *, trusted: bool) -> UpdateResult:
+def _apply(
+    plan: Plan, options: UpdateOptions, *, trusted: bool, edited: Mapping[str, Any] | None
+) -> UpdateResult:
     project, repo = plan.project, plan.project.repo_root
-    result = _report(plan, options, due=[])
+    result = _report(plan, options, due=[], edited=edited)
     record = journal.Journal(
         state="applying",
         project=relpath_in_repo(project),
@@ -311,7 +321,31 @@ def _relock(
     return {"relocked": True}
 
 
-def _report(plan: Plan, options: UpdateOptions, *, due: list[str]) -> UpdateResult:
+def _answer_notes(plan: Plan, edited: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """Say which answers were edited by hand, and which files stop following the template."""
+    notes = []
+    if edited is not None:
+        changes = [
+            f"{key}: {edited.get(key, '(unset)')} -> {value}"
+            for key, value in plan.project.user_answers.items()
+            if edited.get(key, object()) != value
+        ]
+        notes.append(
+            f"{ANSWERS_FILE} was edited by hand since the template last wrote it "
+            f"({', '.join(changes) or 'answers removed'}): applied like `-d`."
+        )
+    if plan.unfollowed:
+        shown = ", ".join(plan.unfollowed[:5]) + (" ..." if len(plan.unfollowed) > 5 else "")
+        notes.append(
+            f"{len(plan.unfollowed)} file(s) stop following the template with the new answers: "
+            f"{shown} (removed where unedited; edited ones stay as modify/delete conflicts)."
+        )
+    return tuple(notes)
+
+
+def _report(
+    plan: Plan, options: UpdateOptions, *, due: list[str], edited: Mapping[str, Any] | None = None
+) -> UpdateResult:
     project, merged, changes = plan.project, plan.merged, plan.changes
     lead = f"{plan.prefix}/" if plan.prefix else ""
     conflicts = {path[len(lead) :] for path in merged.conflicts if path.startswith(lead)}
@@ -336,6 +370,7 @@ def _report(plan: Plan, options: UpdateOptions, *, due: list[str]) -> UpdateResu
         new_answers=plan.new_answers,
         changelog=tuple(catalog.crossed(project.src, project.version, plan.to_version)),
         migrations=tuple(due),
+        warnings=_answer_notes(plan, edited),
         patch=patch(project.repo_root, plan.head, plan.merged.tree, plan.prefix)
         if options.diff
         else "",

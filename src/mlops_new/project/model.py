@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlops_new.core.bounded import InputError
+from mlops_new.core.bounded import MAX_BYTES, InputError, load_yaml
 from mlops_new.core.errors import (
     DirtyProjectError,
     NotAProjectError,
     TemplateSourceError,
     UnknownVersionError,
 )
-from mlops_new.core.git import git, require_git, uncommitted
+from mlops_new.core.git import git, require_git, run, uncommitted
 from mlops_new.inputs.answers import ANSWERS_FILE, local_source, read_answers
 from mlops_new.project import journal
 from mlops_new.templates import store
@@ -185,3 +185,50 @@ def relpath_in_repo(project: Project) -> str:
     """The project's folder relative to its repository root (``.`` at the root)."""
     rel = project.path.relative_to(project.repo_root).as_posix()
     return rel or "."
+
+
+HAND_EDITS_LOOKED_AT = 20
+"""How many commits of the answers file :func:`rendered_answers` reads back at most."""
+
+
+def rendered_answers(project: Project) -> dict[str, Any] | None:
+    """The user answers the project's files were rendered with, when they differ from the
+    recorded ones because commits edited only the answers file since (by hand).
+
+    A commit that changes the answers file and nothing else in the project, keeping its
+    ``_commit`` and ``_src_path``, is a hand edit (an update always changes the files an
+    answer changes too); ``None`` when the last commit of the answers file is not one.
+    """
+    log = git("log", "--format=%H %P", f"-n{HAND_EDITS_LOOKED_AT}", "--", ANSWERS_FILE,
+              cwd=project.path)  # fmt: skip
+    found: dict[str, Any] | None = None
+    for line in log.splitlines():
+        commit, *parents = line.split()
+        if not parents or _changed_in_project(project, parents[0], commit) != [ANSWERS_FILE]:
+            break
+        before = _answers_at(project, parents[0])
+        same_source = all(before.get(k) == project.answers[k] for k in ("_commit", "_src_path"))
+        if not same_source:
+            break
+        found = {k: v for k, v in before.items() if not str(k).startswith("_")}
+    return found if found is not None and found != project.user_answers else None
+
+
+def _changed_in_project(project: Project, before: str, after: str) -> list[str]:
+    out = git("diff-tree", "-r", "--no-renames", "--name-only", "--relative", before, after,
+              "--", ".", cwd=project.path)  # fmt: skip
+    return out.splitlines()
+
+
+def _answers_at(project: Project, commit: str) -> dict[str, Any]:
+    """The answers file at ``commit`` (``{}`` if missing, too large or not a mapping)."""
+    spec = f"{commit}:./{ANSWERS_FILE}"
+    size = git("cat-file", "-s", spec, cwd=project.path, check=False)
+    if not size.isdigit() or int(size) > MAX_BYTES:
+        return {}
+    text = run("cat-file", "blob", spec, cwd=project.path).stdout.decode("utf-8", "replace")
+    try:
+        loaded = load_yaml(text, f"{ANSWERS_FILE} at {commit[:12]}")
+    except InputError:
+        return {}
+    return {str(k): v for k, v in loaded.items()} if isinstance(loaded, dict) else {}

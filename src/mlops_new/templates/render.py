@@ -65,8 +65,12 @@ def rendered(
         validate(dst)
         if cached is not None:
             _store(dst, cached)
-        if ref.commit and not trust:
-            _store(dst, cache_root() / _cache_key(ref, _recorded(dst)))
+        recorded = _recorded(dst)
+        if ref.commit and not trust and all(name in recorded for name in answers):
+            # Under the answers it recorded only when it recorded every one it was given: an
+            # answer to a question it did not ask (``docker`` with ``serving=none``) still
+            # rendered, so that render is not the one its recorded answers give.
+            _store(dst, cache_root() / _cache_key(ref, recorded))
         yield dst
 
 
