@@ -55,6 +55,9 @@ class Sides:
     theirs: str
     ours_label: str = "before updating"
     theirs_label: str = "template"
+    base_label: str = "template base"
+    """The ``|||||||`` label of ``merge.conflictStyle=diff3``/``zdiff3`` (git abbreviates
+    the base commit's id there)."""
 
 
 def merge(repo: Path, sides: Sides, prefix: str, excluded: Callable[[str], bool]) -> Merged:
@@ -76,7 +79,7 @@ def merge(repo: Path, sides: Sides, prefix: str, excluded: Callable[[str], bool]
         if path.startswith(lead) and excluded(path[len(lead) :])
     )
     conflicts = {p: s for p, s in stages.items() if p not in team_deleted and p not in owned}
-    labels = {ours: sides.ours_label, theirs: sides.theirs_label}
+    labels = {ours: sides.ours_label, theirs: sides.theirs_label, base: sides.base_label}
     tree = _final_tree(repo, result, sides.ours, team_deleted, owned, conflicts, labels)
     return Merged(
         tree=tree,
@@ -147,16 +150,19 @@ def _final_tree(
         return run("write-tree", cwd=repo, env=env).stdout.decode().strip()
 
 
-_MARKER = re.compile(rb"^(<<<<<<<|>>>>>>>|\|\|\|\|\|\|\|) ([0-9a-f]{40})", re.MULTILINE)
+_MARKER = re.compile(rb"^(<<<<<<<|>>>>>>>|\|\|\|\|\|\|\|) ([0-9a-f]{4,40})\b", re.MULTILINE)
 
 
 def _relabel(repo: Path, oid: str, labels: dict[str, str]) -> str:
-    """The blob ``oid`` with commit ids in its conflict markers replaced by words."""
+    """The blob ``oid`` with commit ids (full or abbreviated) in its markers replaced by words."""
     data = trees.read_blob(repo, oid)
 
     def word(match: re.Match[bytes]) -> bytes:
-        label = labels.get(match.group(2).decode(), "template base")
-        return match.group(1) + b" " + label.encode("utf-8")
+        given = match.group(2).decode()
+        found = [label for commit, label in labels.items() if commit.startswith(given)]
+        if len(found) != 1:
+            return match.group(0)
+        return match.group(1) + b" " + found[0].encode("utf-8")
 
     relabelled = _MARKER.sub(word, data)
     return oid if relabelled == data else trees.write_blob(repo, relabelled)

