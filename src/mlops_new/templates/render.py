@@ -34,7 +34,10 @@ from mlops_new.inputs.answers import ANSWERS_FILE
 from mlops_new.templates import store
 from mlops_new.templates.source import TemplateRef
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+"""2: every entry records its content digest (``DIGEST``); format 1's entries are never read."""
+DIGEST = "sha256"
+"""The file beside an entry's ``project`` folder that holds its content digest."""
 MAX_RENDERS = 256
 """At most this many cached renders (each a project's text files: ~0.1-1 MB)."""
 UNUSED_FOR = 30 * 24 * 3600
@@ -55,7 +58,7 @@ def rendered(
     """A folder holding ``ref`` rendered with ``answers`` (read it, never write to it)."""
     key = _cache_key(ref, answers) if defaults and not trust and ref.commit else None
     cached = cache_root() / key if key else None
-    if cached is not None and (cached / "project").is_dir():
+    if cached is not None and intact(cached):
         _touch(cached)
         yield cached / "project"
         return
@@ -95,7 +98,7 @@ def rendered_pair(base: Request, theirs: Request) -> Iterator[tuple[Path, Path]]
     with ExitStack() as stack:
         helper = None
         cached = base.cached()
-        if (cached is None or not (cached / "project").is_dir()) and _can_fork():
+        if (cached is None or not intact(cached)) and _can_fork():
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mlops-new-render-")))
             helper = _fork(base, tmp / "project")
             stack.callback(_stop, helper)
@@ -226,6 +229,51 @@ def _cache_key(ref: TemplateRef, answers: Mapping[str, Any]) -> str:
     return hashlib.sha256(document.encode("utf-8")).hexdigest()[:32]
 
 
+def digest(folder: Path) -> str:
+    """A sha256 over every path under ``folder``: its name, kind (folder, symlink, file,
+    executable file, as git sees them) and bytes (or link target)."""
+    total = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix().encode("utf-8", "surrogateescape")
+        if path.is_symlink():
+            kind, data = b"l", os.fsencode(path.readlink())
+        elif path.is_dir():
+            kind, data = b"d", b""
+        else:
+            kind = b"x" if path.lstat().st_mode & 0o111 else b"f"
+            data = hashlib.sha256(path.read_bytes()).digest()
+        total.update(b"%s\0%s\0%s\0" % (rel, kind, data))
+    return total.hexdigest()
+
+
+def intact(cached: Path) -> bool:
+    """Whether the cache entry ``cached`` holds a render with the digest stored beside it.
+
+    An entry changed since it was stored (a stray edit, a half-written disk) is removed,
+    so the caller renders again and stores a fresh one.
+    """
+    if not (cached / "project").is_dir():
+        return False
+    try:
+        ok = (cached / DIGEST).read_text(encoding="ascii").strip() == digest(cached / "project")
+    except (OSError, UnicodeDecodeError):
+        ok = False
+    if not ok:
+        _discard(cached)
+    return ok
+
+
+def _discard(entry: Path) -> bool:
+    """Remove a cache entry, renamed first: a reader finds it whole or not at all."""
+    doomed = entry.with_name(f".staging-gone-{entry.name}")
+    try:
+        entry.rename(doomed)
+    except OSError:
+        return False
+    shutil.rmtree(doomed, ignore_errors=True)
+    return True
+
+
 def _touch(cached: Path) -> None:
     """Mark ``cached`` as just used (its folder's mtime orders the pruning)."""
     with contextlib.suppress(OSError):  # read-only or vanished: it still serves, or re-renders
@@ -254,21 +302,15 @@ def prune(root: Path, *, now: float) -> list[Path]:
     entries.sort(reverse=True)  # most recently used first
     for index, (used, entry) in enumerate(entries):
         idle = now - used
-        if idle > IN_USE_FOR and (idle > UNUSED_FOR or index >= MAX_RENDERS):
-            # Renamed first: a reader finds it whole or not at all.
-            doomed = entry.with_name(f".staging-gone-{entry.name}")
-            try:
-                entry.rename(doomed)
-            except OSError:
-                continue
-            shutil.rmtree(doomed, ignore_errors=True)
+        doomed = idle > IN_USE_FOR and (idle > UNUSED_FOR or index >= MAX_RENDERS)
+        if doomed and _discard(entry):
             removed.append(entry)
     return removed
 
 
 def _store(render: Path, cached: Path) -> None:
     """Copy ``render`` into the cache at ``cached`` atomically (first writer wins)."""
-    if (cached / "project").is_dir():
+    if intact(cached):
         return
     try:
         prune(cached.parent, now=time.time())
@@ -278,6 +320,7 @@ def _store(render: Path, cached: Path) -> None:
         return  # a read-only store: no cache, no harm
     try:
         shutil.copytree(render, staging / "project", symlinks=True)
+        (staging / DIGEST).write_text(digest(staging / "project") + "\n", encoding="ascii")
         staging.rename(cached)
     except OSError:
         pass  # another process stored it first, or the disk is full: no cache, no harm
