@@ -49,3 +49,18 @@ def test_a_changed_render_cache_entry_is_rendered_again_not_merged(
     assert (project / "config.txt").read_text() == CONFIG_V2
     assert not (project / "evil.sh").exists()
     assert all(render.intact(entry) for entry in render.cache_root().iterdir() if entry.is_dir())
+
+
+def test_a_sparse_checkout_is_refused_as_sparse_with_a_hint_that_keeps_it_sparse(
+    cli: Cli, make_project: MakeProject
+) -> None:
+    project = make_project("0.1.0")
+    git(project, "sparse-checkout", "set", "--no-cone", "/*", "!/config.txt")
+    assert not (project / "config.txt").exists()
+    result = cli("update", str(project), "--to", "0.2.0", "--defaults", "--no-lock")
+    assert result.exit_code == ExitCode.USER_ERROR, result.output
+    message = " ".join(result.stderr.split())
+    assert "'config.txt' is outside the sparse checkout" in message
+    assert "git sparse-checkout add" in message
+    assert "--no-skip-worktree" not in message
+    assert "_commit: v0.1.0" in (project / ".copier-answers.yml").read_text()

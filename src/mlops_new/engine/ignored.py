@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlops_new.core.errors import UserError
-from mlops_new.core.git import run
+from mlops_new.core.git import git, run
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,17 @@ def refuse_hidden_edits(project: Path, changed: Iterable[str]) -> None:
     out = run("ls-files", "-v", "-z", "--", ".", cwd=project).stdout.decode(
         "utf-8", "surrogateescape"
     )
+    sparse = git("config", "--bool", "core.sparseCheckout", cwd=project, check=False) == "true"
     for record in filter(None, out.split("\0")):
         tag, name = record[0], record[2:]
+        if name in wanted and tag == "S" and sparse:
+            folder = name.rpartition("/")[0]
+            raise UnsafePathError(
+                f"'{name}' is outside the sparse checkout, and the update would change it; "
+                "nothing was changed.",
+                f"Check it out (`git sparse-checkout add {folder or '/' + name}`), or update "
+                "from a full clone, then retry.",
+            )
         if name in wanted and (tag == "S" or tag.islower()):
             flag = "skip-worktree" if tag.upper() == "S" else "assume-unchanged"
             raise UnsafePathError(
