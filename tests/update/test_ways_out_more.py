@@ -64,3 +64,20 @@ def test_a_sparse_checkout_is_refused_as_sparse_with_a_hint_that_keeps_it_sparse
     assert "git sparse-checkout add" in message
     assert "--no-skip-worktree" not in message
     assert "_commit: v0.1.0" in (project / ".copier-answers.yml").read_text()
+
+
+def test_dry_run_diff_shows_the_ignored_file_the_real_run_rewrites(
+    cli: Cli, make_project: MakeProject
+) -> None:
+    project = make_project("0.1.0")
+    git(project, "rm", "--cached", "--quiet", "config.txt")
+    (project / ".gitignore").write_text("config.txt\n")
+    commit_all(project, "config.txt is local")
+    dry = cli("update", str(project), "--to", "0.2.0", "--defaults", "--dry-run", "--diff")
+    assert dry.exit_code == 0, dry.output
+    assert "a/config.txt" in dry.stdout
+    assert "-alpha=1\n+alpha=10\n" in dry.stdout
+    assert (project / "config.txt").read_text() == CONFIG_V1
+    real = cli("update", str(project), "--to", "0.2.0", "--defaults", "--no-lock")
+    assert real.exit_code == 0, real.output
+    assert (project / "config.txt").read_text() == CONFIG_V2

@@ -149,3 +149,23 @@ def merge_file(ours: bytes, base: bytes, theirs: bytes) -> tuple[bytes, bool]:
     if proc.returncode < 0 or proc.returncode > 127:
         raise UserError(f"git merge-file failed: {proc.stderr.decode('utf-8', 'replace').strip()}")
     return proc.stdout, proc.returncode > 0
+
+
+def disk_patch(changes: Iterable[DiskChange]) -> str:
+    """The ignored files' new contents as a unified diff (``update --diff``), after the
+    tree's: git has no object for them, so the patch is made here."""
+    import difflib
+
+    parts = []
+    for change in changes:
+        before, after = change.ours if change.existed else b"", change.data
+        old = f"a/{change.path}" if change.existed else "/dev/null"
+        parts.append(f"diff --git a/{change.path} b/{change.path}\n")
+        try:
+            lines_before = before.decode("utf-8").splitlines(keepends=True)
+            lines_after = after.decode("utf-8").splitlines(keepends=True)
+        except UnicodeDecodeError:
+            parts.append(f"Binary files {old} and b/{change.path} differ\n")
+            continue
+        parts += difflib.unified_diff(lines_before, lines_after, old, f"b/{change.path}")
+    return "".join(parts)

@@ -30,7 +30,7 @@ from mlops_new.core.errors import (
 )
 from mlops_new.core.git import git
 from mlops_new.core.results import UpdateResult
-from mlops_new.engine import applier, migrations
+from mlops_new.engine import applier, ignored, migrations
 from mlops_new.engine.planner import Plan, make_plan, patch
 from mlops_new.inputs.answers import ANSWERS_FILE, validate_answers
 from mlops_new.inputs.settings import Settings, load_policy_file
@@ -372,6 +372,7 @@ def _report(
         migrations=tuple(due),
         warnings=_answer_notes(plan, edited),
         patch=patch(project.repo_root, plan.head, plan.merged.tree, plan.prefix)
+        + ignored.disk_patch(plan.disk)
         if options.diff
         else "",
     )
