@@ -158,7 +158,7 @@ def disk_patch(changes: Iterable[DiskChange]) -> str:
 
     parts = []
     for change in changes:
-        before, after = change.ours if change.existed else b"", change.data
+        before, after = (change.ours or b"") if change.existed else b"", change.data
         old = f"a/{change.path}" if change.existed else "/dev/null"
         parts.append(f"diff --git a/{change.path} b/{change.path}\n")
         try:
