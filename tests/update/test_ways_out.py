@@ -771,3 +771,25 @@ def test_4_a_way_out_on_another_branch_refuses_and_names_the_branch(
     assert abort(cli, project)[0] == 0
     assert "_commit: v0.1.0" in (project / ".copier-answers.yml").read_text()
     assert git(project, "status", "--porcelain") == ""
+
+
+def test_7_a_committed_folder_symlink_stays_and_the_template_files_below_it_are_skipped(
+    cli: Cli, project: Path
+) -> None:
+    notes = project / "notes"
+    notes.mkdir()
+    (notes / "index.md").write_text("the team's index\n")
+    shutil.rmtree(project / "docs")
+    (project / "docs").symlink_to("notes")
+    commit_all(project, "docs is a link")
+    result = cli("update", str(project), "--to", "0.2.0", "--defaults", "--no-lock",
+                 "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)["result"]
+    assert sorted(payload["skipped"]) == ["docs/guide.md", "docs/index.md"]
+    assert (project / "docs").is_symlink()
+    assert (project / "docs").readlink() == Path("notes")
+    assert sorted(p.name for p in notes.iterdir()) == ["index.md"]
+    assert not [path for path in project.iterdir() if path.name.startswith("docs~")]
+    assert (project / "NEWS.md").read_text() == "news v2\n"
+    assert git(project, "diff", "--name-only", "--diff-filter=U") == ""

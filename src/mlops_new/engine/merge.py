@@ -70,6 +70,8 @@ def merge(repo: Path, sides: Sides, prefix: str, excluded: Callable[[str], bool]
         raise GitError(f"git merge-tree failed: {proc.stderr.decode('utf-8', 'replace').strip()}")
     result, stages = _parse(proc.stdout.decode("utf-8", "surrogateescape"))
     lead = f"{prefix}/" if prefix else ""
+    kept, below = _replaced_folders(repo, result, sides.ours, stages)
+    stages = {p: s for p, s in stages.items() if p not in below}
     team_deleted = [path for path, found in stages.items() if _numbers(found) == {1, 3}]
     removed_modified = [path for path, found in stages.items() if _numbers(found) == {1, 2}]
     changed = _changed(repo, sides.ours, result, prefix)
@@ -80,14 +82,54 @@ def merge(repo: Path, sides: Sides, prefix: str, excluded: Callable[[str], bool]
     )
     conflicts = {p: s for p, s in stages.items() if p not in team_deleted and p not in owned}
     labels = {ours: sides.ours_label, theirs: sides.theirs_label, base: sides.base_label}
-    tree = _final_tree(repo, result, sides.ours, team_deleted, owned, conflicts, labels)
+    policy = Policy(team_deleted=[*team_deleted, *below], owned=owned, kept=kept)
+    tree = _final_tree(repo, result, sides.ours, policy, conflicts, labels)
     return Merged(
         tree=tree,
         conflicts=conflicts,
-        skipped=_relative(team_deleted, lead),
+        skipped=_relative(
+            [*team_deleted, *(path for path in below if "~" not in path.rsplit("/", 1)[-1])], lead
+        ),
         removed_modified=_relative([p for p in removed_modified if p in conflicts], lead),
         excluded=_relative(owned, lead),
     )
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What mlops-new changes in ort's result: paths to delete, keep at ``HEAD``, put back."""
+
+    team_deleted: list[str]
+    owned: list[str]
+    kept: list[str]
+    """Files (a symlink, say) the team put where the template has a folder: back in place."""
+
+
+_DF_RENAME = re.compile(r"^(.+)~[0-9a-f]{40}$")
+
+
+def _replaced_folders(
+    repo: Path, result: str, ours: str, stages: dict[str, tuple[Stage, ...]]
+) -> tuple[list[str], list[str]]:
+    """The team's files ort moved aside (``docs~<commit>``) for the template's folder.
+
+    The team replaced the folder (with a symlink, or a file): like a deleted file, it stays
+    so, and the template's files below it are skipped.  Returns the paths put back and the
+    paths (below them, and the moved-aside names) the result drops.
+    """
+    moved = {
+        match.group(1): path
+        for path in stages
+        if (match := _DF_RENAME.match(path)) and {s.stage for s in stages[path]} == {2}
+    }
+    if not moved:
+        return [], []
+    head = trees.entries(repo, ours)
+    kept = [name for name, aside in moved.items() if head.get(name) is not None
+            and head[name].oid == stages[aside][0].oid]  # fmt: skip
+    listed = {*trees.entries(repo, result), *stages}
+    below = sorted(path for path in listed for name in kept if path.startswith(f"{name}/"))
+    return kept, [*below, *(moved[name] for name in kept)]
 
 
 def _numbers(found: tuple[Stage, ...]) -> set[int]:
@@ -124,17 +166,17 @@ def _final_tree(
     repo: Path,
     result: str,
     ours: str,
-    team_deleted: list[str],
-    owned: list[str],
+    policy: Policy,
     conflicts: dict[str, tuple[Stage, ...]],
     labels: dict[str, str],
 ) -> str:
     """``result`` with the policy applied and readable conflict-marker labels."""
-    if not (team_deleted or owned or conflicts):
+    if not (policy.team_deleted or policy.owned or conflicts or policy.kept):
         return result
     head = trees.entries(repo, ours)
-    lines = [f"0 {ZERO}\t{path}" for path in team_deleted]
-    for path in owned:
+    lines = [f"0 {ZERO}\t{path}" for path in policy.team_deleted]
+    lines += [f"{head[path].mode} {head[path].oid}\t{path}" for path in policy.kept]
+    for path in policy.owned:
         kept = head.get(path)
         lines.append(f"{kept.mode} {kept.oid}\t{path}" if kept else f"0 {ZERO}\t{path}")
     merged = trees.entries(repo, result)
