@@ -793,3 +793,20 @@ def test_7_a_committed_folder_symlink_stays_and_the_template_files_below_it_are_
     assert not [path for path in project.iterdir() if path.name.startswith("docs~")]
     assert (project / "NEWS.md").read_text() == "news v2\n"
     assert git(project, "diff", "--name-only", "--diff-filter=U") == ""
+
+
+def test_7_a_folder_the_team_deleted_stays_deleted_new_template_files_included(
+    cli: Cli, project: Path
+) -> None:
+    git(project, "rm", "-r", "-q", "src")
+    commit_all(project, "no src")
+    result = cli("update", str(project), "--to", "0.2.0", "--defaults", "--no-lock",
+                 "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)["result"]
+    assert not (project / "src").exists()
+    assert sorted(payload["skipped"]) == ["src/app/extra.py", "src/app/main.py"]
+    assert (project / "docs" / "guide.md").read_text() == "guide v2\n"  # a kept folder grows
+    restored = cli("restore", "src/app/main.py", "--path", str(project))
+    assert restored.exit_code == 0, restored.output
+    assert (project / "src/app/main.py").read_text() == "print(2)\n"

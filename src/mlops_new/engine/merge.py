@@ -14,7 +14,7 @@ keep their ``HEAD`` state.  Nothing in the working tree or index changes here.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +72,7 @@ def merge(repo: Path, sides: Sides, prefix: str, excluded: Callable[[str], bool]
     lead = f"{prefix}/" if prefix else ""
     kept, below = _replaced_folders(repo, result, sides.ours, stages)
     stages = {p: s for p, s in stages.items() if p not in below}
+    below += [p for p in _added_in_deleted_folders(repo, sides, result, stages) if p not in below]
     team_deleted = [path for path, found in stages.items() if _numbers(found) == {1, 3}]
     removed_modified = [path for path, found in stages.items() if _numbers(found) == {1, 2}]
     changed = _changed(repo, sides.ours, result, prefix)
@@ -130,6 +131,26 @@ def _replaced_folders(
     listed = {*trees.entries(repo, result), *stages}
     below = sorted(path for path in listed for name in kept if path.startswith(f"{name}/"))
     return kept, [*below, *(moved[name] for name in kept)]
+
+
+def _folders(paths: Iterable[str]) -> set[str]:
+    return {path.rsplit("/", depth)[0] for path in paths for depth in range(1, path.count("/") + 1)}
+
+
+def _added_in_deleted_folders(
+    repo: Path, sides: Sides, result: str, stages: dict[str, tuple[Stage, ...]]
+) -> list[str]:
+    """Files the template adds in a folder the team deleted (``git rm -r tests``).
+
+    The folder stays deleted, as its files do: a new file in it is skipped too (``mlops-new
+    restore`` brings any back), rather than the folder coming back with only the new files.
+    """
+    base, head = trees.entries(repo, sides.base), trees.entries(repo, sides.ours)
+    deleted = _folders(base) - _folders(head)
+    if not deleted:
+        return []
+    added = [p for p in trees.entries(repo, result) if p not in head and p not in base]
+    return sorted(path for path in added if path not in stages and _folders([path]) & deleted)
 
 
 def _numbers(found: tuple[Stage, ...]) -> set[int]:
