@@ -31,7 +31,7 @@ from mlops_new.fleet.forge import push
 from mlops_new.inputs.answers import ANSWERS_FILE
 from mlops_new.inputs.settings import Settings
 from mlops_new.ops import update_report
-from mlops_new.project.model import Project, load, relpath_in_repo
+from mlops_new.project.model import Project, in_project_folder, load, relpath_in_repo
 from mlops_new.templates import source
 
 _SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".dvc", ".tox", ".nox"}
@@ -203,7 +203,8 @@ def _update_on_branch(project: Project, options: FleetUpdateOptions) -> RepoOutc
     if uncommitted(project.repo_root):
         return replace(outcome, reason="uncommitted changes in the working tree")
     try:
-        target = source.update_target(source.recorded(project.src, project.commit), options.to)
+        with in_project_folder(project):
+            target = source.update_target(source.recorded(project.src, project.commit), options.to)
     except DowngradeError:
         return replace(outcome, reason=f"already on v{project.version}, newer than v{options.to}")
     branch = options.branch or f"mlops-new/update-v{target.version or target.tag or 'latest'}"

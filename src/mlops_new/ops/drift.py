@@ -5,21 +5,26 @@ from __future__ import annotations
 import difflib
 import os
 import shutil
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from mlops_new.core.errors import DirtyProjectError, UserError
 from mlops_new.core.git import git
 from mlops_new.core.results import DiffResult, RestoreResult
-from mlops_new.project.model import Project, known_version, load
+from mlops_new.project.model import Project, in_project_folder, known_version, load
 from mlops_new.templates.render import pristine
 
 
-def project_pristine(project: Project) -> AbstractContextManager[Path]:
+@contextmanager
+def project_pristine(project: Project) -> Iterator[Path]:
     """:func:`pristine` for the project's own version and answers."""
     known_version(project)
-    return pristine(project.src, project.commit, project.user_answers)
+    with (
+        in_project_folder(project),
+        pristine(project.src, project.commit, project.user_answers) as clean,
+    ):
+        yield clean
 
 
 def diff_project(path: Path) -> DiffResult:

@@ -37,6 +37,7 @@ from mlops_new.inputs.settings import Settings, load_policy_file
 from mlops_new.project import journal
 from mlops_new.project.model import (
     Project,
+    in_project_folder,
     known_version,
     load,
     relpath_in_repo,
@@ -75,6 +76,11 @@ def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
     """
     scratch.sweep()
     project = load(path)
+    with in_project_folder(project):  # a relative _src_path names a folder beside the project
+        return _update(project, options)
+
+
+def _update(project: Project, options: UpdateOptions) -> UpdateResult:
     require_clean(project)
     require_no_git_operation(project)
     known_version(project)

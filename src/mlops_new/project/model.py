@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,6 +134,26 @@ def refuse_template_inside(path: Path, root: Path, src: str) -> None:
                 "Point _src_path at the template's own repository or URL "
                 "(`git log -p -- .copier-answers.yml` shows who changed it).",
             )
+
+
+@contextmanager
+def in_project_folder(project: Project) -> Iterator[None]:
+    """Read a relative ``_src_path`` from the project's folder, wherever mlops-new runs.
+
+    The answers file keeps the path as the team wrote it (copier records the source it is
+    given, so it is never made absolute); the template is found as copier's own update finds
+    it.  Only the current folder changes, and only for a relative local source.
+    """
+    local = local_source(project.src)
+    if local is None or local.is_absolute():
+        yield
+        return
+    before = Path.cwd()
+    os.chdir(project.path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
 
 
 def require_clean(project: Project) -> None:

@@ -60,7 +60,8 @@ _TAGS: dict[tuple[str, tuple[int, ...]], dict[str, str]] = {}
 
 
 def _location(src: str) -> str:
-    return str(Path(src).expanduser()) if Path(src).expanduser().exists() else src
+    path = Path(src).expanduser()
+    return str(path.absolute()) if path.exists() else src  # absolute: one folder, one entry
 
 
 def _refs_signature(location: str) -> tuple[int, ...]:
