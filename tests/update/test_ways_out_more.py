@@ -81,3 +81,18 @@ def test_dry_run_diff_shows_the_ignored_file_the_real_run_rewrites(
     real = cli("update", str(project), "--to", "0.2.0", "--defaults", "--no-lock")
     assert real.exit_code == 0, real.output
     assert (project / "config.txt").read_text() == CONFIG_V2
+
+
+def test_an_ignored_file_conflict_names_the_template_version(
+    cli: Cli, make_project: MakeProject
+) -> None:
+    project = make_project("0.1.0")
+    git(project, "rm", "--cached", "--quiet", "config.txt")
+    (project / ".gitignore").write_text("config.txt\n")
+    commit_all(project, "config.txt is local")
+    (project / "config.txt").write_text(CONFIG_V1.replace("alpha=1", "alpha=5"))
+    result = cli("update", str(project), "--to", "0.2.0", "--defaults", "--no-lock")
+    assert result.exit_code == ExitCode.CONFLICTS, result.output
+    text = (project / "config.txt").read_text()
+    assert "<<<<<<< before updating\n" in text
+    assert ">>>>>>> template v0.2.0\n" in text

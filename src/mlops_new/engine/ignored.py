@@ -106,13 +106,21 @@ def refuse_hidden_edits(project: Path, changed: Iterable[str]) -> None:
             )
 
 
+LABELS = ("before updating", "template base", "template")
+"""The conflict-marker labels of ours, the base and theirs (as in the tree merge)."""
+
+
 def merge_on_disk(
-    project: Path, paths: Iterable[str], base: Path, theirs: Path
+    project: Path,
+    paths: Iterable[str],
+    base: Path,
+    theirs: Path,
+    labels: tuple[str, str, str] = LABELS,
 ) -> list[DiskChange]:
     """3-way merges of ignored ``paths`` (the team's copy on disk, the renders' copies)."""
     changes = []
     for name in sorted(paths):
-        change = _merge_one(project / name, base / name, theirs / name, name)
+        change = _merge_one(project / name, base / name, theirs / name, name, labels)
         if change is not None:
             changes.append(change)
     return changes
@@ -122,7 +130,9 @@ def _read(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() and not path.is_symlink() else None
 
 
-def _merge_one(ours_path: Path, base_path: Path, theirs_path: Path, name: str) -> DiskChange | None:
+def _merge_one(
+    ours_path: Path, base_path: Path, theirs_path: Path, name: str, labels: tuple[str, str, str]
+) -> DiskChange | None:
     ours, base, theirs = _read(ours_path), _read(base_path), _read(theirs_path)
     if theirs is None or theirs in (base, ours):
         return None  # the template removed or kept it, or the team has it already: keep theirs
@@ -130,11 +140,13 @@ def _merge_one(ours_path: Path, base_path: Path, theirs_path: Path, name: str) -
         if ours_path.exists() or ours_path.is_symlink() or base is not None:
             return None  # the team deleted it (or it is not a file): stays as it is
         return DiskChange(name, theirs, conflict=False, existed=False)
-    merged, conflict = merge_file(ours, base or b"", theirs)
+    merged, conflict = merge_file(ours, base or b"", theirs, labels)
     return DiskChange(name, merged, conflict=conflict, existed=True, ours=ours)
 
 
-def merge_file(ours: bytes, base: bytes, theirs: bytes) -> tuple[bytes, bool]:
+def merge_file(
+    ours: bytes, base: bytes, theirs: bytes, labels: tuple[str, str, str] = LABELS
+) -> tuple[bytes, bool]:
     """``git merge-file -p``: the merged bytes and whether they hold conflicts."""
     with tempfile.TemporaryDirectory(prefix="mlops-new-merge-") as tmp:
         files = []
@@ -143,7 +155,7 @@ def merge_file(ours: bytes, base: bytes, theirs: bytes) -> tuple[bytes, bool]:
             path.write_bytes(data)
             files.append(str(path))
         proc = run(
-            "merge-file", "-p", "-L", "before updating", "-L", "template base", "-L", "template",
+            "merge-file", "-p", "-L", labels[0], "-L", labels[1], "-L", labels[2],
             *files, cwd=Path(tmp), check=False,
         )  # fmt: skip
     if proc.returncode < 0 or proc.returncode > 127:

@@ -115,7 +115,8 @@ def _plan(project: Project, target: TemplateRef, base_dir: Path, theirs_dir: Pat
         base_label=f"template v{project.version}",
     )
     merged = merge.merge(repo, sides, prefix, excluded)
-    disk = ignored.merge_on_disk(project.path, on_disk, base_dir, theirs_dir)
+    labels = (sides.ours_label, sides.base_label, sides.theirs_label)
+    disk = ignored.merge_on_disk(project.path, on_disk, base_dir, theirs_dir, labels)
     theirs_answers = _answers(theirs_dir)
     unfollowed = _unfollowed(base_dir, theirs_dir, _answers(base_dir), theirs_answers)
     new_answers = {
