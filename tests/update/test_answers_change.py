@@ -144,3 +144,20 @@ def test_a_hand_edited_answer_keeps_an_edited_file_as_a_conflict(
     assert payload["removed_modified"] == ["Dockerfile"]
     assert payload["removed"] == ["compose.yaml"]
     assert git(project, "diff", "--name-only", "--diff-filter=U") == "Dockerfile"
+
+
+def test_a_hand_edited_answer_applies_on_the_same_version_too(
+    cli: Cli, make_project: MakeProject
+) -> None:
+    project = make_project("0.2.0")
+    answers = project / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace("docker: true", "docker: false"))
+    commit_all(project, "no docker, by hand")
+    result = cli("update", str(project), "--defaults", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert sorted(report(result)["removed"]) == ["Dockerfile", "compose.yaml"]
+    commit_all(project, "update")
+    again = cli("update", str(project), "--defaults", "--format", "json")
+    assert again.exit_code == 0, again.output
+    assert report(again)["up_to_date"] is True
+    assert report(again)["warnings"] == []

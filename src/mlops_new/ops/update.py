@@ -329,7 +329,9 @@ def _relock(
 
 def _answer_notes(plan: Plan, edited: Mapping[str, Any] | None) -> tuple[str, ...]:
     """Say which answers were edited by hand, and which files stop following the template."""
-    notes = []
+    notes: list[str] = []
+    if plan.merged.tree == plan.head_tree and not plan.disk:
+        return ()  # nothing changes: an answer edited by hand was applied already
     if edited is not None:
         changes = [
             f"{key}: {edited.get(key, '(unset)')} -> {value}"
