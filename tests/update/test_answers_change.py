@@ -161,3 +161,21 @@ def test_a_hand_edited_answer_applies_on_the_same_version_too(
     assert again.exit_code == 0, again.output
     assert report(again)["up_to_date"] is True
     assert report(again)["warnings"] == []
+
+
+def test_a_hand_edit_applied_and_committed_is_not_applied_again(
+    cli: Cli, make_project: MakeProject
+) -> None:
+    project = make_project("0.2.0")
+    (project / "Dockerfile").write_text("FROM python:3.12\nRUN team-step\n")
+    commit_all(project, "team step")
+    answers = project / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace("docker: true", "docker: false"))
+    commit_all(project, "no docker, by hand")
+    first = cli("update", str(project), "--defaults")
+    assert first.exit_code == ExitCode.CONFLICTS, first.output
+    commit_all(project, "keep our Dockerfile")  # resolves the modify/delete conflict
+    again = cli("update", str(project), "--defaults", "--format", "json")
+    assert again.exit_code == 0, again.output
+    assert report(again)["up_to_date"] is True
+    assert (project / "Dockerfile").read_text() == "FROM python:3.12\nRUN team-step\n"

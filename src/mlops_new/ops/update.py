@@ -36,6 +36,7 @@ from mlops_new.inputs.answers import ANSWERS_FILE, validate_answers
 from mlops_new.inputs.settings import Settings, load_policy_file
 from mlops_new.project import journal
 from mlops_new.project.model import (
+    HandEdit,
     Project,
     in_project_folder,
     known_version,
@@ -44,6 +45,7 @@ from mlops_new.project.model import (
     rendered_answers,
     require_clean,
     require_no_git_operation,
+    touched_since,
 )
 from mlops_new.templates import catalog, scratch, source
 from mlops_new.templates.schema import question_map
@@ -101,22 +103,35 @@ def _update(project: Project, options: UpdateOptions) -> UpdateResult:
     )
     refs = (current, target)
     if options.dry_run:
-        with scratch.private_tmp():
-            plan = make_plan(
-                project, refs, answers, defaults=options.defaults, trust=options.trust,
-                base_answers=edited,
-            )  # fmt: skip
+        plan, edited = _plan(project, refs, answers, options, edited)
         return _report(plan, options, due=_due(project, plan, options), edited=edited)
     with journal.locked(project.repo_root):
         journal.refuse_pending(project.repo_root, project.path)
-        with scratch.private_tmp():
-            plan = make_plan(
-                project, refs, answers, defaults=options.defaults, trust=options.trust,
-                base_answers=edited,
-            )  # fmt: skip
+        plan, edited = _plan(project, refs, answers, options, edited)
         if plan.merged.tree == plan.head_tree and not plan.disk:
             return _report(plan, options, due=[], edited=edited)
         return _apply(plan, options, trusted=target.bundled or options.trust, edited=edited)
+
+
+def _plan(
+    project: Project,
+    refs: tuple[source.TemplateRef, source.TemplateRef],
+    answers: Mapping[str, Any],
+    options: UpdateOptions,
+    edited: HandEdit | None,
+) -> tuple[Plan, HandEdit | None]:
+    """The plan, from the answers the files were rendered with; a hand edit a later commit
+    already applied (it changed the files the edit stops following) is not applied again."""
+    with scratch.private_tmp():
+        base = edited.answers if edited else None
+        plan = make_plan(
+            project, refs, answers, defaults=options.defaults, trust=options.trust,
+            base_answers=base,
+        )  # fmt: skip
+        if edited is None or not touched_since(project, edited.commit, plan.unfollowed):
+            return plan, edited
+        again = make_plan(project, refs, answers, defaults=options.defaults, trust=options.trust)
+        return again, None
 
 
 def abort_update(path: Path) -> UpdateResult:
@@ -228,7 +243,7 @@ def _unmerged(project: Project) -> list[str]:
 
 
 def _apply(
-    plan: Plan, options: UpdateOptions, *, trusted: bool, edited: Mapping[str, Any] | None
+    plan: Plan, options: UpdateOptions, *, trusted: bool, edited: HandEdit | None
 ) -> UpdateResult:
     project, repo = plan.project, plan.project.repo_root
     result = _report(plan, options, due=[], edited=edited)
@@ -327,12 +342,13 @@ def _relock(
     return {"relocked": True}
 
 
-def _answer_notes(plan: Plan, edited: Mapping[str, Any] | None) -> tuple[str, ...]:
+def _answer_notes(plan: Plan, hand: HandEdit | None) -> tuple[str, ...]:
     """Say which answers were edited by hand, and which files stop following the template."""
     notes: list[str] = []
     if plan.merged.tree == plan.head_tree and not plan.disk:
         return ()  # nothing changes: an answer edited by hand was applied already
-    if edited is not None:
+    if hand is not None:
+        edited = hand.answers
         changes = [
             f"{key}: {edited.get(key, '(unset)')} -> {value}"
             for key, value in plan.project.user_answers.items()
@@ -352,7 +368,7 @@ def _answer_notes(plan: Plan, edited: Mapping[str, Any] | None) -> tuple[str, ..
 
 
 def _report(
-    plan: Plan, options: UpdateOptions, *, due: list[str], edited: Mapping[str, Any] | None = None
+    plan: Plan, options: UpdateOptions, *, due: list[str], edited: HandEdit | None = None
 ) -> UpdateResult:
     project, merged, changes = plan.project, plan.merged, plan.changes
     lead = f"{plan.prefix}/" if plan.prefix else ""

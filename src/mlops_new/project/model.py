@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,7 +214,15 @@ HAND_EDITS_LOOKED_AT = 20
 """How many commits of the answers file :func:`rendered_answers` reads back at most."""
 
 
-def rendered_answers(project: Project) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class HandEdit:
+    """Answers the project's files were rendered with, and the commit that edited them."""
+
+    answers: dict[str, Any]
+    commit: str
+
+
+def rendered_answers(project: Project) -> HandEdit | None:
     """The user answers the project's files were rendered with, when they differ from the
     recorded ones because commits edited only the answers file since (by hand).
 
@@ -224,7 +232,7 @@ def rendered_answers(project: Project) -> dict[str, Any] | None:
     """
     log = git("log", "--format=%H %P", f"-n{HAND_EDITS_LOOKED_AT}", "--", ANSWERS_FILE,
               cwd=project.path)  # fmt: skip
-    found: dict[str, Any] | None = None
+    found: HandEdit | None = None
     for line in log.splitlines():
         commit, *parents = line.split()
         if not parents or _changed_in_project(project, parents[0], commit) != [ANSWERS_FILE]:
@@ -233,8 +241,17 @@ def rendered_answers(project: Project) -> dict[str, Any] | None:
         same_source = all(before.get(k) == project.answers[k] for k in ("_commit", "_src_path"))
         if not same_source:
             break
-        found = {k: v for k, v in before.items() if not str(k).startswith("_")}
-    return found if found is not None and found != project.user_answers else None
+        found = HandEdit({k: v for k, v in before.items() if not str(k).startswith("_")}, commit)
+    return found if found is not None and found.answers != project.user_answers else None
+
+
+def touched_since(project: Project, commit: str, paths: Sequence[str]) -> bool:
+    """Whether a commit after ``commit`` changed one of ``paths`` (relative to the project)."""
+    if not paths:
+        return False
+    specs = [f":(literal){path}" for path in paths]
+    return bool(git("log", "--format=%H", "-n1", f"{commit}..HEAD", "--", *specs,
+                    cwd=project.path))  # fmt: skip
 
 
 def _changed_in_project(project: Project, before: str, after: str) -> list[str]:
