@@ -179,3 +179,15 @@ def test_a_hand_edit_applied_and_committed_is_not_applied_again(
     assert again.exit_code == 0, again.output
     assert report(again)["up_to_date"] is True
     assert (project / "Dockerfile").read_text() == "FROM python:3.12\nRUN team-step\n"
+
+
+def test_an_answer_to_a_question_not_asked_never_poisons_the_render_cache(
+    cli: Cli, make_project: MakeProject
+) -> None:
+    """Created with ``docker=true`` although ``serving=none`` does not ask it: copier used the
+    answer but did not record it, so the render must not be cached under the recorded ones."""
+    project = make_project("0.2.0", "proj", "-d", "serving=none", "-d", "docker=true")
+    assert "docker" not in _answers(project)
+    result = cli("diff", str(project), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "Dockerfile" in report(result)["added"]  # not the template's, by the recorded answers

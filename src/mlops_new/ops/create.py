@@ -71,7 +71,7 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
             rendered = _render(src, ref, staging, user_defaults(name, who), options)
         validate_answers(given, rendered.questions)
         if not options.trust:  # no template code ran: the project's first update reuses it
-            render.remember(template, staging)
+            render.remember(template, staging, given)
         answers = read_answers(staging)
         # A policy shipped inside the template applies from the first render.
         options.settings.policy.merged(load_policy_file(staging)).refuse_locked(answers)

@@ -145,15 +145,17 @@ def _render_quietly(ref: TemplateRef, dst: Path, answers: dict[str, Any], **kwar
     _render(ref, dst, answers, **kwargs)
 
 
-def remember(ref: TemplateRef, render: Path) -> None:
+def remember(ref: TemplateRef, render: Path, given: Mapping[str, Any] | None = None) -> None:
     """Cache a render made elsewhere (``create``'s, before anything else touched it).
 
     Only a render in which no template code ran (no ``--trust``) of a known
     commit is pristine; it is stored under the answers it recorded, which is
-    the key the project's first ``update``, ``diff`` or ``restore`` looks up.
+    the key the project's first ``update``, ``diff`` or ``restore`` looks up, unless an
+    answer ``given`` was not recorded (a question it did not ask still rendered).
     """
-    if ref.commit:
-        _store(render, cache_root() / _cache_key(ref, _recorded(render)))
+    recorded = _recorded(render)
+    if ref.commit and all(name in recorded for name in given or {}):
+        _store(render, cache_root() / _cache_key(ref, recorded))
 
 
 def _stop(helper: BaseProcess) -> None:
