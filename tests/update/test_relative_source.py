@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.helpers import build_tree, git
-from tests.update.conftest import Cli, commit_all
+from tests.update.conftest import Cli, commit_all, report
 
 
 @pytest.fixture
@@ -53,3 +53,25 @@ def test_a_relative_src_path_is_read_from_the_project_not_the_caller(
     assert "_commit: v2.0.0\n" in text
     commit_all(project, "update")
     assert cli("diff", str(project), "--exit-code").exit_code == 0
+
+
+def test_fleet_update_reads_a_relative_src_path_beside_the_checkout_not_its_worktree(
+    cli: Cli, org: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fleet = tmp_path / "fleet"
+    fleet.mkdir()
+    monkeypatch.chdir(fleet)
+    made = cli("p", "--template", str(org), "--ref", "1.0.0", "--defaults", "--no-lock")
+    assert made.exit_code == 0, made.output
+    project = fleet / "p"
+    answers = project / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace(str(org), "../../org"))
+    commit_all(project, "the template two folders up")
+    monkeypatch.chdir(tmp_path)
+    result = cli("fleet", "update", str(fleet), "--format", "json")
+    assert result.exit_code == 0, result.output
+    (outcome,) = report(result)["repos"]
+    assert outcome["status"] == "updated", outcome
+    branch = outcome["branch"]
+    assert git(project, "show", f"{branch}:README.md") == "v2.0.0"
+    assert "_src_path: ../../org" in git(project, "show", f"{branch}:.copier-answers.yml")

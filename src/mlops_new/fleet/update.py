@@ -234,6 +234,7 @@ def _commit_update(
         defaults=True,
         lock=options.lock,
         settings=options.settings,
+        source_folder=project.path,  # a relative _src_path is beside the checkout, not the copy
     )
     try:
         with _branch_worktree(project, branch, base) as copy:

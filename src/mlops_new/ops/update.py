@@ -65,6 +65,9 @@ class UpdateOptions:
     lock: bool = True
     """Re-lock ``uv.lock`` when ``pyproject.toml`` changed (``--no-lock``: never)."""
     steps: Sequence[migrations.Migration] = migrations.MIGRATIONS
+    source_folder: Path | None = None
+    """Where a relative ``_src_path`` is read from (``None``: the project's folder; ``fleet
+    update`` passes the checkout its temporary worktree was made from)."""
     settings: Settings = field(default_factory=Settings)
     """Organisation settings: their policy (with the project's own ``.mlops-new-policy.toml``)
     locks answers, and their ``mlops_new_source`` fills projects that record none."""
@@ -78,7 +81,7 @@ def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
     """
     scratch.sweep()
     project = load(path)
-    with in_project_folder(project):  # a relative _src_path names a folder beside the project
+    with in_project_folder(project, options.source_folder):  # a relative _src_path
         return _update(project, options)
 
 

@@ -137,8 +137,9 @@ def refuse_template_inside(path: Path, root: Path, src: str) -> None:
 
 
 @contextmanager
-def in_project_folder(project: Project) -> Iterator[None]:
-    """Read a relative ``_src_path`` from the project's folder, wherever mlops-new runs.
+def in_project_folder(project: Project, folder: Path | None = None) -> Iterator[None]:
+    """Read a relative ``_src_path`` from the project's folder (or ``folder``: the original
+    checkout of a temporary worktree), wherever mlops-new runs.
 
     The answers file keeps the path as the team wrote it (copier records the source it is
     given, so it is never made absolute); the template is found as copier's own update finds
@@ -149,7 +150,7 @@ def in_project_folder(project: Project) -> Iterator[None]:
         yield
         return
     before = Path.cwd()
-    os.chdir(project.path)
+    os.chdir(folder or project.path)
     try:
         yield
     finally:
