@@ -11,10 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlops_new.core.bounded import read_yaml
 from mlops_new.core.git import git, run
 from mlops_new.engine import ignored, merge, trees
-from mlops_new.inputs.answers import ANSWERS_FILE
 from mlops_new.project import pyproject
 from mlops_new.project.model import Project, relpath_in_repo
 from mlops_new.templates import render
@@ -85,7 +83,7 @@ def make_plan(
         )
         merged = merge.merge(repo, sides, prefix, excluded)
         disk = ignored.merge_on_disk(project.path, on_disk, base_dir, theirs_dir)
-        theirs_answers = _answers(theirs_dir)
+        theirs_answers = render.answers_of(theirs_dir)
     new_answers = {
         k: v
         for k, v in theirs_answers.items()
@@ -138,13 +136,6 @@ def _files(folder: Path) -> set[str]:
 def _tree(repo: Path, folder: Path, skip: set[str], head_tree: str, prefix: str) -> str:
     entries = trees.folder_entries(repo, folder, skip)
     return trees.build_tree(repo, entries, base=head_tree, prefix=prefix)
-
-
-def _answers(render_dir: Path) -> dict[str, Any]:
-    """The answers file a render wrote (``{}`` without one)."""
-    path = render_dir / ANSWERS_FILE
-    loaded = read_yaml(path) if path.is_file() else None
-    return {str(k): v for k, v in loaded.items()} if isinstance(loaded, dict) else {}
 
 
 def diff(repo: Path, before: str, after: str, prefix: str) -> Changes:

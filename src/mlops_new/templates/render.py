@@ -180,13 +180,16 @@ def _render(
     )
 
 
-def _recorded(render: Path) -> dict[str, Any]:
-    """The user answers a render recorded: the key a later render of the project uses."""
+def answers_of(render: Path) -> dict[str, Any]:
+    """The answers file a render wrote (``{}`` without one): the one reader of it."""
     path = render / ANSWERS_FILE
     loaded = read_yaml(path) if path.is_file() else None
-    if not isinstance(loaded, dict):
-        return {}
-    return {str(k): v for k, v in loaded.items() if not str(k).startswith("_")}
+    return {str(k): v for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+
+
+def _recorded(render: Path) -> dict[str, Any]:
+    """The user answers a render recorded: the key a later render of the project uses."""
+    return {k: v for k, v in answers_of(render).items() if not k.startswith("_")}
 
 
 def _cache_key(ref: TemplateRef, answers: Mapping[str, Any]) -> str:
