@@ -11,8 +11,8 @@ from typer.testing import Result
 
 from mlops_new.cli._errors import ExitCode
 from mlops_new.core.errors import UserError
+from mlops_new.fleet.discover import discover
 from mlops_new.fleet.report import browsable
-from mlops_new.fleet.update import discover
 from tests.standards.conftest import ANSWERS, Files, make_repo
 from tests.support.cli import run_cli
 from tests.support.helpers import git

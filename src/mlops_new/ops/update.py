@@ -45,6 +45,7 @@ from mlops_new.project.model import (
 )
 from mlops_new.templates import catalog, scratch, source
 from mlops_new.templates.schema import question_map
+from mlops_new.templates.source import TemplateRef
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,22 @@ class UpdateOptions:
     locks answers, and their ``mlops_new_source`` fills projects that record none."""
 
 
-def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
-    """Bring the project at ``path`` to a newer template version (or new answers).
+@dataclass(frozen=True)
+class Preflight:
+    """What ``update`` found before rendering anything: the project, from where to where."""
 
-    Nothing changes before the merge is computed; a dry run changes nothing at
-    all. Exit with conflicts leaves them staged like ``git merge`` does.
+    project: Project
+    current: TemplateRef
+    target: TemplateRef
+
+
+def preflight(path: Path, options: UpdateOptions) -> Preflight:
+    """Every check ``update`` makes before it renders (``fleet update`` runs them too).
+
+    A clean tree, no git operation under way, a version this release knows, no
+    locked answer changed, a target that is no downgrade, answers to questions the
+    target asks. Each failure is the :class:`UserError` ``update`` would raise.
     """
-    scratch.sweep()
     project = load(path)
     require_clean(project)
     require_no_git_operation(project)
@@ -83,6 +93,18 @@ def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
     target = source.update_target(current, options.to)
     if options.data:  # an answer to a question the target does not ask is a typo
         validate_answers(options.data, question_map(target))
+    return Preflight(project, current, target)
+
+
+def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
+    """Bring the project at ``path`` to a newer template version (or new answers).
+
+    Nothing changes before the merge is computed; a dry run changes nothing at
+    all. Exit with conflicts leaves them staged like ``git merge`` does.
+    """
+    scratch.sweep()
+    checked = preflight(path, options)
+    project, current, target = checked.project, checked.current, checked.target
     if target.version == project.version and target.version and not options.data:
         return _result(project, project.version, options)
     answers = migrations.migrate_answers(
