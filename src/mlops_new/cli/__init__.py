@@ -9,7 +9,6 @@ import typer
 
 from mlops_new import __version__
 from mlops_new.cli._coerce import plain_coercion
-from mlops_new.cli._errors import interrupted
 from mlops_new.cli._help import EXAMPLES, plain_argument_help
 from mlops_new.cli._lazy import LazyGroup
 from mlops_new.core import signals
@@ -78,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     # An interrupt before a command's own handling began or after it ended, or one
     # Python wrapped in another error (e.g. while importing a command).
     except (KeyboardInterrupt, Exception) as exc:
-        if not interrupted(exc):
+        if not signals.is_interrupt(exc):
             raise
         sys.stderr.write("Aborted.\n")
         sys.exit(130)

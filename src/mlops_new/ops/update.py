@@ -260,14 +260,13 @@ def _apply(plan: Plan, options: UpdateOptions, *, trusted: bool) -> UpdateResult
                 journal.write(repo, record)
             else:
                 journal.clear(repo)
-    except KeyboardInterrupt as exc:
-        kept = _roll_back(repo, record, exc)
-        raise AbortedError(
-            "Aborted: the update was rolled back; "
-            + (kept[0] if kept else "the project is at its last commit.")
-        ) from exc
     except BaseException as exc:
-        _roll_back(repo, record, exc)
+        kept = _roll_back(repo, record, exc)
+        if signals.is_interrupt(exc):  # Ctrl-C, a signal, or one Python wrapped
+            raise AbortedError(
+                "Aborted: the update was rolled back; "
+                + (kept[0] if kept else "the project is at its last commit.")
+            ) from exc
         if isinstance(exc, OSError) and (mapped := from_os_error(exc)) is not None:
             raise FileSystemError(
                 f"{mapped.message.rstrip('.')}; the update was rolled back.", mapped.hint
@@ -289,7 +288,7 @@ def _roll_back(repo: Path, record: journal.Journal, cause: BaseException) -> tup
 
 
 def _reason(exc: BaseException) -> str:
-    if isinstance(exc, KeyboardInterrupt):
+    if signals.is_interrupt(exc):
         return "interrupted"
     return exc.message if isinstance(exc, MlopsNewError) else str(exc) or type(exc).__name__
 
