@@ -526,3 +526,9 @@ def test_ci006_judges_checkouts_that_could_leak(
         else text + extra
     )
     assert status(tmp_path, "CI006", {WF: text}) is expected
+
+
+def test_ci006_an_oidc_permission_is_not_a_writing_token(tmp_path: Path) -> None:
+    text = workflow("uv build", uses="actions/checkout@" + "a" * 40)
+    text = text.replace("    steps:\n", "    permissions:\n      id-token: write\n    steps:\n")
+    assert status(tmp_path, "CI006", {WF: text}) is Status.passed
