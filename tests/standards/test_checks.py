@@ -160,6 +160,11 @@ CASES: dict[str, tuple[Files, Files, Files]] = {
         {"src/t.py": MLFLOW_CODE, "mlruns/0/meta.yaml": "x\n"},
         {"src/t.py": ""},
     ),
+    "TRK003": (
+        {"train.py": "import wandb\n", ".gitignore": "wandb/\n"},
+        {"train.py": "import wandb\n", "wandb/run-20240101_000000-abc/files/config.yaml": "x\n"},
+        {"train.py": "import os\n"},
+    ),
     "DOC001": (
         {"Dockerfile": DOCKERFILE},
         {"Dockerfile": DOCKERFILE.replace("USER 10001:10001", "USER root")},

@@ -532,3 +532,19 @@ def test_ci006_an_oidc_permission_is_not_a_writing_token(tmp_path: Path) -> None
     text = workflow("uv build", uses="actions/checkout@" + "a" * 40)
     text = text.replace("    steps:\n", "    permissions:\n      id-token: write\n    steps:\n")
     assert status(tmp_path, "CI006", {WF: text}) is Status.passed
+
+
+@pytest.mark.parametrize(
+    ("tree", "expected"),
+    [
+        ({"pyproject.toml": BARE_PYPROJECT + 'dependencies = ["clearml"]\n', "clearml.conf": "api { }\n"}, Status.failed),
+        ({"src/t.py": "from comet_ml import Experiment\n", ".cometml-runs/a.zip": "x\n"}, Status.failed),
+        ({"src/t.py": "import aim\n", "aim_notes.md": "x\n"}, Status.passed),
+        ({"tests/test_t.py": "import wandb\n", "wandb/run-1/x": "x\n"}, Status.skipped),  # only a test imports it
+    ],
+)  # fmt: skip
+def test_trk003_covers_trackers_beyond_mlflow(
+    tmp_path: Path, tree: Files, expected: Status
+) -> None:
+    """Issue 25: the tracking checks knew only MLflow."""
+    assert status(tmp_path, "TRK003", tree) is expected
