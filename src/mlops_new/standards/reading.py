@@ -38,6 +38,25 @@ _FIXTURE = re.compile(
 """Paths of tests and test fixtures: fake keys and conflict markers there are data."""
 
 
+OTHER_CI = re.compile(
+    r"((.*/)?Jenkinsfile[^/]*|\.circleci/config\.ya?ml|\.?azure-pipelines[^/]*\.ya?ml"
+    r"|\.azure-pipelines/.+\.ya?ml|\.azure/pipelines/.+\.ya?ml|\.travis\.ya?ml"
+    r"|\.buildkite/[^/]+\.ya?ml|bitbucket-pipelines\.ya?ml|\.drone\.ya?ml|\.woodpecker\.ya?ml"
+    r"|\.woodpecker/[^/]+\.ya?ml|\.prow\.ya?ml|\.prow/[^/]+\.ya?ml|cloudbuild\.ya?ml"
+    r"|\.cirrus\.ya?ml)$"
+)
+"""CI systems beyond GitHub Actions and GitLab, by their conventional file names."""
+_JENKINS_STEP = re.compile(
+    r"\b(sh|bat|powershell|pwsh)\b\s*\(?\s*(?:script\s*:\s*)?"
+    r"(?P<quote>\"\"\"|'\'\'|\"|')(?P<script>.*?)(?P=quote)",
+    re.DOTALL,
+)
+_COMMAND_KEYS = frozenset(
+    {"run", "command", "commands", "script", "scripts", "bash", "pwsh", "powershell",
+     "before_script", "after_script", "install", "before_install", "args", "entrypoint"}
+)  # fmt: skip
+
+
 def is_fixture(path: str) -> bool:
     """Whether ``path`` belongs to tests or their fixtures."""
     return bool(_FIXTURE.search(path))
@@ -99,6 +118,31 @@ def gitlab_includes(data: dict[str, Any]) -> list[dict[str, Any]]:
         elif isinstance(entry, dict):
             found.append(entry)
     return found
+
+
+def yaml_commands(data: Any) -> list[str]:
+    """Every command of a CI file of any system: the strings under the keys CI systems use
+    for shell (``run``, ``script``, ``commands``, ``command``+``args``), found at any depth."""
+    commands: list[str] = []
+    todo: list[Any] = [data]
+    while todo and len(commands) < 10_000:
+        node = todo.pop()
+        if isinstance(node, list):
+            todo += node
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key in _COMMAND_KEYS and isinstance(value, str):
+                    commands.append(value)
+                elif key in _COMMAND_KEYS and isinstance(value, list):
+                    words = strings(value)
+                    commands += [" ".join(words)] if key in {"command", "args"} else words
+                todo.append(value)
+    return commands
+
+
+def jenkins_commands(text: str) -> list[str]:
+    """The scripts of a Jenkinsfile's ``sh``/``bat``/``powershell`` steps."""
+    return [match["script"] for match in _JENKINS_STEP.finditer(text)]
 
 
 def mapping(value: Any) -> dict[str, Any]:
