@@ -548,3 +548,24 @@ def test_trk003_covers_trackers_beyond_mlflow(
 ) -> None:
     """Issue 25: the tracking checks knew only MLflow."""
     assert status(tmp_path, "TRK003", tree) is expected
+
+
+@pytest.mark.parametrize(
+    ("step", "expected"),
+    [
+        ("astral-sh/setup-uv@" + "c" * 40, Status.failed),  # v6+ caches by default
+        ("astral-sh/setup-uv@" + "c" * 40 + "\n        with:\n          enable-cache: false", Status.passed),
+        ("astral-sh/setup-uv@v5", Status.passed),  # before v6: only when asked
+        ("actions/cache@" + "d" * 40, Status.failed),
+        ("actions/setup-python@" + "e" * 40, Status.passed),
+    ],
+)  # fmt: skip
+def test_ci009_publishing_workflows_restore_no_cache(
+    tmp_path: Path, step: str, expected: Status
+) -> None:
+    """zizmor's cache-poisoning: a release built from a cache a pull request may have written."""
+    text = (
+        "on:\n  push:\n    tags: ['v*']\npermissions: {}\njobs:\n  t:\n    runs-on: x\n    steps:\n"
+    )
+    text += f"      - uses: {step}\n      - run: uv build\n"
+    assert status(tmp_path, "CI009", {WF: text}) is expected
