@@ -432,6 +432,7 @@ PUBLISH = workflow("uv build", uses="pypa/gh-action-pypi-publish@" + "a" * 40)
         ({"pyproject.toml": BARE_PYPROJECT, ".github/workflows/release.yml": PUBLISH}, Status.skipped),
         ({"pyproject.toml": BARE_PYPROJECT, WF: workflow("uv build && uv publish")}, Status.skipped),
         ({"pyproject.toml": LIBRARY, "uv.lock": "version = 1\n"}, Status.passed),
+        ({"pyproject.toml": "[tool.ruff]\n", "setup.py": "setup(name='x', classifiers=['A'])\n"}, Status.skipped),
         ({"pyproject.toml": LIBRARY, "dvc.yaml": "stages: {}\n"}, Status.failed),  # a pipeline
         ({"pyproject.toml": BARE_PYPROJECT}, Status.failed),  # an application
     ],
