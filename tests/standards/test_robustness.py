@@ -10,13 +10,17 @@ them (scripts CI follows, workflows, task files, TOML, YAML, Dockerfiles).
 from __future__ import annotations
 
 import functools
+import json
 import random
 from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from mlops_new.cli import app, route
 from mlops_new.standards import Status, run_checks
+from tests.helpers import git
 from tests.standards.conftest import BARE_PYPROJECT, Cli, Files, make_repo, payload
 
 GEN_PY = '"""Generate things.\n"""\nprint(1)\n'
@@ -36,6 +40,17 @@ def test_a_script_with_a_bare_docstring_quote_line_does_not_crash(tmp_path: Path
     by_id = {r.id: r for r in report.results}
     assert by_id["CI002"].status is Status.failed  # the script runs no tests
     assert by_id["CI001"].status is Status.passed
+
+
+def test_fleet_report_checks_the_repository_it_could_not(tmp_path: Path) -> None:
+    """`fleet report` listed the crashing repositories as "cannot be checked"."""
+    root = make_repo(tmp_path / "fleet" / "gen", CRASH)
+    git(root, "commit", "--quiet", "-m", "x")
+    result = CliRunner().invoke(
+        app, route(["fleet", "report", str(tmp_path / "fleet"), "--format", "json"])
+    )
+    (row,) = json.loads(result.stdout)["result"]["repos"]
+    assert row["status"] != "error", row
 
 
 def test_the_cli_reports_instead_of_a_traceback(tmp_path: Path, check_cli: Cli) -> None:
