@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -256,3 +257,18 @@ def test_check_reports_on_mutated_real_files(tmp_path: Path, seed: int) -> None:
         for found in report.results:
             if found.path:
                 assert (tmp_path / f"r{round_}" / found.path).is_file(), found
+
+
+def test_pathological_inputs_are_read_in_linear_time(tmp_path: Path) -> None:
+    """Unclosed expressions, steps and quotes by the hundred thousand: seconds, not hours."""
+    run = "      - run: '" + "${{ " * 200_000 + "'\n"
+    files: Files = {
+        ".github/workflows/ci.yml": "on: [push]\njobs:\n  t:\n    steps:\n" + run,
+        "Jenkinsfile": "sh '" * 200_000 + 'sh "' + "x" * 100_000,
+        "Dockerfile": "FROM a AS s\nFROM " + "${A}x" * 2_000 + "\n",
+        ".circleci/config.yml": "a:\n" + "  - run: x\n" * 20_000,
+    }
+    started = time.monotonic()
+    report = run_checks(make_repo(tmp_path / "r", files))
+    assert report.results
+    assert time.monotonic() - started < 20

@@ -47,10 +47,10 @@ OTHER_CI = re.compile(
 )
 """CI systems beyond GitHub Actions and GitLab, by their conventional file names."""
 _JENKINS_STEP = re.compile(
-    r"\b(sh|bat|powershell|pwsh)\b\s*\(?\s*(?:script\s*:\s*)?"
-    r"(?P<quote>\"\"\"|'\'\'|\"|')(?P<script>.*?)(?P=quote)",
-    re.DOTALL,
+    r"\b(?:sh|bat|powershell|pwsh)\b\s*\(?\s*(?:script\s*:\s*)?(\"\"\"|'\'\'|\"|')"
 )
+"""The start of a Jenkins shell step and its opening quote (the script runs to the next one)."""
+MAX_JENKINS_STEPS = 1000
 _COMMAND_KEYS = frozenset(
     {"run", "command", "commands", "script", "scripts", "bash", "pwsh", "powershell",
      "before_script", "after_script", "install", "before_install", "args", "entrypoint"}
@@ -141,8 +141,20 @@ def yaml_commands(data: Any) -> list[str]:
 
 
 def jenkins_commands(text: str) -> list[str]:
-    """The scripts of a Jenkinsfile's ``sh``/``bat``/``powershell`` steps."""
-    return [match["script"] for match in _JENKINS_STEP.finditer(text)]
+    """The scripts of a Jenkinsfile's ``sh``/``bat``/``powershell`` steps (the first
+    :data:`MAX_JENKINS_STEPS`; each closing quote found with one ``str.find``)."""
+    scripts: list[str] = []
+    position = 0
+    while len(scripts) < MAX_JENKINS_STEPS:
+        match = _JENKINS_STEP.search(text, position)
+        if match is None:
+            break
+        end = text.find(match[1], match.end())
+        if end < 0:
+            break
+        scripts.append(text[match.end() : end])
+        position = end + len(match[1])
+    return scripts
 
 
 def mapping(value: Any) -> dict[str, Any]:
