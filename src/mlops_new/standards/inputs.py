@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 from mlops_new.inputs.answers import ANSWERS_FILE
 from mlops_new.inputs.settings import Policy
+from mlops_new.project.facts import dependency_names
 from mlops_new.standards import scan
 from mlops_new.standards.reading import (
     MAX_TEXT_BYTES,
@@ -48,7 +49,6 @@ LARGE_REPOSITORY = 2000
 """Files past which the index's sizes (one git process) beat a ``stat`` per file.
 ``git grep`` always beats reading the files in Python (4 ms against 10 ms on a
 generated project), and runs alongside the listing."""
-_NAME = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 _DVC_SECTION = re.compile(r"""^\s*\[\s*'?\s*(?P<name>[^'\]]+?)\s*'?\s*\]\s*$""")
 _WORKFLOW = re.compile(r"\.github/workflows/[^/]+\.ya?ml$")
 _ACTION = re.compile(r"(^|.*/)\.github/actions/(.+/)?action\.ya?ml$")
@@ -478,21 +478,7 @@ class Repo:
     @cached_property
     def dependencies(self) -> frozenset[str]:
         """Normalised names of every dependency in pyproject.toml (all groups and extras)."""
-        data = mapping(self.pyproject)
-        project = mapping(data.get("project"))
-        specs: list[str] = strings(project.get("dependencies"))
-        tool = mapping(data.get("tool"))
-        for group in (*mapping(project.get("optional-dependencies")).values(),
-                      *mapping(data.get("dependency-groups")).values(),
-                      mapping(tool.get("uv")).get("dev-dependencies")):  # fmt: skip
-            specs += strings(group)
-        poetry = mapping(tool.get("poetry"))
-        tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
-        tables += [mapping(g).get("dependencies") for g in mapping(poetry.get("group")).values()]
-        specs += [str(name) for table in tables for name in mapping(table)]
-        return frozenset(
-            match[0].lower().replace("_", "-") for spec in specs if (match := _NAME.match(spec))
-        )
+        return dependency_names(mapping(self.pyproject))
 
     @cached_property
     def uses_mlflow(self) -> bool:
