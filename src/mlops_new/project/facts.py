@@ -17,17 +17,17 @@ _NAME = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 def dependency_names(pyproject: Mapping[str, Any], *requirements: str) -> frozenset[str]:
     """Normalised names of every dependency: pyproject.toml's (all groups and extras,
     PEP 735 groups, uv's dev dependencies, Poetry's tables) and requirements files' lines."""
-    project = _mapping(pyproject.get("project"))
-    tool = _mapping(pyproject.get("tool"))
-    specs = _strings(project.get("dependencies"))
-    for group in (*_mapping(project.get("optional-dependencies")).values(),
-                  *_mapping(pyproject.get("dependency-groups")).values(),
-                  _mapping(tool.get("uv")).get("dev-dependencies")):  # fmt: skip
-        specs += _strings(group)
-    poetry = _mapping(tool.get("poetry"))
+    project = mapping(pyproject.get("project"))
+    tool = mapping(pyproject.get("tool"))
+    specs = strings(project.get("dependencies"))
+    for group in (*mapping(project.get("optional-dependencies")).values(),
+                  *mapping(pyproject.get("dependency-groups")).values(),
+                  mapping(tool.get("uv")).get("dev-dependencies")):  # fmt: skip
+        specs += strings(group)
+    poetry = mapping(tool.get("poetry"))
     tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
-    tables += [_mapping(g).get("dependencies") for g in _mapping(poetry.get("group")).values()]
-    specs += [str(name) for table in tables for name in _mapping(table)]
+    tables += [mapping(g).get("dependencies") for g in mapping(poetry.get("group")).values()]
+    specs += [str(name) for table in tables for name in mapping(table)]
     for text in requirements:
         specs += [line for line in text.splitlines() if not line.lstrip().startswith(("#", "-"))]
     return frozenset(
@@ -35,11 +35,13 @@ def dependency_names(pyproject: Mapping[str, Any], *requirements: str) -> frozen
     )
 
 
-def _mapping(value: Any) -> dict[str, Any]:
+def mapping(value: Any) -> dict[str, Any]:
+    """``value`` if it is a mapping, else ``{}`` (parsed files are someone else's shapes)."""
     return value if isinstance(value, dict) else {}
 
 
-def _strings(value: Any) -> list[str]:
+def strings(value: Any) -> list[str]:
+    """``value`` as a list of strings: one string, or a list's scalar items."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, list):

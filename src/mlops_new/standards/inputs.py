@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from mlops_new.inputs.answers import ANSWERS_FILE
 from mlops_new.inputs.settings import Policy
-from mlops_new.project.facts import dependency_names
+from mlops_new.project.facts import dependency_names, mapping, strings
 from mlops_new.standards import scan
 from mlops_new.standards.reading import (
     MAX_TEXT_BYTES,
@@ -30,14 +30,12 @@ from mlops_new.standards.reading import (
     gitlab_includes,
     is_fixture,
     jenkins_commands,
-    mapping,
     parse_dockerfile,
     parse_toml,
     parse_yaml,
     read,
     regular,
     steps,
-    strings,
     templated,
     walk,
     yaml_commands,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_new.core.bounded import InputError, load_toml, load_yaml
+from mlops_new.project.facts import strings
 
 MAX_TEXT_BYTES = 1_000_000
 """Files larger than this are not read (nor scanned for markers or secrets)."""
@@ -149,23 +150,10 @@ def jenkins_commands(text: str) -> list[str]:
     return scripts
 
 
-def mapping(value: Any) -> dict[str, Any]:
-    """``value`` if it is a mapping, else ``{}``."""
-    return value if isinstance(value, dict) else {}
-
-
 def steps(job: Any) -> list[dict[str, Any]]:
     """The steps of a GitHub job (or composite action's ``runs``) that are mappings."""
     found = job.get("steps") if isinstance(job, dict) else None
     return [s for s in found if isinstance(s, dict)] if isinstance(found, list) else []
-
-
-def strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [str(v) for v in value if isinstance(v, (str, int, float))]
-    return []
 
 
 def templated(path: str) -> bool:
