@@ -30,7 +30,7 @@ app = typer.Typer(
     "`mlops-new NAME` is short for `mlops-new create NAME`.",
     epilog=EXAMPLES,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, pwsh)
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
     cls=LazyGroup,
@@ -57,7 +57,7 @@ def _root(
     """Start, and keep current, a machine-learning repository."""
 
 
-_GLOBAL_FLAGS = {"--help", "-h", "--version", "-V"}
+_GLOBAL_FLAGS = {"--help", "-h", "--version", "-V", "--install-completion", "--show-completion"}
 
 
 def route(args: list[str]) -> list[str]:
