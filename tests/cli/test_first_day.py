@@ -225,3 +225,24 @@ def test_completion_flags_are_not_project_names(invoke: Invoke, tmp_path: Path) 
     result = invoke("--show-completion", "bash")
     assert "_mlops_new_completion" in result.stdout
     assert not (tmp_path / "--show-completion").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "warned"),
+    [((), True), (("-d", "mlops_new_source=https://pypi.acme.example/simple"), False)],
+    ids=["pypi", "own-index"],
+)
+def test_an_mlops_new_from_a_checkout_says_where_projects_will_look_for_it(
+    invoke: Invoke, extra: tuple[str, ...], warned: bool
+) -> None:
+    """This suite's mlops-new is installed from its checkout (PEP 610 direct_url.json): a
+    project whose hook and CI install it from PyPI is told, with the fix; one with its own
+    index is not."""
+    result = invoke("proj", "--defaults", "--no-lock", "--format", "json", *extra)
+    assert result.exit_code == 0, result.output
+    warnings = json.loads(result.stdout)["result"]["warnings"]
+    about_source = [w for w in warnings if "was installed from" in w]
+    assert bool(about_source) is warned
+    if warned:
+        assert "mlops_new_source=" in about_source[0]
+        assert "SKIP=mlops-new-check" in about_source[0]
