@@ -190,3 +190,59 @@ def test_lock_failure_names_the_index_that_did_not_answer(
     assert result.exit_code == 0, result.output
     assert "uv lock failed" in result.stderr
     assert "127.0.0.1:9" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("mlops-new up", {"update"}),
+        ("mlops-new update --ab", {"--abort"}),
+        ("mlops-new check --format ", {"rich", "json", "sarif", "github"}),
+    ],
+)
+def test_shell_completion_completes_commands_options_and_choices(
+    tmp_path: Path, words: str, expected: set[str]
+) -> None:
+    """The console script answers the shell's completion protocol (once: no completion,
+    and `--install-completion` was taken for a project name)."""
+    import subprocess
+
+    from tests.support.helpers import tool
+
+    env = {
+        **os.environ,
+        "_MLOPS_NEW_COMPLETE": "complete_bash",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split(" ")) - 1),
+    }
+    proc = subprocess.run(
+        [tool("mlops-new")], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
+    assert set(proc.stdout.split()) == expected, proc.stderr
+
+
+def test_completion_flags_are_not_project_names(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("--show-completion", "bash")
+    assert "_mlops_new_completion" in result.stdout
+    assert not (tmp_path / "--show-completion").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "warned"),
+    [((), True), (("-d", "mlops_new_source=https://pypi.acme.example/simple"), False)],
+    ids=["pypi", "own-index"],
+)
+def test_an_mlops_new_from_a_checkout_says_where_projects_will_look_for_it(
+    invoke: Invoke, extra: tuple[str, ...], warned: bool
+) -> None:
+    """This suite's mlops-new is installed from its checkout (PEP 610 direct_url.json): a
+    project whose hook and CI install it from PyPI is told, with the fix; one with its own
+    index is not."""
+    result = invoke("proj", "--defaults", "--no-lock", "--format", "json", *extra)
+    assert result.exit_code == 0, result.output
+    warnings = json.loads(result.stdout)["result"]["warnings"]
+    about_source = [w for w in warnings if "was installed from" in w]
+    assert bool(about_source) is warned
+    if warned:
+        assert "mlops_new_source=" in about_source[0]
+        assert "SKIP=mlops-new-check" in about_source[0]

@@ -143,3 +143,32 @@ def test_render_bombs_are_stopped_by_time_and_memory_limits(
             defaults=True,
         )  # fmt: skip
     assert time.monotonic() - started < 60
+
+
+def test_only_templates_other_than_the_bundled_one_render_in_a_limited_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store holds mlops-new's own released template (its tags checked against the
+    package's manifest): it renders in-process; any other template gets the limits."""
+    from mlops_new.templates import store
+
+    forks: list[str] = []
+    real = limited.run
+
+    def counted(call: object, **kwargs: object) -> object:
+        forks.append("fork")
+        return real(call, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(limited, "run", counted)
+    bundled = store.ensure_store()
+    _copier.copy(
+        str(bundled), tmp_path / "ours", ref=store.latest().tag,
+        data={"project_name": "p"}, user_defaults={}, defaults=True,
+    )  # fmt: skip
+    assert forks == []
+    other = make_template(tmp_path / "tpl", {"project/README.md.jinja": "hello\n"})
+    _copier.copy(
+        str(other), tmp_path / "theirs", ref="v0.1.0", data={}, user_defaults={}, defaults=True
+    )
+    assert forks == ["fork"]
+    assert (tmp_path / "theirs" / "README.md").read_text() == "hello\n"

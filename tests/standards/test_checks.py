@@ -28,6 +28,10 @@ README: Files = {"README.md": "# x\n"}
 TESTS: Files = {"tests/test_a.py": "def test_a() -> None:\n    pass\n"}
 NO_GIT = "no-git"
 TARGET = WORKFLOW.replace("on: [push]", "on: [pull_request_target]")
+RELEASE = WORKFLOW.replace("on: [push]", "on: [release]").replace(
+    "      - run: uv run pytest\n",
+    "      - uses: actions/setup-python@" + "b" * 40 + "\n        with:\n          cache: false\n",
+)
 LIBRARY = BARE_PYPROJECT + 'classifiers = ["Topic :: Software Development :: Libraries"]\n'
 JOURNAL = '{"state": "applying", "project": "p", "prefix": "", "old_head": "0", "tree": "0"}'
 
@@ -150,6 +154,11 @@ CASES: dict[str, tuple[Files, Files, Files]] = {
         {WF: TARGET.replace("false", "false\n          ref: ${{ github.head_ref }}")},
         README,
     ),
+    "CI009": (
+        {WF: RELEASE},
+        {WF: RELEASE.replace("cache: false", "cache: pip")},
+        {WF: WORKFLOW},
+    ),
     "TRK001": (
         {"src/t.py": MLFLOW_CODE},
         {"src/t.py": "import mlflow\n\nmlflow.set_tracking_uri('http://10.0.0.1:5000')\n"},
@@ -159,6 +168,11 @@ CASES: dict[str, tuple[Files, Files, Files]] = {
         {"src/t.py": MLFLOW_CODE},
         {"src/t.py": MLFLOW_CODE, "mlruns/0/meta.yaml": "x\n"},
         {"src/t.py": ""},
+    ),
+    "TRK003": (
+        {"train.py": "import wandb\n", ".gitignore": "wandb/\n"},
+        {"train.py": "import wandb\n", "wandb/run-20240101_000000-abc/files/config.yaml": "x\n"},
+        {"train.py": "import os\n"},
     ),
     "DOC001": (
         {"Dockerfile": DOCKERFILE},

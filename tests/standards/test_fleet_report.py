@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,8 @@ from typer.testing import Result
 
 from mlops_new.cli._errors import ExitCode
 from mlops_new.core.errors import UserError
+from mlops_new.fleet.discover import discover
 from mlops_new.fleet.report import browsable
-from mlops_new.fleet.update import discover
 from tests.standards.conftest import ANSWERS, Files, make_repo
 from tests.support.cli import run_cli
 from tests.support.helpers import git
@@ -162,3 +163,34 @@ def test_a_list_file_with_a_missing_repository_gives_an_error_row(tmp_path: Path
     assert repos["gone"]["status"] == "error"
     with pytest.raises(UserError):
         discover([], tmp_path / "nope.txt")
+
+
+def _edit(repo: Path) -> None:
+    (repo / "README.md").write_text("# edited\n")
+
+
+def _untracked(repo: Path) -> None:
+    (repo / "notes.txt").write_text("new\n")
+
+
+def _ignored(repo: Path) -> None:
+    (repo / "run.log").write_text("noise\n")
+
+
+@pytest.mark.parametrize(
+    ("change", "dirty"),
+    [(None, False), (_edit, True), (_untracked, True), (_ignored, False)],
+    ids=["clean", "edited", "untracked", "ignored"],
+)
+def test_dirty_means_what_update_refuses(
+    tmp_path: Path, change: Callable[[Path], None] | None, dirty: bool
+) -> None:
+    """One definition of dirty (staged, unstaged or untracked, not ignored): an untracked
+    file once left a repository "clean" in the report while `update` refused it."""
+    files: Files = {"README.md": "# r\n", ".gitignore": "*.log\n", ".copier-answers.yml": ANSWERS}
+    repo = committed(tmp_path / "fleet" / "r", files)
+    if change is not None:
+        change(repo)
+    result = fleet(str(tmp_path / "fleet"), "--format", "json")
+    rows = json.loads(result.stdout)["result"]["repos"]
+    assert [row["dirty"] for row in rows] == [dirty]

@@ -432,6 +432,7 @@ PUBLISH = workflow("uv build", uses="pypa/gh-action-pypi-publish@" + "a" * 40)
         ({"pyproject.toml": BARE_PYPROJECT, ".github/workflows/release.yml": PUBLISH}, Status.skipped),
         ({"pyproject.toml": BARE_PYPROJECT, WF: workflow("uv build && uv publish")}, Status.skipped),
         ({"pyproject.toml": LIBRARY, "uv.lock": "version = 1\n"}, Status.passed),
+        ({"pyproject.toml": "[tool.ruff]\n", "setup.py": "setup(name='x', classifiers=['A'])\n"}, Status.skipped),
         ({"pyproject.toml": LIBRARY, "dvc.yaml": "stages: {}\n"}, Status.failed),  # a pipeline
         ({"pyproject.toml": BARE_PYPROJECT}, Status.failed),  # an application
     ],
@@ -526,3 +527,46 @@ def test_ci006_judges_checkouts_that_could_leak(
         else text + extra
     )
     assert status(tmp_path, "CI006", {WF: text}) is expected
+
+
+def test_ci006_an_oidc_permission_is_not_a_writing_token(tmp_path: Path) -> None:
+    text = workflow("uv build", uses="actions/checkout@" + "a" * 40)
+    text = text.replace("    steps:\n", "    permissions:\n      id-token: write\n    steps:\n")
+    assert status(tmp_path, "CI006", {WF: text}) is Status.passed
+
+
+@pytest.mark.parametrize(
+    ("tree", "expected"),
+    [
+        ({"pyproject.toml": BARE_PYPROJECT + 'dependencies = ["clearml"]\n', "clearml.conf": "api { }\n"}, Status.failed),
+        ({"src/t.py": "from comet_ml import Experiment\n", ".cometml-runs/a.zip": "x\n"}, Status.failed),
+        ({"src/t.py": "import aim\n", "aim_notes.md": "x\n"}, Status.passed),
+        ({"tests/test_t.py": "import wandb\n", "wandb/run-1/x": "x\n"}, Status.skipped),  # only a test imports it
+    ],
+)  # fmt: skip
+def test_trk003_covers_trackers_beyond_mlflow(
+    tmp_path: Path, tree: Files, expected: Status
+) -> None:
+    """Issue 25: the tracking checks knew only MLflow."""
+    assert status(tmp_path, "TRK003", tree) is expected
+
+
+@pytest.mark.parametrize(
+    ("step", "expected"),
+    [
+        ("astral-sh/setup-uv@" + "c" * 40, Status.failed),  # v6+ caches by default
+        ("astral-sh/setup-uv@" + "c" * 40 + "\n        with:\n          enable-cache: false", Status.passed),
+        ("astral-sh/setup-uv@v5", Status.passed),  # before v6: only when asked
+        ("actions/cache@" + "d" * 40, Status.failed),
+        ("actions/setup-python@" + "e" * 40, Status.passed),
+    ],
+)  # fmt: skip
+def test_ci009_publishing_workflows_restore_no_cache(
+    tmp_path: Path, step: str, expected: Status
+) -> None:
+    """zizmor's cache-poisoning: a release built from a cache a pull request may have written."""
+    text = (
+        "on:\n  push:\n    tags: ['v*']\npermissions: {}\njobs:\n  t:\n    runs-on: x\n    steps:\n"
+    )
+    text += f"      - uses: {step}\n      - run: uv build\n"
+    assert status(tmp_path, "CI009", {WF: text}) is expected

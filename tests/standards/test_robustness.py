@@ -10,14 +10,19 @@ them (scripts CI follows, workflows, task files, TOML, YAML, Dockerfiles).
 from __future__ import annotations
 
 import functools
+import json
 import random
+import time
 from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from mlops_new.cli import app, route
 from mlops_new.standards import Status, run_checks
 from tests.standards.conftest import BARE_PYPROJECT, Cli, Files, make_repo, payload
+from tests.support.helpers import git
 
 GEN_PY = '"""Generate things.\n"""\nprint(1)\n'
 CRASH: Files = {
@@ -36,6 +41,17 @@ def test_a_script_with_a_bare_docstring_quote_line_does_not_crash(tmp_path: Path
     by_id = {r.id: r for r in report.results}
     assert by_id["CI002"].status is Status.failed  # the script runs no tests
     assert by_id["CI001"].status is Status.passed
+
+
+def test_fleet_report_checks_the_repository_it_could_not(tmp_path: Path) -> None:
+    """`fleet report` listed the crashing repositories as "cannot be checked"."""
+    root = make_repo(tmp_path / "fleet" / "gen", CRASH)
+    git(root, "commit", "--quiet", "-m", "x")
+    result = CliRunner().invoke(
+        app, route(["fleet", "report", str(tmp_path / "fleet"), "--format", "json"])
+    )
+    (row,) = json.loads(result.stdout)["result"]["repos"]
+    assert row["status"] != "error", row
 
 
 def test_the_cli_reports_instead_of_a_traceback(tmp_path: Path, check_cli: Cli) -> None:
@@ -241,3 +257,18 @@ def test_check_reports_on_mutated_real_files(tmp_path: Path, seed: int) -> None:
         for found in report.results:
             if found.path:
                 assert (tmp_path / f"r{round_}" / found.path).is_file(), found
+
+
+def test_pathological_inputs_are_read_in_linear_time(tmp_path: Path) -> None:
+    """Unclosed expressions, steps and quotes by the hundred thousand: seconds, not hours."""
+    run = "      - run: '" + "${{ " * 200_000 + "'\n"
+    files: Files = {
+        ".github/workflows/ci.yml": "on: [push]\njobs:\n  t:\n    steps:\n" + run,
+        "Jenkinsfile": "sh '" * 200_000 + 'sh "' + "x" * 100_000,
+        "Dockerfile": "FROM a AS s\nFROM " + "${A}x" * 2_000 + "\n",
+        ".circleci/config.yml": "a:\n" + "  - run: x\n" * 20_000,
+    }
+    started = time.monotonic()
+    report = run_checks(make_repo(tmp_path / "r", files))
+    assert report.results
+    assert time.monotonic() - started < 20

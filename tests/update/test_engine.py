@@ -327,24 +327,26 @@ def test_renders_are_cached_so_the_next_update_or_diff_renders_nothing_again(
     ("make", "message"),
     [
         (lambda root: build_tree(root, {"sub/.git/config": "[core]\n"}), "sub/.git"),
+        # A case-insensitive file system's .git: the rule render once applied missed it.
+        (lambda root: build_tree(root, {"sub/.GIT/config": "[core]\n"}), "sub/.GIT"),
         (lambda root: (root / "leak").symlink_to("/etc/passwd"), "'leak' -> '/etc/passwd'"),
         (lambda root: (root / "up").symlink_to("../outside"), "'up' -> '../outside'"),
     ],
-    ids=["git-component", "absolute-symlink", "escaping-symlink"],
+    ids=["git-component", "git-any-case", "absolute-symlink", "escaping-symlink"],
 )
 def test_a_render_that_could_reach_outside_the_project_is_refused(
     tmp_path: Path, make: Callable[[Path], object], message: str
 ) -> None:
     from mlops_new.core.errors import TemplateSourceError
-    from mlops_new.templates.render import validate
+    from mlops_new.templates._copier import refuse_forbidden_paths
 
     root = tmp_path / "render"
     build_tree(root, {"README.md": "ok\n", "docs/index.md": "ok\n"})
     (root / "readme-link").symlink_to("README.md")
-    validate(root)  # an internal symlink is fine
+    refuse_forbidden_paths(root, "tpl")  # an internal symlink is fine
     make(root)
     with pytest.raises(TemplateSourceError, match=message.replace(".", r"\.")):
-        validate(root)
+        refuse_forbidden_paths(root, "tpl")
 
 
 def test_the_render_cache_prunes_unused_and_least_recently_used_renders(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from mlops_new.cli._errors import ExitCode
@@ -43,6 +44,34 @@ def test_infers_package_licence_ci_tracking_and_docker(tmp_path: Path) -> None:
         "serving": "fastapi",
         "docker": True,
     }
+
+
+@pytest.mark.parametrize(
+    ("files", "tracking", "serving"),
+    [
+        # Dependencies as check reads them: groups, Poetry and requirements files count...
+        ({"pyproject.toml": '[dependency-groups]\ntrain = ["dvclive"]\n'}, "dvclive", "none"),
+        (
+            {"pyproject.toml": '[tool.poetry.dependencies]\nmlflow = "^2"\nfastapi = "*"\n'},
+            "mlflow",
+            "fastapi",
+        ),
+        ({"requirements.txt": "# pinned\nmlflow==2.1\n-r base.txt\n"}, "mlflow", "none"),
+        # ...and a name that only contains "mlflow" or "fastapi" is not them (once: it was).
+        (
+            {"pyproject.toml": '[project]\ndependencies = ["mlflow-export-import-x"]\n'},
+            "none",
+            "none",
+        ),
+        ({"requirements.txt": "fastapi-users-db\nnotmlflow\n"}, "none", "none"),
+    ],
+    ids=["pep735-group", "poetry", "requirements", "mlflow-lookalike", "substrings"],
+)
+def test_tracking_and_serving_come_from_the_dependencies_check_reads(
+    tmp_path: Path, files: dict[str, str], tracking: str, serving: str
+) -> None:
+    found = infer_answers(build_tree(tmp_path / "r", files))
+    assert (found["tracking"], found["serving"]) == (tracking, serving)
 
 
 def test_no_licence_file_is_proprietary_and_nothing_is_guessed(tmp_path: Path) -> None:

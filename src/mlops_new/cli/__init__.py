@@ -9,7 +9,6 @@ import typer
 
 from mlops_new import __version__
 from mlops_new.cli._coerce import plain_coercion
-from mlops_new.cli._errors import interrupted
 from mlops_new.cli._help import EXAMPLES, plain_argument_help
 from mlops_new.cli._lazy import LazyGroup
 from mlops_new.core import signals
@@ -31,7 +30,7 @@ app = typer.Typer(
     "`mlops-new NAME` is short for `mlops-new create NAME`.",
     epilog=EXAMPLES,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, pwsh)
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
     cls=LazyGroup,
@@ -58,7 +57,7 @@ def _root(
     """Start, and keep current, a machine-learning repository."""
 
 
-_GLOBAL_FLAGS = {"--help", "-h", "--version", "-V"}
+_GLOBAL_FLAGS = {"--help", "-h", "--version", "-V", "--install-completion", "--show-completion"}
 
 
 def route(args: list[str]) -> list[str]:
@@ -78,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     # An interrupt before a command's own handling began or after it ended, or one
     # Python wrapped in another error (e.g. while importing a command).
     except (KeyboardInterrupt, Exception) as exc:
-        if not interrupted(exc):
+        if not signals.is_interrupt(exc):
             raise
         sys.stderr.write("Aborted.\n")
         sys.exit(130)

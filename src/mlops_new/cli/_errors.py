@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from mlops_new.core import errors
+from mlops_new.core import errors, signals
 
 
 class ExitCode(enum.IntEnum):
@@ -59,34 +59,15 @@ def handled() -> Iterator[None]:
     """Turn mlops-new errors and Ctrl-C into a message on stderr and an exit code."""
     try:
         yield
-    except KeyboardInterrupt:
-        _fail("Aborted: nothing was left behind.", None, ExitCode.ABORTED)
     except errors.MlopsNewError as exc:
         _fail(exc.message, exc.hint, exit_code_for(exc))
-    except Exception as exc:
-        if interrupted(exc):
+    except (KeyboardInterrupt, Exception) as exc:
+        if signals.is_interrupt(exc):  # Ctrl-C, a signal, or one Python wrapped
             _fail("Aborted: nothing was left behind.", None, ExitCode.ABORTED)
         mapped = errors.from_os_error(exc) if isinstance(exc, OSError) else None
         if mapped is None:
             raise
         _fail(mapped.message, mapped.hint, exit_code_for(mapped))
-
-
-def interrupted(exc: BaseException) -> bool:
-    """Whether ``exc`` is, or came from, Ctrl-C or a signal (a ``KeyboardInterrupt``).
-
-    Python wraps an interrupt raised in some places in another error: during an
-    import, a signal that lands in a class's ``__set_name__`` (a dataclass field)
-    surfaces as ``RuntimeError``, with the interrupt as its cause.
-    """
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, KeyboardInterrupt):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def _fail(message: str, hint: str | None, code: ExitCode) -> None:

@@ -50,8 +50,8 @@ def report(
     cannot be checked is an error row. Exit codes: 0 all pass, 7 a repository
     fails the policy, 9 a repository could not be checked, 4 no repositories.
     """
+    from mlops_new.fleet.discover import discover
     from mlops_new.fleet.report import report_fleet
-    from mlops_new.fleet.update import discover
     from mlops_new.inputs.settings import load_settings
     from mlops_new.standards.runner import validate_policy
 
@@ -97,12 +97,8 @@ def update(
     fmt: FormatOption = Format.rich,
 ) -> None:
     """Prepare each repository's update on its own branch; never touch default branches."""
-    from mlops_new.fleet.update import (
-        FleetUpdateOptions,
-        Outcome,
-        discover,
-        update_fleet,
-    )
+    from mlops_new.fleet.discover import discover
+    from mlops_new.fleet.update import FleetUpdateOptions, Outcome, update_fleet
     from mlops_new.inputs.answers import parse_pairs
     from mlops_new.inputs.settings import load_settings
 

@@ -513,13 +513,19 @@ def init_and_commit(path: Path, message: str, who: tuple[str, str] | None) -> tu
     return git("rev-parse", "HEAD", cwd=path), who is None
 
 
-def uncommitted(path: Path) -> list[str]:
-    """Paths under ``path`` with staged, unstaged or untracked (not ignored) changes.
-
-    The one definition of "has uncommitted changes" (paths relative to ``path``).
+def uncommitted(path: Path, *paths: str) -> list[str]:
+    """Paths under ``path`` (or just ``paths`` there) with staged, unstaged or untracked
+    (not ignored) changes: the one definition of "dirty", for ``update``, ``restore``,
+    ``fleet update`` and ``fleet report`` alike.
     """
     out = run(
-        "status", "--porcelain=v1", "-z", "--untracked-files=normal", "--", ".", cwd=path
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=normal",
+        "--",
+        *(paths or (".",)),
+        cwd=path,
     ).stdout.decode("utf-8", "surrogateescape")
     entries = out.split("\0")
     names: list[str] = []

@@ -81,6 +81,23 @@ def _drop_pending(mask: Iterable[int]) -> None:
             signal.signal(signum, handler)
 
 
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is, or came from, Ctrl-C or a signal (a ``KeyboardInterrupt``).
+
+    Python wraps an interrupt raised in some places in another error: during an
+    import, a signal that lands in a class's ``__set_name__`` (a dataclass field)
+    surfaces as ``RuntimeError``, with the interrupt as its cause.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _interrupt(signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 

@@ -11,10 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlops_new.core.bounded import read_yaml
 from mlops_new.core.git import git, run
 from mlops_new.engine import ignored, merge, trees
-from mlops_new.inputs.answers import ANSWERS_FILE
 from mlops_new.project import pyproject
 from mlops_new.project.model import Project, relpath_in_repo
 from mlops_new.templates import render
@@ -69,7 +67,7 @@ def make_plan(
     base = render.Request(current, project.user_answers if base_answers is None else base_answers)
     theirs = render.Request(target, answers, defaults=defaults, trust=trust)
     with render.rendered_pair(base, theirs) as (base_dir, theirs_dir):
-        asked = _still_asked(project, answers, _answers(theirs_dir))
+        asked = _still_asked(project, answers, render.answers_of(theirs_dir))
         if asked is None:
             return _plan(project, target, base_dir, theirs_dir)
     theirs = render.Request(target, asked, defaults=defaults, trust=trust)
@@ -117,8 +115,8 @@ def _plan(project: Project, target: TemplateRef, base_dir: Path, theirs_dir: Pat
     merged = merge.merge(repo, sides, prefix, excluded)
     labels = (sides.ours_label, sides.base_label, sides.theirs_label)
     disk = ignored.merge_on_disk(project.path, on_disk, base_dir, theirs_dir, labels)
-    theirs_answers = _answers(theirs_dir)
-    unfollowed = _unfollowed(base_dir, theirs_dir, _answers(base_dir), theirs_answers)
+    theirs_answers = render.answers_of(theirs_dir)
+    unfollowed = _unfollowed(base_dir, theirs_dir, render.answers_of(base_dir), theirs_answers)
     new_answers = {
         k: v
         for k, v in theirs_answers.items()
@@ -184,13 +182,6 @@ def _files(folder: Path) -> set[str]:
 def _tree(repo: Path, folder: Path, skip: set[str], head_tree: str, prefix: str) -> str:
     entries = trees.folder_entries(repo, folder, skip)
     return trees.build_tree(repo, entries, base=head_tree, prefix=prefix)
-
-
-def _answers(render_dir: Path) -> dict[str, Any]:
-    """The answers file a render wrote (``{}`` without one)."""
-    path = render_dir / ANSWERS_FILE
-    loaded = read_yaml(path) if path.is_file() else None
-    return {str(k): v for k, v in loaded.items()} if isinstance(loaded, dict) else {}
 
 
 def diff(repo: Path, before: str, after: str, prefix: str) -> Changes:

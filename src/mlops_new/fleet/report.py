@@ -209,7 +209,6 @@ def _report(path: Path, settings: Settings | None) -> RepoReport:
         return RepoReport(path=path, linked=False, error="not a folder (moved or deleted?)")
     report = run_checks(path, settings)
     currency = report.currency
-    status = git.run("status", "--porcelain", "--untracked-files=no", cwd=path, check=False)
     failures = tuple(
         Failure(r.id, r.title, r.severity.value, r.message, r.path, r.line, r.required)
         for r in report.results
@@ -223,7 +222,7 @@ def _report(path: Path, settings: Settings | None) -> RepoReport:
         version=currency.project_version if currency else "",
         latest=(currency.latest_version or "") if currency else "",
         behind=currency.behind if currency else None,
-        dirty=status.returncode == 0 and bool(status.stdout.strip()),
+        dirty=_dirty(path),
         ok=report.ok,
         outdated=report.outdated,
         policy=report.policy,
@@ -314,3 +313,11 @@ def summary(report: FleetReport) -> dict[str, Any]:
         "not_linked": report.not_linked,
         "newest": report.newest,
     }
+
+
+def _dirty(path: Path) -> bool:
+    """Uncommitted changes by the one definition (``git.uncommitted``); unknown: not dirty."""
+    try:
+        return bool(git.uncommitted(path))
+    except git.GitError:
+        return False

@@ -12,29 +12,24 @@ would be lost.
 from __future__ import annotations
 
 import enum
-import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mlops_new.core.bounded import read_text
-from mlops_new.core.errors import DowngradeError, MlopsNewError, UserError
+from mlops_new.core.errors import DirtyProjectError, DowngradeError, MlopsNewError
 from mlops_new.core.git import Trust, environment, git, uncommitted
 from mlops_new.core.results import JsonResult, UpdateResult
 from mlops_new.fleet.forge import push
-from mlops_new.inputs.answers import ANSWERS_FILE
 from mlops_new.inputs.settings import Settings
 from mlops_new.ops import update_report
-from mlops_new.project.model import Project, in_project_folder, load, relpath_in_repo
-from mlops_new.templates import source
-
-_SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".dvc", ".tox", ".nox"}
+from mlops_new.ops.update import UpdateOptions, preflight, update_project
+from mlops_new.project.model import Project, load, relpath_in_repo
 
 
 class Outcome(str, enum.Enum):
@@ -90,95 +85,6 @@ class FleetUpdateOptions:
     """Organisation settings, as for ``update`` (locked answers, mlops-new source)."""
 
 
-MAX_DEPTH = 8
-"""Deepest folder under a root searched for repositories."""
-
-
-def discover(
-    roots: Iterable[Path], list_file: Path | None = None, *, unlinked: bool = False
-) -> list[Path]:
-    """Projects under ``roots`` (or listed in ``list_file``), in order.
-
-    A project is a folder holding an answers file; with ``unlinked``, a git
-    repository without one (and without linked projects inside) counts too, so
-    that reports can list it as "not linked". Symlinks are never followed and
-    hidden folders (``.git``, half-made ``.NAME.mlops-new-*`` staging folders)
-    never searched. A missing root, or roots with no repository, is an error:
-    a scheduled report must not stay green on a mistyped path.
-    """
-    if list_file is not None:
-        return _listed(list_file)
-    found: list[Path] = []
-    names = []
-    for root in roots:
-        folder = root.expanduser()
-        names.append(str(root))
-        if not folder.is_dir():
-            raise UserError(
-                f"'{root}' is not a folder.",
-                "Give the folder that holds the repositories, or --list FILE.",
-            )
-        found.extend(_walk(folder.resolve(), unlinked))
-    if not found:
-        raise UserError(
-            f"No repositories under {', '.join(repr(n) for n in names)}.",
-            "Give the folder that holds the repositories (git repositories or folders with "
-            f"{ANSWERS_FILE}).",
-        )
-    return sorted(dict.fromkeys(found))
-
-
-def _listed(list_file: Path) -> list[Path]:
-    try:
-        lines = read_text(list_file).splitlines()
-    except UserError as exc:
-        raise UserError(
-            f"Cannot read the list of repositories: {exc.message}",
-            "Give a text file with one repository path per line.",
-        ) from exc
-    base = list_file.parent
-    paths = [(base / line.strip()).resolve() for line in lines if line.strip()]
-    if not paths:
-        raise UserError(f"The list of repositories '{list_file}' names none.")
-    return paths
-
-
-def _walk(root: Path, unlinked: bool) -> Iterator[Path]:
-    """Projects under ``root``: an iterative walk, symlinks and hidden folders skipped."""
-    stack: list[tuple[Path, int, Path | None]] = [(root, 0, None)]
-    repos_with_projects: set[Path] = set()
-    candidates: list[Path] = []
-    while stack:
-        folder, depth, repo = stack.pop()
-        if (folder / ANSWERS_FILE).is_file():
-            if repo is not None:
-                repos_with_projects.add(repo)
-            yield folder
-            continue
-        if (folder / ".git").exists():
-            repo = folder
-            candidates.append(folder)
-        if depth >= MAX_DEPTH:
-            continue
-        stack.extend((child, depth + 1, repo) for child in reversed(_children(folder)))
-    if unlinked:
-        yield from (c for c in candidates if c not in repos_with_projects)
-
-
-def _children(folder: Path) -> list[Path]:
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return []
-    return sorted(
-        Path(entry.path)
-        for entry in entries
-        if not entry.name.startswith(".")
-        and entry.name not in _SKIP_DIRS
-        and entry.is_dir(follow_symlinks=False)
-    )
-
-
 def update_fleet(repos: list[Path], options: FleetUpdateOptions) -> FleetUpdateResult:
     """Update every repository on its own branch; continue past failures."""
     if options.jobs <= 1 or len(repos) <= 1:
@@ -200,11 +106,12 @@ def update_one(path: Path, options: FleetUpdateOptions) -> RepoOutcome:
 def _update_on_branch(project: Project, options: FleetUpdateOptions) -> RepoOutcome:
     """``update_project`` in a worktree on a new branch; the branch goes if nothing is left."""
     outcome = RepoOutcome(path=project.path, status=Outcome.skipped, from_version=project.version)
-    if uncommitted(project.repo_root):
+    if uncommitted(project.repo_root):  # the worktree is made from the repository's branch
         return replace(outcome, reason="uncommitted changes in the working tree")
-    try:
-        with in_project_folder(project):
-            target = source.update_target(source.recorded(project.src, project.commit), options.to)
+    try:  # update's own checks, before a branch or worktree is made
+        target = preflight(project.path, _update_options(options, project)).target
+    except DirtyProjectError:
+        return replace(outcome, reason="uncommitted changes in the working tree")
     except DowngradeError:
         return replace(outcome, reason=f"already on v{project.version}, newer than v{options.to}")
     branch = options.branch or f"mlops-new/update-v{target.version or target.tag or 'latest'}"
@@ -221,14 +128,9 @@ def _update_on_branch(project: Project, options: FleetUpdateOptions) -> RepoOutc
     )
 
 
-def _commit_update(
-    project: Project, options: FleetUpdateOptions, branch: str
-) -> UpdateResult | None:
-    """The update committed on ``branch`` (``None``, and no branch, when up to date)."""
-    from mlops_new.ops.update import UpdateOptions, update_project
-
-    base = default_branch(project.repo_root)
-    update = UpdateOptions(
+def _update_options(options: FleetUpdateOptions, project: Project) -> UpdateOptions:
+    """The ``update`` each repository gets: never prompting, the fleet's answers and settings."""
+    return UpdateOptions(
         to=options.to,
         data=options.data,
         defaults=True,
@@ -236,6 +138,14 @@ def _commit_update(
         settings=options.settings,
         source_folder=project.path,  # a relative _src_path is beside the checkout, not the copy
     )
+
+
+def _commit_update(
+    project: Project, options: FleetUpdateOptions, branch: str
+) -> UpdateResult | None:
+    """The update committed on ``branch`` (``None``, and no branch, when up to date)."""
+    base = default_branch(project.repo_root)
+    update = _update_options(options, project)
     try:
         with _branch_worktree(project, branch, base) as copy:
             result = update_project(copy.path, update)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import os
 import re
 import shutil
@@ -88,6 +90,16 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
         done()  # from here the project is complete: an interrupt must not undo it
         _move_into_place(staging, target)
         _step(options, None)
+    # The template installs mlops-new in the project (hook, CI, sync) and names no source.
+    from_pypi = "mlops_new_source" in rendered.questions and not answers.get("mlops_new_source")
+    if from_pypi and (where := _installed_from_a_file()):
+        warnings.append(
+            f"This mlops-new {__version__} was installed from {where}, but the project's "
+            f"pre-commit hook, CI and template sync install mlops-new=={__version__} from PyPI. "
+            "Until that version is published, set where they get it: "
+            "-d mlops_new_source=https://HOST/simple (or [defaults] mlops_new_source), "
+            "or commit with SKIP=mlops-new-check."
+        )
     if fallback:
         author = f"{answers.get('author_name', '')} <{answers.get('author_email', '')}>"
         warnings.append(
@@ -107,6 +119,16 @@ def create_project(target: Path, options: CreateOptions) -> CreateResult:
         warnings=tuple(warnings),
         next_steps=next_steps(rendered.message, bundled=options.template is None),
     )
+
+
+def _installed_from_a_file() -> str:
+    """Where this mlops-new was installed from when a local folder or wheel (PEP 610), else ""."""
+    try:
+        recorded = importlib.metadata.distribution("mlops-new").read_text("direct_url.json")
+        url = str(json.loads(recorded or "{}").get("url", ""))
+    except (importlib.metadata.PackageNotFoundError, ValueError, AttributeError):
+        return ""
+    return url.removeprefix("file://") if url.startswith("file://") else ""
 
 
 LEGACY_NEXT_STEPS = (

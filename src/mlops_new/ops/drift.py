@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from mlops_new.core.errors import DirtyProjectError, UserError
-from mlops_new.core.git import git
+from mlops_new.core.git import git, uncommitted
 from mlops_new.core.results import DiffResult, RestoreResult
 from mlops_new.project.model import Project, in_project_folder, known_version, load
 from mlops_new.templates.render import pristine
@@ -56,7 +56,7 @@ def restore_files(path: Path, files: Sequence[str]) -> RestoreResult:
     project = load(path)
     names = [_relative(project, name) for name in files]
     for name in names:
-        if git("status", "--porcelain", "--", name, cwd=project.path):
+        if uncommitted(project.path, name):
             raise DirtyProjectError(
                 f"'{name}' has uncommitted changes; restoring it would lose them.",
                 "Commit or stash them first (`git stash`), then retry.",

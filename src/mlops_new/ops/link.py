@@ -15,6 +15,7 @@ from mlops_new.core.git import git, identity
 from mlops_new.core.results import LinkResult
 from mlops_new.inputs.answers import ANSWERS_FILE, read_answers, user_defaults, validate_answers
 from mlops_new.inputs.settings import Settings
+from mlops_new.project.facts import dependency_names
 from mlops_new.project.model import Project, repo_root, require_clean
 from mlops_new.templates import source
 from mlops_new.templates.render import rendered
@@ -112,10 +113,9 @@ def infer_answers(path: Path) -> dict[str, Any]:
     if (licence := _licence(path)) is not None:
         found["license"] = licence
     found["ci"] = _ci(path)
-    deps = " ".join(str(d).lower() for d in project.get("dependencies", []) or [])
-    text = deps + " " + _read(path / "requirements.txt").lower()
-    found["tracking"] = "mlflow" if "mlflow" in text else "dvclive" if "dvclive" in text else "none"
-    found["serving"] = "fastapi" if "fastapi" in text else "none"
+    deps = dependency_names(_pyproject(path), _read(path / "requirements.txt"))
+    found["tracking"] = "mlflow" if "mlflow" in deps else "dvclive" if "dvclive" in deps else "none"
+    found["serving"] = "fastapi" if "fastapi" in deps else "none"
     found["docker"] = (path / "Dockerfile").is_file()
     return found
 

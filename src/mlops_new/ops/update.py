@@ -49,6 +49,7 @@ from mlops_new.project.model import (
 )
 from mlops_new.templates import catalog, scratch, source
 from mlops_new.templates.schema import question_map
+from mlops_new.templates.source import TemplateRef
 
 
 @dataclass(frozen=True)
@@ -73,19 +74,28 @@ class UpdateOptions:
     locks answers, and their ``mlops_new_source`` fills projects that record none."""
 
 
-def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
-    """Bring the project at ``path`` to a newer template version (or new answers).
+@dataclass(frozen=True)
+class Preflight:
+    """What ``update`` found before rendering anything: the project, from where to where."""
 
-    Nothing changes before the merge is computed; a dry run changes nothing at
-    all. Exit with conflicts leaves them staged like ``git merge`` does.
+    project: Project
+    current: TemplateRef
+    target: TemplateRef
+
+
+def preflight(path: Path, options: UpdateOptions) -> Preflight:
+    """Every check ``update`` makes before it renders (``fleet update`` runs them too).
+
+    A clean tree, no git operation under way, a version this release knows, no
+    locked answer changed, a target that is no downgrade, answers to questions the
+    target asks. Each failure is the :class:`UserError` ``update`` would raise.
     """
-    scratch.sweep()
     project = load(path)
     with in_project_folder(project, options.source_folder):  # a relative _src_path
-        return _update(project, options)
+        return _preflight(project, options)
 
 
-def _update(project: Project, options: UpdateOptions) -> UpdateResult:
+def _preflight(project: Project, options: UpdateOptions) -> Preflight:
     require_clean(project)
     require_no_git_operation(project)
     known_version(project)
@@ -95,6 +105,23 @@ def _update(project: Project, options: UpdateOptions) -> UpdateResult:
     target = source.update_target(current, options.to)
     if options.data:  # an answer to a question the target does not ask is a typo
         validate_answers(options.data, question_map(target))
+    return Preflight(project, current, target)
+
+
+def update_project(path: Path, options: UpdateOptions) -> UpdateResult:
+    """Bring the project at ``path`` to a newer template version (or new answers).
+
+    Nothing changes before the merge is computed; a dry run changes nothing at
+    all. Exit with conflicts leaves them staged like ``git merge`` does.
+    """
+    scratch.sweep()
+    checked = preflight(path, options)
+    with in_project_folder(checked.project, options.source_folder):  # a relative _src_path
+        return _update(checked, options)
+
+
+def _update(checked: Preflight, options: UpdateOptions) -> UpdateResult:
+    project, current, target = checked.project, checked.current, checked.target
     edited = rendered_answers(project)  # a hand-edited answer changes files like `-d` does
     if target.version == project.version and target.version and not options.data and not edited:
         return _result(project, project.version, options)
@@ -118,7 +145,7 @@ def _update(project: Project, options: UpdateOptions) -> UpdateResult:
 
 def _plan(
     project: Project,
-    refs: tuple[source.TemplateRef, source.TemplateRef],
+    refs: tuple[TemplateRef, TemplateRef],
     answers: Mapping[str, Any],
     options: UpdateOptions,
     edited: HandEdit | None,
@@ -272,14 +299,13 @@ def _apply(
                 journal.write(repo, record)
             else:
                 journal.clear(repo)
-    except KeyboardInterrupt as exc:
-        kept = _roll_back(repo, record, exc)
-        raise AbortedError(
-            "Aborted: the update was rolled back; "
-            + (kept[0] if kept else "the project is at its last commit.")
-        ) from exc
     except BaseException as exc:
-        _roll_back(repo, record, exc)
+        kept = _roll_back(repo, record, exc)
+        if signals.is_interrupt(exc):  # Ctrl-C, a signal, or one Python wrapped
+            raise AbortedError(
+                "Aborted: the update was rolled back; "
+                + (kept[0] if kept else "the project is at its last commit.")
+            ) from exc
         if isinstance(exc, OSError) and (mapped := from_os_error(exc)) is not None:
             raise FileSystemError(
                 f"{mapped.message.rstrip('.')}; the update was rolled back.", mapped.hint
@@ -301,7 +327,7 @@ def _roll_back(repo: Path, record: journal.Journal, cause: BaseException) -> tup
 
 
 def _reason(exc: BaseException) -> str:
-    if isinstance(exc, KeyboardInterrupt):
+    if signals.is_interrupt(exc):
         return "interrupted"
     return exc.message if isinstance(exc, MlopsNewError) else str(exc) or type(exc).__name__
 

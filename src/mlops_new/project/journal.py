@@ -13,7 +13,6 @@ the kernel drops the lock when its process dies, so it never goes stale.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -24,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlops_new.core import locks
 from mlops_new.core.errors import UserError
 from mlops_new.core.git import git, run
 from mlops_new.core.worktree import safe_relative
@@ -196,23 +196,24 @@ def locked(repo: Path) -> Iterator[None]:
     """Hold the repository's update lock, or refuse with a clear message."""
     folder = state_dir(repo)
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / "lock").open("a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise UpdateLockedError(
-                f"Another mlops-new update is running on {repo} ({holder}); nothing was changed.",
-                "Wait for it to finish, then retry.",
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    owner = folder / "lock.owner"
+    try:
+        with locks.held(folder / "lock", wait=False):
+            owner.write_text(f"pid {os.getpid()}", encoding="utf-8")
+            try:
+                yield
+            finally:
+                owner.unlink(missing_ok=True)
+    except locks.LockHeld:
+        holder = _holder(owner)
+        raise UpdateLockedError(
+            f"Another mlops-new update is running on {repo} ({holder}); nothing was changed.",
+            "Wait for it to finish, then retry.",
+        ) from None
+
+
+def _holder(owner: Path) -> str:
+    try:
+        return owner.read_text(encoding="utf-8").strip() or "another process"
+    except OSError:
+        return "another process"

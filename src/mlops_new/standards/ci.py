@@ -232,9 +232,10 @@ def _exposed(workflow: dict[str, Any], job: Any) -> bool:
         return True
     permissions = [mapping(job).get("permissions", workflow.get("permissions"))]
     return any(
-        p == _WRITE_ALL or (isinstance(p, dict) and "write" in map(str, p.values()))
+        p == _WRITE_ALL
+        or (isinstance(p, dict) and any(v == "write" for k, v in p.items() if k != "id-token"))
         for p in permissions
-    )
+    )  # `id-token: write` mints OIDC tokens; it is not the checkout's token
 
 
 def _remote_jobs(repo: Repo) -> NotApplicable | None:

@@ -257,9 +257,10 @@ def _stage(image: str, stages: set[str]) -> bool:
     (``FROM build_${SOURCE}`` with stages ``build_pip`` and ``build_conda``)."""
     if image in stages:
         return True
-    if "$" not in image:
-        return False
-    pattern = ".+".join(re.escape(part) for part in _VARIABLE.split(image))
+    parts = _VARIABLE.split(image)
+    if len(parts) < 2 or len(parts) > 4 or len(image) > 200:
+        return False  # no variable, or too many for a stage name (and for backtracking)
+    pattern = ".+".join(re.escape(part) for part in parts)
     return any(re.fullmatch(pattern, stage) for stage in stages)
 
 

@@ -22,21 +22,23 @@ from typing import Any, NamedTuple
 
 from mlops_new.inputs.answers import ANSWERS_FILE
 from mlops_new.inputs.settings import Policy
+from mlops_new.project.facts import dependency_names, mapping, strings
 from mlops_new.standards import scan
 from mlops_new.standards.reading import (
     MAX_TEXT_BYTES,
+    OTHER_CI,
     gitlab_includes,
     is_fixture,
-    mapping,
+    jenkins_commands,
     parse_dockerfile,
     parse_toml,
     parse_yaml,
     read,
     regular,
     steps,
-    strings,
     templated,
     walk,
+    yaml_commands,
 )
 
 LARGE_FILE_BYTES = 10 * 1024 * 1024
@@ -45,27 +47,9 @@ LARGE_REPOSITORY = 2000
 """Files past which the index's sizes (one git process) beat a ``stat`` per file.
 ``git grep`` always beats reading the files in Python (4 ms against 10 ms on a
 generated project), and runs alongside the listing."""
-_NAME = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 _DVC_SECTION = re.compile(r"""^\s*\[\s*'?\s*(?P<name>[^'\]]+?)\s*'?\s*\]\s*$""")
 _WORKFLOW = re.compile(r"\.github/workflows/[^/]+\.ya?ml$")
 _ACTION = re.compile(r"(^|.*/)\.github/actions/(.+/)?action\.ya?ml$")
-_OTHER_CI = re.compile(
-    r"((.*/)?Jenkinsfile[^/]*|\.circleci/config\.ya?ml|\.?azure-pipelines[^/]*\.ya?ml"
-    r"|\.azure-pipelines/.+\.ya?ml|\.azure/pipelines/.+\.ya?ml|\.travis\.ya?ml"
-    r"|\.buildkite/[^/]+\.ya?ml|bitbucket-pipelines\.ya?ml|\.drone\.ya?ml|\.woodpecker\.ya?ml"
-    r"|\.woodpecker/[^/]+\.ya?ml|\.prow\.ya?ml|\.prow/[^/]+\.ya?ml|cloudbuild\.ya?ml"
-    r"|\.cirrus\.ya?ml)$"
-)
-"""CI systems beyond GitHub Actions and GitLab, by their conventional file names."""
-_JENKINS_STEP = re.compile(
-    r"\b(sh|bat|powershell|pwsh)\b\s*\(?\s*(?:script\s*:\s*)?"
-    r"(?P<quote>\"\"\"|'\'\'|\"|')(?P<script>.*?)(?P=quote)",
-    re.DOTALL,
-)
-_COMMAND_KEYS = frozenset(
-    {"run", "command", "commands", "script", "scripts", "bash", "pwsh", "powershell",
-     "before_script", "after_script", "install", "before_install", "args", "entrypoint"}
-)  # fmt: skip
 _DOCKERFILE = re.compile(
     r"(^|/)((Dockerfile|Containerfile|dockerfile)[^/]*|[^/]+\.([Dd]ockerfile|[Cc]ontainerfile))$"
 )
@@ -76,26 +60,6 @@ _NOT_DOCKERFILE = (".dockerignore", ".containerignore", ".md", ".rst", ".txt", "
 _TEST_DATA = re.compile(r"(^|/)(fixtures?|__fixtures__|__snapshots__|testdata|test_data|corpus)/")
 """Folders of test data: a Dockerfile there is a sample, not an image of the project (a
 Dockerfile under ``tests/`` builds an image the tests run, and counts)."""
-
-
-def yaml_commands(data: Any) -> list[str]:
-    """Every command of a CI file of any system: the strings under the keys CI systems use
-    for shell (``run``, ``script``, ``commands``, ``command``+``args``), found at any depth."""
-    commands: list[str] = []
-    todo: list[Any] = [data]
-    while todo and len(commands) < 10_000:
-        node = todo.pop()
-        if isinstance(node, list):
-            todo += node
-        elif isinstance(node, dict):
-            for key, value in node.items():
-                if key in _COMMAND_KEYS and isinstance(value, str):
-                    commands.append(value)
-                elif key in _COMMAND_KEYS and isinstance(value, list):
-                    words = strings(value)
-                    commands += [" ".join(words)] if key in {"command", "args"} else words
-                todo.append(value)
-    return commands
 
 
 class _Listing(NamedTuple):
@@ -421,7 +385,7 @@ class Repo:
     def other_ci_files(self) -> list[str]:
         """CI files of Jenkins, CircleCI, Azure Pipelines, Travis, Buildkite, Bitbucket,
         Drone, Woodpecker, Prow, Cloud Build and Cirrus (present, parsable or not)."""
-        return [f for f in self.files if _OTHER_CI.match(f) and not is_fixture(f)]
+        return [f for f in self.files if OTHER_CI.match(f) and not is_fixture(f)]
 
     @cached_property
     def other_ci(self) -> dict[str, list[str]]:
@@ -431,7 +395,7 @@ class Repo:
             if "Jenkinsfile" in name:
                 text = self.text(name)
                 if text is not None:
-                    found[name] = [m["script"] for m in _JENKINS_STEP.finditer(text)]
+                    found[name] = jenkins_commands(text)
                 continue
             data = self.yaml(name)
             if isinstance(data, (dict, list)):
@@ -512,21 +476,7 @@ class Repo:
     @cached_property
     def dependencies(self) -> frozenset[str]:
         """Normalised names of every dependency in pyproject.toml (all groups and extras)."""
-        data = mapping(self.pyproject)
-        project = mapping(data.get("project"))
-        specs: list[str] = strings(project.get("dependencies"))
-        tool = mapping(data.get("tool"))
-        for group in (*mapping(project.get("optional-dependencies")).values(),
-                      *mapping(data.get("dependency-groups")).values(),
-                      mapping(tool.get("uv")).get("dev-dependencies")):  # fmt: skip
-            specs += strings(group)
-        poetry = mapping(tool.get("poetry"))
-        tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
-        tables += [mapping(g).get("dependencies") for g in mapping(poetry.get("group")).values()]
-        specs += [str(name) for table in tables for name in mapping(table)]
-        return frozenset(
-            match[0].lower().replace("_", "-") for spec in specs if (match := _NAME.match(spec))
-        )
+        return dependency_names(mapping(self.pyproject))
 
     @cached_property
     def uses_mlflow(self) -> bool:

@@ -54,6 +54,8 @@ def library(repo: Repo) -> str:
     declared = mapping(data.get("project")) or mapping(mapping(data.get("tool")).get("poetry"))
     if "classifiers" in declared:
         return f"`{repo.pyproject_name}` declares PyPI classifiers"
+    if re.search(r"\bclassifiers\s*=", repo.text(f"{repo.project_dir}setup.py") or ""):
+        return "`setup.py` declares PyPI classifiers"
     return ""
 
 
@@ -129,8 +131,9 @@ class PY003(Python):
     `pixi.lock`, `conda-lock.yml`), or a `requirements*.txt` that pins every requirement
     with `==`, makes every environment, CI and image identical. A requirements file with
     ranges (`torch>=2.0`) is not a lock, and a git-ignored lock file locks nothing for
-    anyone else. A library (its CI publishes it to PyPI, or it declares PyPI classifiers)
-    declares ranges for its users to resolve: without a lock it skips.
+    anyone else. A library (its CI publishes it to PyPI, or `pyproject.toml` or `setup.py`
+    declares PyPI classifiers) declares ranges for its users to resolve: without a lock it
+    skips.
     """
 
     applies = (

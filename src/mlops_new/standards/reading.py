@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_new.core.bounded import InputError, load_toml, load_yaml
+from mlops_new.project.facts import strings
 
 MAX_TEXT_BYTES = 1_000_000
 """Files larger than this are not read (nor scanned for markers or secrets)."""
@@ -30,6 +31,25 @@ _FIXTURE = re.compile(
     r"|(^|/)(conftest\.py|test_[^/]*|[^/]*_test\.py)$"
 )
 """Paths of tests and test fixtures: fake keys and conflict markers there are data."""
+
+
+OTHER_CI = re.compile(
+    r"((.*/)?Jenkinsfile[^/]*|\.circleci/config\.ya?ml|\.?azure-pipelines[^/]*\.ya?ml"
+    r"|\.azure-pipelines/.+\.ya?ml|\.azure/pipelines/.+\.ya?ml|\.travis\.ya?ml"
+    r"|\.buildkite/[^/]+\.ya?ml|bitbucket-pipelines\.ya?ml|\.drone\.ya?ml|\.woodpecker\.ya?ml"
+    r"|\.woodpecker/[^/]+\.ya?ml|\.prow\.ya?ml|\.prow/[^/]+\.ya?ml|cloudbuild\.ya?ml"
+    r"|\.cirrus\.ya?ml)$"
+)
+"""CI systems beyond GitHub Actions and GitLab, by their conventional file names."""
+_JENKINS_STEP = re.compile(
+    r"\b(?:sh|bat|powershell|pwsh)\b\s*\(?\s*(?:script\s*:\s*)?(\"\"\"|'\'\'|\"|')"
+)
+"""The start of a Jenkins shell step and its opening quote (the script runs to the next one)."""
+MAX_JENKINS_STEPS = 1000
+_COMMAND_KEYS = frozenset(
+    {"run", "command", "commands", "script", "scripts", "bash", "pwsh", "powershell",
+     "before_script", "after_script", "install", "before_install", "args", "entrypoint"}
+)  # fmt: skip
 
 
 def is_fixture(path: str) -> bool:
@@ -93,23 +113,47 @@ def gitlab_includes(data: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def mapping(value: Any) -> dict[str, Any]:
-    """``value`` if it is a mapping, else ``{}``."""
-    return value if isinstance(value, dict) else {}
+def yaml_commands(data: Any) -> list[str]:
+    """Every command of a CI file of any system: the strings under the keys CI systems use
+    for shell (``run``, ``script``, ``commands``, ``command``+``args``), found at any depth."""
+    commands: list[str] = []
+    todo: list[Any] = [data]
+    while todo and len(commands) < 10_000:
+        node = todo.pop()
+        if isinstance(node, list):
+            todo += node
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key in _COMMAND_KEYS and isinstance(value, str):
+                    commands.append(value)
+                elif key in _COMMAND_KEYS and isinstance(value, list):
+                    words = strings(value)
+                    commands += [" ".join(words)] if key in {"command", "args"} else words
+                todo.append(value)
+    return commands
+
+
+def jenkins_commands(text: str) -> list[str]:
+    """The scripts of a Jenkinsfile's ``sh``/``bat``/``powershell`` steps (the first
+    :data:`MAX_JENKINS_STEPS`; each closing quote found with one ``str.find``)."""
+    scripts: list[str] = []
+    position = 0
+    while len(scripts) < MAX_JENKINS_STEPS:
+        match = _JENKINS_STEP.search(text, position)
+        if match is None:
+            break
+        end = text.find(match[1], match.end())
+        if end < 0:
+            break
+        scripts.append(text[match.end() : end])
+        position = end + len(match[1])
+    return scripts
 
 
 def steps(job: Any) -> list[dict[str, Any]]:
     """The steps of a GitHub job (or composite action's ``runs``) that are mappings."""
     found = job.get("steps") if isinstance(job, dict) else None
     return [s for s in found if isinstance(s, dict)] if isinstance(found, list) else []
-
-
-def strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [str(v) for v in value if isinstance(v, (str, int, float))]
-    return []
 
 
 def templated(path: str) -> bool:

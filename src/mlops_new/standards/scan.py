@@ -1,6 +1,6 @@
 """One pass over every file for the few things checks look for inside files.
 
-Conflict markers, private keys, tokens and MLflow calls are found with one
+Conflict markers, private keys, tokens, MLflow calls and trackers' imports are found with one
 ``git grep`` (C, multi-threaded, binary files skipped) in a git repository, or
 with Python regular expressions outside git.  Each pattern is written once, in
 the common subset of POSIX extended and Python regular expressions, so both
@@ -42,6 +42,7 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         "[a-z][a-z0-9+.-]*://[^/ \t:@'\"]*:[^/ \t@'\"$<{]+@[A-Za-z0-9_.-]+",  # user:password@
     ),
     "mlflow_import": ("^[ \t]*(import mlflow|from mlflow)",),
+    "tracker_import": ("^[ \t]*(import|from) (wandb|clearml|comet_ml|neptune|aim)([ .\t]|$)",),
     "mlflow_uri": (
         "set_tracking_uri\\([ \t]*[rbuf]?[\"']",
         "set_tracking_uri\\([ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*\\)",

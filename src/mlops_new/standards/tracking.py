@@ -88,4 +88,58 @@ class TRK002(Tracking):
         return Fail(f"Committed: {', '.join(f'`{f}`' for f in stored[:5])}.", stored[0], 1)
 
 
-CHECKS: tuple[type[Check], ...] = (TRK001, TRK002)
+TRACKERS = {
+    "wandb": ("Weights & Biases", r"^(.*/)?wandb/(run-|offline-run-|latest-run|debug)"),
+    "aim": ("Aim", r"^(.*/)?\.aim/"),
+    "neptune": ("Neptune", r"^(.*/)?\.neptune/"),
+    "comet-ml": ("Comet", r"^(.*/)?\.cometml-runs/"),
+    "clearml": ("ClearML", r"^(.*/)?clearml\.conf$"),
+}
+"""Trackers other than MLflow, and the local files each leaves that are not source (ClearML's
+``clearml.conf`` holds the API credentials)."""
+_IMPORTED = re.compile(r"(import|from)\s+(wandb|clearml|comet_ml|neptune|aim)\b")
+
+
+def trackers(repo: Repo) -> list[str]:
+    """The trackers besides MLflow the project depends on or imports (``TRACKERS`` keys)."""
+    imported = {
+        match[2].replace("_", "-")
+        for hit in repo.hits.get("tracker_import", [])
+        if not is_fixture(hit.path) and (match := _IMPORTED.search(hit.text))
+    }
+    return [name for name in TRACKERS if name in repo.dependencies or name in imported]
+
+
+class TRK003(Tracking):
+    """Weights & Biases' `wandb/run-*` folders, Aim's `.aim/`, Neptune's `.neptune/` and Comet's
+    `.cometml-runs/` are local copies of runs the tracker's server holds, and ClearML's
+    `clearml.conf` holds its API keys: none belongs in git.
+    """
+
+    applies = (
+        "the project uses W&B, ClearML, Comet, Neptune or Aim (a dependency or an import), in a "
+        "git repository"
+    )
+    id = "TRK003"
+    severity = Severity.error
+    title = "Other trackers' local runs and credentials are not committed"
+    path = ".gitignore"
+    fix = (
+        "`git rm -r --cached wandb/` (or `.aim/`, `.neptune/`, `.cometml-runs/`, "
+        "`clearml.conf`), git-ignore it, and rotate ClearML keys that were committed."
+    )
+
+    def check(self, repo: Repo) -> Outcome:
+        used = trackers(repo)
+        if not used:
+            return NotApplicable("the project uses no tracker besides MLflow")
+        if not repo.is_git:
+            return NotApplicable("not a git repository")
+        stores = re.compile("|".join(TRACKERS[name][1] for name in used))
+        stored = [f for f in repo.tracked if stores.match(f) and not is_fixture(f)]
+        if not stored:
+            return True
+        return Fail(f"Committed: {', '.join(f'`{f}`' for f in stored[:5])}.", stored[0], 1)
+
+
+CHECKS: tuple[type[Check], ...] = (TRK001, TRK002, TRK003)

@@ -6,9 +6,9 @@ A waiver must say why: an empty reason is a user error naming the check.
 from __future__ import annotations
 
 from mlops_new.core.errors import UserError
+from mlops_new.project.facts import mapping
 from mlops_new.project.pyproject import from_pyproject
 from mlops_new.standards.inputs import Repo
-from mlops_new.standards.reading import mapping
 
 WAIVER_TABLE = "[tool.mlops-new.ignore]"
 

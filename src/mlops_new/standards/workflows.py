@@ -15,7 +15,6 @@ from mlops_new.standards.ci import CI, triggers
 from mlops_new.standards.inputs import Repo, mapping, steps
 from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome, Severity
 
-_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 _UNTRUSTED = re.compile(
     r"github\.head_ref|github\.event\.[\w.*\[\]'\"-]*?"
     r"\b(title|body|message|head_branch|head_ref|page_name|label|email|author\.name|head\.ref"
@@ -50,6 +49,18 @@ def _scripts(data: dict[str, Any]) -> Iterator[str]:
                     yield script
 
 
+def _expressions(script: str) -> Iterator[str]:
+    """The ``${{ ... }}`` expressions of a script, in one pass (``str.find``, no regex: a
+    megabyte of unclosed ``${{`` costs a scan, not a scan per opening)."""
+    position = script.find("${{")
+    while position >= 0:
+        end = script.find("}}", position + 3)
+        if end < 0:
+            return
+        yield script[position + 3 : end]
+        position = script.find("${{", end + 2)
+
+
 class CI007(CI):
     """`${{ github.event.pull_request.title }}` (a branch name, a comment, a commit message)
     in a `run:` script is pasted into the shell before it runs: a pull request titled
@@ -74,7 +85,7 @@ class CI007(CI):
             (name, expression.strip())
             for name, data in _sources(repo)
             for script in _scripts(data)
-            for expression in _EXPRESSION.findall(script)
+            for expression in _expressions(script)
             if _UNTRUSTED.search(expression)
         ]
         if not found:
@@ -120,6 +131,85 @@ class CI008(CI):
         return Fail(f"The pull request's code is checked out in {shown}: `{ref}`.", name, line)
 
 
+class CI009(CI):
+    """A workflow that publishes (on `release`, on tags, or with a publishing action such as
+    `pypa/gh-action-pypi-publish`) must not restore a cache: caches are shared with the
+    pull-request workflows of the same repository, and one poisoned there ends up in the
+    released package (zizmor's cache-poisoning). `actions/cache`, `setup-python`/`setup-node`
+    with `cache:` and `setup-uv` unless `enable-cache: false` (its default, `auto`, caches on
+    GitHub's runners) restore caches.
+    """
+
+    applies = "the repository has GitHub Actions workflows that publish"
+    id = "CI009"
+    severity = Severity.warning
+    title = "Publishing workflows restore no cache"
+    fix = (
+        "Drop the cache from release workflows (`enable-cache: false`, no `cache:` input, no "
+        "`actions/cache`); build releases from a clean environment."
+    )
+
+    def check(self, repo: Repo) -> Outcome:
+        publishing = {n: w for n, w in repo.github_workflows.items() if _publishes(w)}
+        if not publishing:
+            return NotApplicable("no workflow publishes (release, tags or a publishing action)")
+        bad = [(name, uses) for name, w in publishing.items() for uses in _caches(w)]
+        if not bad:
+            return True
+        name, uses = bad[0]
+        shown = ", ".join(sorted({f"`{u}` ({n})" for n, u in bad}))
+        return Fail(f"Caches in publishing workflows: {shown}.", name, repo.line_of(name, uses))
+
+
+_PUBLISHERS = ("pypa/gh-action-pypi-publish@", "softprops/action-gh-release@")
+_CACHE_INPUT = {"actions/setup-python@": "cache", "actions/setup-node@": "cache",
+                "actions/setup-go@": "cache", "actions/setup-java@": "cache",
+                "astral-sh/setup-uv@": "enable-cache"}  # fmt: skip
+
+
+def _publishes(workflow: dict[str, Any]) -> bool:
+    events = triggers(workflow)
+    push = mapping(events.get("push"))
+    if "release" in events or ("tags" in push and "branches" not in push):
+        return True
+    return any(_publishing(step) for job in mapping(workflow.get("jobs")).values()
+               for step in steps(job))  # fmt: skip
+
+
+def _publishing(step: dict[str, Any]) -> bool:
+    """A step that publishes: PyPI, a GitHub release, or an image build that pushes."""
+    uses = str(step.get("uses", ""))
+    if uses.startswith("docker/build-push-action@"):
+        return mapping(step.get("with")).get("push") in (True, "true")
+    return uses.startswith(_PUBLISHERS)
+
+
+def _caches(workflow: dict[str, Any]) -> list[str]:
+    """The actions of the steps that restore a cache."""
+    return [
+        str(step["uses"]).partition("@")[0]
+        for job in mapping(workflow.get("jobs")).values()
+        for step in steps(job)
+        if _restores(step)
+    ]
+
+
+def _restores(step: dict[str, Any]) -> bool:
+    uses = str(step.get("uses", ""))
+    if uses.startswith(("actions/cache@", "actions/cache/restore@")):
+        return True
+    key = next((key for action, key in _CACHE_INPUT.items() if uses.startswith(action)), "")
+    default = True if uses.startswith("astral-sh/setup-uv@") and not _before_v6(uses) else None
+    value = mapping(step.get("with")).get(key, default) if key else None
+    return value not in (None, False, "") and str(value).lower() != "false"
+
+
+def _before_v6(uses: str) -> bool:
+    """``setup-uv@v5`` and older cache only when asked; v6 (and a SHA: today's) by default."""
+    tag = re.match(r"v(\d+)", uses.partition("@")[2])
+    return tag is not None and int(tag[1]) < 6
+
+
 def _fork_checkouts(workflow: dict[str, Any]) -> list[str]:
     """The ``ref``/``repository`` of each checkout that fetches a pull request's code."""
     found: list[str] = []
@@ -136,4 +226,4 @@ def _fork_checkouts(workflow: dict[str, Any]) -> list[str]:
     return found
 
 
-CHECKS: tuple[type[Check], ...] = (CI007, CI008)
+CHECKS: tuple[type[Check], ...] = (CI007, CI008, CI009)

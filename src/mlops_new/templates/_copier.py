@@ -44,6 +44,7 @@ from mlops_new.core.errors import (
     shown,
 )
 from mlops_new.inputs.answers import given_bool
+from mlops_new.templates import store
 from mlops_new.templates.store import STORE_SRC
 
 _ANSWER_ERRORS = ("Validation error for question", "Invalid choice for", "Question ")
@@ -79,13 +80,15 @@ def copy(
     :class:`TemplateSourceError` if the render holds a forbidden path.
 
     Without ``trust``, a render without prompts runs in a child process under
-    time and memory limits (``limited``); a render bomb is an error (exit 4).
+    time and memory limits (``limited``); a render bomb is an error (exit 4). The
+    bundled template (the store, mlops-new's own released and tested template) needs
+    no limits: it renders here, under the same sandbox and scrubbed environment.
     """
     call = functools.partial(
         _copy, src, dst, ref=ref, data=data, user_defaults=user_defaults,
         defaults=defaults, trust=trust, skip_tasks=skip_tasks,
     )  # fmt: skip
-    if trust or not defaults:  # trusted, or prompting on this terminal
+    if trust or not defaults or _bundled(src):  # trusted, prompting here, or our own
         return call()
     if not limited.available():  # a helper process already (see render): limit it
         limited.limit(limited.SECONDS, limited.MEMORY)
@@ -97,6 +100,14 @@ def copy(
             f"The template {_one_line(src)} cannot be rendered: {exc.message}.",
             "Fix the template, or use another one; mlops-new wrote nothing.",
         ) from exc
+
+
+def _bundled(src: str) -> bool:
+    """Whether ``src`` is the per-user store of the bundled template."""
+    try:
+        return Path(src).expanduser().resolve() == store.store_path().resolve()
+    except OSError:
+        return False
 
 
 def _in_child(call: Callable[[], Rendered]) -> Rendered:

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from mlops_new.core.bounded import read_yaml
-from mlops_new.core.errors import TemplateSourceError
 from mlops_new.inputs.answers import ANSWERS_FILE
 from mlops_new.templates import store
 from mlops_new.templates.source import TemplateRef
@@ -64,8 +63,7 @@ def rendered(
         return
     with tempfile.TemporaryDirectory(prefix="mlops-new-render-") as tmp:
         dst = Path(tmp) / "project"
-        _render(ref, dst, answers, defaults=defaults, trust=trust)
-        validate(dst)
+        _render(ref, dst, answers, defaults=defaults, trust=trust)  # _copier refuses .git, escapes
         if cached is not None:
             _store(dst, cached)
         recorded = _recorded(dst)
@@ -106,8 +104,7 @@ def rendered_pair(base: Request, theirs: Request) -> Iterator[tuple[Path, Path]]
         if helper is not None:
             helper.join()
         if helper is not None and helper.exitcode == 0:
-            base_dir = tmp / "project"
-            validate(base_dir)
+            base_dir = tmp / "project"  # the child's copier call refused .git and escapes
             if cached is not None:
                 _store(base_dir, cached)
         else:  # no fork, or the helper failed: render here, so its error is ours to report
@@ -173,29 +170,6 @@ def pristine(src: str, ref: str, answers: Mapping[str, Any]) -> Iterator[Path]:
         yield folder
 
 
-def validate(root: Path) -> None:
-    """Refuse a render holding a ``.git`` component or a symlink that leaves it."""
-    top = root.resolve()
-    for folder, dirs, files in os.walk(root):
-        for name in [*dirs, *files]:
-            path = Path(folder) / name
-            rel = path.relative_to(root).as_posix()
-            if name == ".git":
-                raise TemplateSourceError(
-                    f"The template renders '{rel}': a .git path would hijack the repository.",
-                    "Fix the template; mlops-new refuses it.",
-                )
-            if path.is_symlink():
-                target = path.readlink()
-                resolved = (path.parent / target).resolve()
-                if target.is_absolute() or not resolved.is_relative_to(top):
-                    raise TemplateSourceError(
-                        f"The template renders the symlink '{rel}' -> '{target}', "
-                        "which points outside the project.",
-                        "Fix the template; mlops-new refuses it.",
-                    )
-
-
 def _render(
     ref: TemplateRef, dst: Path, answers: Mapping[str, Any], *, defaults: bool, trust: bool
 ) -> None:
@@ -215,13 +189,16 @@ def _render(
     )
 
 
-def _recorded(render: Path) -> dict[str, Any]:
-    """The user answers a render recorded: the key a later render of the project uses."""
+def answers_of(render: Path) -> dict[str, Any]:
+    """The answers file a render wrote (``{}`` without one): the one reader of it."""
     path = render / ANSWERS_FILE
     loaded = read_yaml(path) if path.is_file() else None
-    if not isinstance(loaded, dict):
-        return {}
-    return {str(k): v for k, v in loaded.items() if not str(k).startswith("_")}
+    return {str(k): v for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+
+
+def _recorded(render: Path) -> dict[str, Any]:
+    """The user answers a render recorded: the key a later render of the project uses."""
+    return {k: v for k, v in answers_of(render).items() if not k.startswith("_")}
 
 
 def _cache_key(ref: TemplateRef, answers: Mapping[str, Any]) -> str:

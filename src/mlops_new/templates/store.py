@@ -13,7 +13,6 @@ from a newer mlops-new release stay when an older one runs.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from mlops_new.core import semver
+from mlops_new.core import locks, semver
 from mlops_new.core.errors import StoreError, UnknownVersionError
 from mlops_new.core.git import GitError, git
 
@@ -101,7 +100,7 @@ def private_folder(path: Path) -> Path:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     for folder in (path, *(p for p in path.parents if p == store_path().parent)):
         info = folder.stat()
-        if info.st_mode & 0o077 and info.st_uid == os.getuid():
+        if info.st_mode & 0o077 and info.st_uid == getattr(os, "getuid", lambda: -1)():
             folder.chmod(0o700)
     return path
 
@@ -206,9 +205,5 @@ def _read_tags(path: Path) -> dict[str, str]:
 
 @contextmanager
 def _locked(lock_file: Path) -> Iterator[None]:
-    with lock_file.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with locks.held(lock_file):
+        yield
