@@ -409,6 +409,17 @@ def test_an_image_whose_compose_file_publishes_a_port_is_a_service(tmp_path: Pat
         ("coverage:\n  status:\n    project:\n      default:\n        target: 90%\n", Status.passed),
         ("comment: false\n", Status.passed),  # Codecov's default statuses (target: auto)
         ("coverage:\n  status: false\n", Status.failed),
+        # bentoml: both statuses `off` (YAML false); torchmetrics: both informational
+        ("coverage:\n  status:\n    patch: off\n    project: off\n", Status.failed),
+        (
+            "coverage:\n  status:\n    project:\n      default:\n        informational: true\n"
+            "    patch:\n      default:\n        informational: true\n",
+            Status.failed,
+        ),
+        ("coverage:\n  status:\n    project:\n      default:\n        informational: true\n"
+         "    patch: off\n", Status.failed),
+        ("coverage:\n  status:\n    project: off\n    patch:\n      default:\n"
+         "        target: 80%\n", Status.passed),
     ],
 )  # fmt: skip
 def test_tst003_counts_codecov_statuses(tmp_path: Path, codecov: str, expected: Status) -> None:
@@ -487,6 +498,31 @@ def test_ci007_finds_template_injection(tmp_path: Path, tree: Files, expected: S
     assert found.status is expected, found.message
     if expected is Status.failed:
         assert found.line > 1
+
+
+CHANGED = (
+    "on: [pull_request]\npermissions: {}\njobs:\n  t:\n    runs-on: x\n    steps:\n"
+    "      - uses: tj-actions/changed-files@" + "a" * 40 + "\n        id: changed\n"
+    "      - uses: actions/setup-python@" + "a" * 40 + "\n        id: py\n"
+    "      - run: RUN\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("run", "expected"),
+    [
+        ('echo "${{ steps.changed.outputs.tasks_all_modified_files }}"', Status.failed),
+        ('echo "${{ steps.changed.outputs.any_changed }}"', Status.passed),
+        ('echo "${{ steps.py.outputs.cache_files }}"', Status.passed),
+    ],
+)  # fmt: skip
+def test_ci007_finds_changed_file_names_in_scripts(
+    tmp_path: Path, run: str, expected: Status
+) -> None:
+    """Issue 25 (lm-evaluation-harness): the names of the files a pull request changes,
+    listed by tj-actions/changed-files, are an outsider's text pasted into the shell."""
+    found = result(tmp_path, "CI007", {WF: CHANGED.replace("RUN", run)})
+    assert found.status is expected, found.message
 
 
 CHECKOUT = "      - uses: actions/checkout@" + "a" * 40 + "\n        with:\n          ref: {ref}\n"

