@@ -161,7 +161,9 @@ class CI009(CI):
     """A workflow that publishes (on `release`, on tags, or with a publishing action such as
     `pypa/gh-action-pypi-publish`) must not restore a cache: caches are shared with the
     pull-request workflows of the same repository, and one poisoned there ends up in the
-    released package (zizmor's cache-poisoning). `actions/cache`, `setup-python`/`setup-node`
+    released package (zizmor's cache-poisoning). Where a job publishes, that job and the
+    jobs it needs that upload an artifact (the build) are judged, not the test jobs beside
+    them. `actions/cache`, `setup-python`/`setup-node`
     with `cache:` and `setup-uv` unless `enable-cache: false` (its default, `auto`, caches on
     GitHub's runners) restore caches.
     """
@@ -211,13 +213,43 @@ def _publishing(step: dict[str, Any]) -> bool:
 
 
 def _caches(workflow: dict[str, Any]) -> list[str]:
-    """The actions of the steps that restore a cache."""
+    """The actions of the steps that restore a cache, in the jobs that make the release."""
+    jobs = {name: mapping(job) for name, job in mapping(workflow.get("jobs")).items()}
     return [
         str(step["uses"]).partition("@")[0]
-        for job in mapping(workflow.get("jobs")).values()
-        for step in steps(job)
+        for name in _release_jobs(jobs)
+        for step in steps(jobs[name])
         if _restores(step)
     ]
+
+
+def _release_jobs(jobs: dict[str, dict[str, Any]]) -> list[str]:
+    """The jobs whose output is released: those with a publishing step and the jobs they
+    need (directly or not) that upload an artifact (the build). A workflow with no
+    publishing step publishes by its trigger (``release``, tags): every job counts. A
+    test job beside the release (great_expectations' ci.yml runs its suite on tags too) is
+    not: what it caches never reaches the package."""
+    publishing = [n for n, job in jobs.items() if any(_publishing(s) for s in steps(job))]
+    if not publishing:
+        return list(jobs)
+    found, seen, todo = set(publishing), set(publishing), list(publishing)
+    while todo:  # each job once (a cycle of needs is an invalid workflow, not a hang)
+        needs = jobs.get(todo.pop(), {}).get("needs", [])
+        for need in map(str, [needs] if isinstance(needs, str) else _items(needs)):
+            if need in seen or need not in jobs:
+                continue
+            seen.add(need)
+            todo.append(need)
+            if any(str(s.get("uses", "")).startswith(_UPLOAD) for s in steps(jobs[need])):
+                found.add(need)
+    return [name for name in jobs if name in found]
+
+
+_UPLOAD = "actions/upload-artifact@"
+
+
+def _items(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _restores(step: dict[str, Any]) -> bool:
