@@ -409,6 +409,21 @@ def test_an_image_whose_compose_file_publishes_a_port_is_a_service(tmp_path: Pat
         ("coverage:\n  status:\n    project:\n      default:\n        target: 90%\n", Status.passed),
         ("comment: false\n", Status.passed),  # Codecov's default statuses (target: auto)
         ("coverage:\n  status: false\n", Status.failed),
+        # bentoml: both statuses `off` (YAML false); torchmetrics: both informational
+        ("coverage:\n  status:\n    patch: off\n    project: off\n", Status.failed),
+        (
+            "coverage:\n  status:\n    project:\n      default:\n        informational: true\n"
+            "    patch:\n      default:\n        informational: true\n",
+            Status.failed,
+        ),
+        ("coverage:\n  status:\n    project:\n      default:\n        informational: true\n"
+         "    patch: off\n", Status.failed),
+        ("coverage:\n  status:\n    project: off\n    patch:\n      default:\n"
+         "        target: 80%\n", Status.passed),
+        # great_expectations: informational statuses, but flags must reach their targets
+        ("coverage:\n  status:\n    project:\n      default:\n        informational: true\n"
+         "    patch: off\nflag_management:\n  default_rules:\n    statuses:\n"
+         "      - type: project\n        target: 80%\n", Status.passed),
     ],
 )  # fmt: skip
 def test_tst003_counts_codecov_statuses(tmp_path: Path, codecov: str, expected: Status) -> None:
@@ -487,6 +502,31 @@ def test_ci007_finds_template_injection(tmp_path: Path, tree: Files, expected: S
     assert found.status is expected, found.message
     if expected is Status.failed:
         assert found.line > 1
+
+
+CHANGED = (
+    "on: [pull_request]\npermissions: {}\njobs:\n  t:\n    runs-on: x\n    steps:\n"
+    "      - uses: tj-actions/changed-files@" + "a" * 40 + "\n        id: changed\n"
+    "      - uses: actions/setup-python@" + "a" * 40 + "\n        id: py\n"
+    "      - run: RUN\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("run", "expected"),
+    [
+        ('echo "${{ steps.changed.outputs.tasks_all_modified_files }}"', Status.failed),
+        ('echo "${{ steps.changed.outputs.any_changed }}"', Status.passed),
+        ('echo "${{ steps.py.outputs.cache_files }}"', Status.passed),
+    ],
+)  # fmt: skip
+def test_ci007_finds_changed_file_names_in_scripts(
+    tmp_path: Path, run: str, expected: Status
+) -> None:
+    """Issue 25 (lm-evaluation-harness): the names of the files a pull request changes,
+    listed by tj-actions/changed-files, are an outsider's text pasted into the shell."""
+    found = result(tmp_path, "CI007", {WF: CHANGED.replace("RUN", run)})
+    assert found.status is expected, found.message
 
 
 CHECKOUT = "      - uses: actions/checkout@" + "a" * 40 + "\n        with:\n          ref: {ref}\n"
@@ -570,3 +610,55 @@ def test_ci009_publishing_workflows_restore_no_cache(
     )
     text += f"      - uses: {step}\n      - run: uv build\n"
     assert status(tmp_path, "CI009", {WF: text}) is expected
+
+
+def _release_workflow(build_cache: str, test_cache: str) -> str:
+    pin = "@" + "a" * 40
+    publish = "      - uses: pypa/gh-action-pypi-publish" + pin + "\n"
+    return (
+        "on:\n  push:\n    tags: ['*']\n  pull_request:\npermissions: {}\njobs:\n"
+        "  tests:\n    runs-on: x\n    steps:\n" + test_cache + "      - run: pytest\n"
+        "  build:\n    needs: tests\n    runs-on: x\n    steps:\n"
+        + build_cache
+        + "      - run: python -m build\n      - uses: actions/upload-artifact"
+        + pin
+        + "\n"
+        "  publish:\n    needs: [build, tests]\n    runs-on: x\n    steps:\n" + publish
+    )
+
+
+@pytest.mark.parametrize(
+    ("build_cache", "test_cache", "expected"),
+    [
+        ("", "      - uses: actions/cache@" + "d" * 40 + "\n", Status.passed),
+        ("      - uses: actions/cache@" + "d" * 40 + "\n", "", Status.failed),
+    ],
+)
+def test_ci009_judges_the_jobs_that_make_the_release(
+    tmp_path: Path, build_cache: str, test_cache: str, expected: Status
+) -> None:
+    """Issue 25 (great_expectations): ci.yml runs its tests with pip caches on tags too, but
+    the job that builds and publishes the package restores none; a cache in the build job
+    that uploads what the publishing job releases counts."""
+    text = _release_workflow(build_cache, test_cache)
+    assert status(tmp_path, "CI009", {WF: text}) is expected
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"setup.py": 'setup(name="x", python_requires=">=3.9")\n'}, Status.passed),
+        # great_expectations: a dict passed as setup(**config)
+        ({"setup.py": 'config = {"name": "x", "python_requires": ">=3.9"}\nsetup(**config)\n'},
+         Status.passed),
+        ({"setup.py": "setup()\n", "setup.cfg": "[metadata]\nname = x\n[options]\npython_requires = >=3.9\n"},
+         Status.passed),
+        ({"setup.py": 'config = {"name": "x"}\nsetup(**config)\n'}, Status.failed),
+    ],
+)  # fmt: skip
+def test_py002_reads_setuptools_metadata(
+    tmp_path: Path, files: dict[str, str], expected: Status
+) -> None:
+    """Issue 25: a pyproject.toml of tool tables only, the metadata in setuptools' files."""
+    tree: Files = {"pyproject.toml": "[tool.ruff]\nline-length = 100\n", **files}
+    assert status(tmp_path, "PY002", tree) is expected

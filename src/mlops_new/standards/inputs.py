@@ -269,6 +269,18 @@ class Repo:
     def hits(self) -> dict[str, list[scan.Hit]]:
         """Conflict markers, private keys, tokens and MLflow calls, by kind (one pass)."""
         found = self._grep.result() if self.is_git and self._grep is not None else None
+        untracked = self._git_listing.untracked if self._git_listing is not None else []
+        if found is not None and untracked:
+            more = scan.git_grep(self.root, untracked)
+            if more is not None and len(untracked) > scan.MANY_UNTRACKED:
+                found = more  # one search of everything
+            elif more is not None:
+                for kind, hits in more.items():  # in path order, as one search gives them
+                    merged = found.setdefault(kind, [])
+                    merged.extend(hits)
+                    merged.sort(key=lambda hit: hit.path)
+            else:
+                found = None
         if found is None:
             found = scan.python_scan(self.files, self.text)
         return {

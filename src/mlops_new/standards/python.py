@@ -97,7 +97,8 @@ class PY001(Python):
 class PY002(Python):
     """`name` and `requires-python` let tools install and test the right thing. Poetry 1's
     `[tool.poetry]` (`name`, `dependencies.python`) and a `setup.py` with `name=` and
-    `python_requires=` declare them too.
+    `python_requires=` (or a dict of them passed to `setup(**config)`, or `setup.cfg`'s
+    `[metadata] name` and `[options] python_requires`) declare them too.
     """
 
     applies = "every repository"
@@ -118,12 +119,22 @@ class PY002(Python):
             missing = [k for k, v in (("name", poetry.get("name")), ("python", python)) if not v]
             return f"`[tool.poetry]` lacks {', '.join(missing)}." if missing else True
         if not isinstance(project, dict):
-            setup = repo.text("setup.py") or ""
-            if re.search(r"\bname\s*=", setup) and re.search(r"python_requires\s*=", setup):
+            if _setup_declares(repo, "name") and _setup_declares(repo, "python_requires"):
                 return True
             return "`pyproject.toml` has no `[project]` table."
         missing = [key for key in ("name", "requires-python") if key not in project]
         return f"`[project]` lacks {', '.join(missing)}." if missing else True
+
+
+def _setup_declares(repo: Repo, key: str) -> bool:
+    """Whether setuptools gets ``key`` from ``setup.py`` (``name=...``, or a ``"name": ...``
+    of the dict passed as ``setup(**config)``, as great_expectations does) or from
+    ``setup.cfg`` (``[metadata] name``, ``[options] python_requires``)."""
+    setup = repo.text("setup.py") or ""
+    if re.search(rf"\b{key}\s*=|[\"']{key}[\"']\s*:", setup):
+        return True
+    section = repo.ini_sections("setup.cfg").get("metadata" if key == "name" else "options", "")
+    return bool(re.search(rf"(?m)^\s*{key}\s*=\s*\S", section))
 
 
 class PY003(Python):

@@ -13,7 +13,7 @@ import contextlib
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar, cast
@@ -200,9 +200,19 @@ def list_files(root: Path) -> bytes | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
-def git_grep(root: Path) -> dict[str, list[Hit]] | None:
-    """Every hit under ``root`` (tracked and untracked-not-ignored files); ``None`` if git fails.
+MANY_UNTRACKED = 2000
+"""More untracked files than this are searched by one ``git grep --untracked`` of the whole
+folder rather than named on a command line."""
 
+
+def git_grep(root: Path, untracked: Sequence[str] | None = None) -> dict[str, list[Hit]] | None:
+    """Every hit under ``root``; ``None`` if git fails.
+
+    Without ``untracked``: the tracked files only. Git then reads them from the index's
+    list without walking the work tree for untracked files (the listing, ``git ls-files
+    --others``, walks it already); the few untracked files it finds are searched by a
+    second call given ``untracked`` (``--no-index``, each named), or, when there are
+    more than :data:`MANY_UNTRACKED`, by one ``--untracked`` search of everything.
     PCRE (``-P``) is five times faster than POSIX regular expressions on many
     patterns; git built without it falls back to ``-E``. The patterns go as one
     alternation (PCRE takes the leftmost, as :func:`python_scan` does). Reading
@@ -210,12 +220,22 @@ def git_grep(root: Path) -> dict[str, list[Hit]] | None:
     run on meanwhile.
     """
     threads = str(max(1, (os.cpu_count() or 1) - 1))
+    every = ("--", ".", *(f":(exclude){glob}" for glob in ASSETS))
+    where: tuple[str, ...] = every
+    options: tuple[str, ...] = ()
+    if untracked is not None and len(untracked) > MANY_UNTRACKED:
+        where = ("--untracked", *every)
+    elif untracked is not None:
+        names = [name for name in untracked if name[-1:] != "/" and not asset(name)]
+        if not names:
+            return {}
+        options, where = ("--literal-pathspecs",), ("--no-index", "--", *names)
     for syntax, group in (("-P", "(?:{})"), ("-E", "({})")):
         pattern = "|".join(group.format(p) for ps in PATTERNS.values() for p in ps)
         try:
             proc = git.run(
-                "grep", "-I", "-n", "-o", "-z", "--untracked", "--no-color", "--threads", threads,
-                syntax, "-e", pattern, "--", ".", *(f":(exclude){glob}" for glob in ASSETS),
+                *options, "grep", "-I", "-n", "-o", "-z", "--no-color", "--threads", threads,
+                syntax, "-e", pattern, *where,
                 cwd=root,
                 check=False,
             )  # fmt: skip

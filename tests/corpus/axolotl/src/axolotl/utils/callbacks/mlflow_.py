@@ -1,0 +1,5 @@
+import mlflow
+
+
+def log(metrics):
+    mlflow.log_metrics(metrics)

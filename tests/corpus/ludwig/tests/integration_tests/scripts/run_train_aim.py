@@ -1,0 +1,3 @@
+import aim
+
+run = aim.Run()
