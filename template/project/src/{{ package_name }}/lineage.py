@@ -17,6 +17,7 @@ from typing import Any
 
 MODEL_INFO_NAME = "model_info.json"
 LINEAGE_NAME = "lineage.json"
+GIT_FAILURES = (OSError, subprocess.TimeoutExpired)  # no git, or it hung
 
 
 def dvc_md5(path: Path) -> str:
@@ -53,7 +54,7 @@ def git_commit() -> str | None:
             check=False,
             timeout=30,
         )
-    except (OSError, subprocess.TimeoutExpired):
+    except GIT_FAILURES:
         return None
     if described.returncode != 0:
         return None
