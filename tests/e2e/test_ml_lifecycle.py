@@ -3,9 +3,10 @@
 One project (defaults, MLflow, FastAPI, with ``notebooks=true``) rendered from
 ``template/`` and driven through what an ML engineer does with it, in order:
 the pipeline with its lineage (MLflow run, registry, ``champion`` alias, /health),
-a promotion that must not move the alias, the model card regenerated, the data
-check failing and passing, ``make sweep`` on a 2-point grid, and the notebook
-executed. The steps share one project, so they are one module run in file order.
+a rejected retrain that must move neither the alias nor the served champion, the
+model card regenerated, the data check failing and passing, ``make sweep`` on a
+2-point grid, and the notebook executed. The steps share one project, so they
+are one module run in file order.
 """
 
 from __future__ import annotations
@@ -131,6 +132,9 @@ def test_pipeline_records_one_lineage_and_promotes_the_first_model(project: Path
     lineage = json.loads((project / "models" / "lineage.json").read_text("utf-8"))
     assert lineage["run_id"] == version["run_id"]
     assert lineage["model_md5"] == _lock_md5(project, "models/model.joblib")
+    assert lineage["model_md5"] == _lock_md5(project, "models/candidate/model.joblib")
+    assert lineage["promotion"]["promoted"] is True
+    assert lineage["commit"] == run(["git", "describe", "--always", "--dirty"], project).strip()
     status = sorted(run(["git", "status", "--porcelain"], project).splitlines())
     assert status == ["?? dvc.lock", "?? metrics/", "?? plots/", "?? reports/"]
 
@@ -150,23 +154,55 @@ def test_health_reports_the_served_models_lineage(project: Path) -> None:
     assert "MODEL_VERSION=1" in labels
 
 
-def test_a_model_below_the_threshold_is_registered_but_not_champion(project: Path) -> None:
+def test_a_rejected_retrain_is_registered_once_but_neither_served_nor_shipped(
+    project: Path,
+) -> None:
     card_before = (project / "reports" / "model_card.md").read_text("utf-8")
+    champion_md5 = _lock_md5(project, "models/model.joblib")
     _set_params(project, model={"C": 0.5}, promote={"threshold": 0.9999})
     uv("run", "dvc", "repro", cwd=project)
+    assert json.loads(uv("run", "dvc", "status", "--json", cwd=project)) == {}
 
     registry = _registry(project)
     assert set(registry["versions"]) == {"1", "2"}
     assert registry["champion"] == "1", "the alias moved to a model below the threshold"
-    lineage = json.loads((project / "models" / "lineage.json").read_text("utf-8"))
-    assert lineage["promotion"]["promoted"] is False
-    assert lineage["registry_version"] == "2"
+    candidate = json.loads((project / "models" / "candidate" / "lineage.json").read_text("utf-8"))
+    assert candidate["promotion"]["promoted"] is False
+    assert candidate["registry_version"] == "2"
+    assert candidate["model_md5"] == _lock_md5(project, "models/candidate/model.joblib")
+    assert candidate["model_md5"] != champion_md5
+
+    # What the service loads and what the image and the release ship: the champion.
+    assert _lock_md5(project, "models/model.joblib") == champion_md5
+    served = json.loads((project / "models" / "lineage.json").read_text("utf-8"))
+    assert (served["registry_version"], served["promotion"]["promoted"]) == ("1", True)
+    health = json.loads(uv("run", "python", "-c", HEALTH_QUERY, cwd=project).splitlines()[-1])
+    assert health["lineage"]["model_md5"] == champion_md5
+    assert health["lineage"]["promoted"] is True
+    labels = uv("run", "python", "-m", PACKAGE, "lineage", cwd=project).splitlines()
+    assert f"MODEL_MD5={champion_md5}" in labels
+    assert "MODEL_VERSION=1" in labels
+    with pytest.raises(CommandFailedError, match="was not promoted"):
+        uv(
+            "run",
+            "python",
+            "-m",
+            PACKAGE,
+            "lineage",
+            "--model",
+            "models/candidate/model.joblib",
+            cwd=project,
+        )
+
+    # Promoting the same model again registers no second version.
+    uv("run", "python", "-m", PACKAGE, "promote", cwd=project)
+    assert set(_registry(project)["versions"]) == {"1", "2"}
 
     card = (project / "reports" / "model_card.md").read_text("utf-8")
     assert card != card_before, "the model card was not regenerated"
     assert "| model.C | `0.5` |" in card
     assert "Promotion: not promoted" in card
-    assert lineage["data_md5"] in card
+    assert candidate["data_md5"] in card
 
 
 def test_the_data_check_stops_the_pipeline_then_passes(project: Path) -> None:

@@ -154,6 +154,12 @@ def test_gitlab_sync_pushes_without_force_and_opens_then_updates_the_merge_reque
     created = _Api.calls[-1][2]
     assert created["source_branch"] == [branch]
     assert "v0.1.0 -> v0.2.0" in created["description"][0]
+    # The description is `mlops-new update --format markdown`'s report, not a copy of it.
+    assert created["description"][0].startswith("## Update template v0.1.0 -> v0.2.0\n")
+    assert "- `.github/workflows/ci.yml`" in created["description"][0]
+    assert created["title"] == ["Update template v0.1.0 -> v0.2.0"]
+    subject = git(remote, "log", "-1", "--format=%s", branch)
+    assert subject == "Update template v0.1.0 -> v0.2.0"
 
     review = tmp_path / "review"
     git(tmp_path, "clone", "--quiet", "--branch", branch, str(remote), str(review))

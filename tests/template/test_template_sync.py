@@ -172,6 +172,13 @@ def test_sync_pushes_a_branch_with_the_lock_refreshed_and_keeps_reviewers_commit
     _release(template, "0.2.0", "3.11", {})
     outputs = runner.sync()
     assert outputs["conflicts"] == "0"
+    assert outputs["to_version"] == "0.2.0"
+    # The pull request's body and the commit are `mlops-new update --format markdown`'s report.
+    body = (tmp_path / "runner-temp2" / "body.md").read_text("utf-8")
+    assert body.startswith("## Update template v0.1.0 -> v0.2.0\n")
+    assert "- `.github/workflows/ci.yml`" in body
+    subject = git(remote, "log", "-1", "--format=%s", "mlops-new/template-sync")
+    assert subject == "Update template v0.1.0 -> v0.2.0"
     assert "name: CI 0.2.0" in _show(remote, ".github/workflows/ci.yml")
     assert 'requires-python = ">=3.11"' in _show(remote, "uv.lock")
     assert "create" in (tmp_path / "pr.log").read_text()

@@ -1,7 +1,8 @@
-"""Helpers of the template-sync jobs in .gitlab-ci.yml (standard library only).
+"""The template-sync push job's merge request, in .gitlab-ci.yml (standard library only).
 
-``report update.json`` prints the merge request's description;
-``merge-request body.md`` opens or updates it (needs TEMPLATE_SYNC_TOKEN).
+``merge-request body.md`` opens or updates it (needs TEMPLATE_SYNC_TOKEN). The
+description is ``mlops-new update --format markdown``'s report, as the update
+job wrote it: its first line, ``## <title>``, gives the title.
 """
 
 from __future__ import annotations
@@ -13,23 +14,6 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
-
-
-def report(update_json: str) -> str:
-    """The merge request's description: what `mlops-new update` changed."""
-    r = json.loads(Path(update_json).read_text(encoding="utf-8"))["result"]
-    lines = [
-        f"Template update v{r['from_version']} -> v{r['to_version']}"
-        " (`mlops-new update`, then `uv lock`).",
-        "",
-    ]
-    if r["conflicts"]:
-        lines += ["**Conflicts: resolve the markers in these files before merging.**", ""]
-    for title in ("conflicts", "changed", "added", "removed", "removed_modified"):
-        if r[title]:
-            lines += [f"### {title.replace('_', ' ')}", *[f"- `{n}`" for n in r[title]], ""]
-    lines += [f"- v{note['version']}: {note['summary']}" for note in r["changelog"]]
-    return "\n".join(lines)
 
 
 def _api(method: str, path: str, data: dict[str, str] | None = None) -> Any:
@@ -45,8 +29,8 @@ def merge_request(body_file: str) -> None:
     """Open the sync merge request, or update the open one (never a merged one)."""
     branch = os.environ["SYNC_BRANCH"]
     body = Path(body_file).read_text(encoding="utf-8")
-    first = body.splitlines()[0].split(" (", 1)[0]
-    title = first.replace("Template update", "Update the project template:")
+    title = body.splitlines()[0].removeprefix("## ").strip() if body.strip() else ""
+    title = title or "Update the project template"
     if os.environ.get("SYNC_CONFLICTS") == "1":
         title += " (conflicts to resolve)"
     query = urllib.parse.urlencode({"source_branch": branch, "state": "opened"})
@@ -61,7 +45,6 @@ def merge_request(body_file: str) -> None:
 
 if __name__ == "__main__":
     command, argument = sys.argv[1], sys.argv[2]
-    if command == "report":
-        print(report(argument))
-    else:
-        merge_request(argument)
+    if command != "merge-request":
+        sys.exit(f"unknown command {command!r}: use `merge-request body.md`")
+    merge_request(argument)

@@ -1,19 +1,23 @@
 """The model's lineage: the data, run and decision behind the file that is served.
 
 The train stage writes ``model_info.json`` next to the model (feature names,
-DVC hashes of the training data and the model, the tracking run); the promote
-stage writes ``lineage.json`` beside it with the held-out metric, the decision
-and the registry version. Both travel with the model (``dvc push``, the image).
+DVC hashes of the training data and the model, the tracking run, the git
+commit); the promote stage writes ``lineage.json`` beside it with the held-out
+metric, the decision and the registry version, and copies all three to the
+champion's place when the model passes. They travel with the model (``dvc
+push``, the image).
 """
 
 import hashlib
 import json
+import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 MODEL_INFO_NAME = "model_info.json"
 LINEAGE_NAME = "lineage.json"
+GIT_FAILURES = (OSError, subprocess.TimeoutExpired)  # no git, or it hung
 
 
 def dvc_md5(path: Path) -> str:
@@ -34,6 +38,32 @@ class ModelInfo:
     model_md5: str
     run_id: str | None = None
     model_uri: str | None = None
+    commit: str | None = None  # `git describe --always --dirty`; None outside a git repository
+
+
+def git_commit() -> str | None:
+    """The commit as ``git describe --always --dirty`` names it; None outside a git repository.
+
+    A ``-dirty`` suffix says tracked files had uncommitted changes.
+    """
+    try:
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],  # noqa: S607  # git from PATH
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+    except GIT_FAILURES:
+        return None
+    if described.returncode != 0:
+        return None
+    return described.stdout.strip() or None
+
+
+def is_dirty(commit: str | None) -> bool:
+    """Whether ``commit`` (from :func:`git_commit`) says the tree had uncommitted changes."""
+    return commit is not None and commit.endswith("-dirty")
 
 
 def model_info_path(model_path: Path) -> Path:
@@ -72,3 +102,24 @@ def load_model_info(model_path: Path) -> ModelInfo:
     """Read the ``model_info.json`` next to the model."""
     document = read_json(model_info_path(model_path))
     return ModelInfo(**{**document, "features": tuple(document["features"])})
+
+
+def release_problem(model_path: Path) -> str | None:
+    """Why the model at ``model_path`` must not be served or shipped; None for a champion.
+
+    A champion is a model the promote stage passed: its ``lineage.json`` says
+    ``promoted`` and names this very file (its DVC hash).
+    """
+    lineage_file = lineage_path(model_path)
+    if not model_path.is_file() or not lineage_file.is_file():
+        return f"no promoted model at {model_path}: run `uv run dvc repro` (or `dvc pull`) first."
+    lineage = read_json(lineage_file)
+    promotion = lineage.get("promotion") or {}
+    if promotion.get("promoted") is not True:
+        return (
+            f"{model_path} was not promoted ({promotion.get('metric')} = {promotion.get('value')}, "
+            f"threshold {promotion.get('threshold')}): only a champion is served or released."
+        )
+    if lineage.get("model_md5") != dvc_md5(model_path):
+        return f"{model_path} is not the model {lineage_file} describes: run `uv run dvc repro`."
+    return None

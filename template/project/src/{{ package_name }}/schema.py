@@ -11,7 +11,7 @@ depends on the whole package folder.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -75,6 +75,26 @@ def problems(dataset: Dataset, schema: tuple[Check, ...] | None = None) -> list[
                 )
     if len(np.unique(dataset.target)) < 2:
         found.append("column 'target' breaks rule 'both classes present'")
+    return found
+
+
+def input_problems(
+    feature_names: Sequence[str], features: Values, schema: tuple[Check, ...] | None = None
+) -> list[str]:
+    """The feature rules of ``schema`` that rows sent for prediction break (values not shown).
+
+    The same rules as the training data's (the target's left out), so the service
+    refuses what the model was never trained on.
+    """
+    schema = SCHEMA if schema is None else schema
+    names = list(feature_names)
+    found = []
+    for check in schema:
+        columns = names if check.column == ALL_FEATURES else [check.column]
+        for name in (column for column in columns if column in names):
+            bad = np.flatnonzero(~check.passes(features[:, names.index(name)]))
+            if bad.size:
+                found.append(f"feature {name!r} breaks rule {check.rule!r} (row {int(bad[0])})")
     return found
 
 
