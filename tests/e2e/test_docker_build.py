@@ -219,8 +219,10 @@ def test_image_holds_model_and_no_dev_dependencies(served: Served) -> None:
     script = (
         "import importlib.util, os, sys; "
         "print(os.path.isfile(os.environ.get('MODEL_PATH', 'models/model.joblib'))); "
+        "print(os.path.exists('/app/models/candidate')); "
         f"print([m for m in {NOT_IN_IMAGE!r} if importlib.util.find_spec(m)])"
     )
-    model, extras = container.exec("python", "-c", script).splitlines()[-2:]
+    model, candidate, extras = container.exec("python", "-c", script).splitlines()[-3:]
     assert model == "True", "the image has no model at MODEL_PATH"
+    assert candidate == "False", "the image holds the candidate, not only the champion"
     assert extras == "[]", f"dev/train dependencies in the serving image: {extras}"
