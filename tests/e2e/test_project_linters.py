@@ -21,9 +21,12 @@ def test_hadolint_finds_nothing(default_project: Path) -> None:
     lint_clean([tool("hadolint"), "--failure-threshold", "style", "Dockerfile"], default_project)
 
 
-def test_zizmor_finds_nothing(default_project: Path) -> None:
+# auditor: pedantic's findings and more (secrets-outside-env among them).
+@pytest.mark.parametrize("persona", ["pedantic", "auditor"])
+def test_zizmor_finds_nothing(default_project: Path, persona: str) -> None:
+    """The workflows, dependabot.yml and .pre-commit-config.yaml: every input zizmor reads."""
     lint_clean(
-        [tool("zizmor"), "--offline", "--persona", "pedantic", ".github/workflows"],
+        [tool("zizmor"), "--offline", "--no-config", "--persona", persona, "--collect=all", "."],
         default_project,
     )
 

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,8 @@ class Pipeline:
             **extra,
         }
 
-    def run(self) -> dict[str, str]:
-        """Both jobs; the update job's dotenv report (empty: up to date)."""
+    def run(self) -> dict[str, Any]:
+        """Both jobs; the update job's sync.json (empty: up to date)."""
         self.runs += 1
         work = self._clone(f"sync{self.runs}")
         update = self.config["template-sync"]
@@ -93,14 +94,15 @@ class Pipeline:
         self._bash(_script(update), work, self._env())
         if not (work / "sync.bundle").exists():
             return {}
-        report = dict(line.split("=", 1) for line in (work / "sync.env").read_text().splitlines())
+        report: dict[str, Any] = json.loads((work / "sync.json").read_text(encoding="utf-8"))
+        assert "reports" not in update["artifacts"]  # files, never variables, for the token job
         push_job = self.config["template-sync-push"]
         assert push_job["environment"]["name"] == "template-sync"
         push = self._clone(f"push{self.runs}")
-        for name in ("sync.bundle", "body.md"):
+        for name in update["artifacts"]["paths"]:
             shutil.copy(work / name, push / name)
-        env = self._env(TEMPLATE_SYNC_TOKEN="push-token", **report)  # noqa: S106  (a stand-in)
-        self._bash(_script(push_job), push, env, ok=report["SYNC_CONFLICTS"] == "0")
+        env = self._env(TEMPLATE_SYNC_TOKEN="push-token")  # noqa: S106  (a stand-in)
+        self._bash(_script(push_job), push, env, ok=not report["conflicts"])
         return report
 
     def _bash(self, script: str, cwd: Path, env: dict[str, str], *, ok: bool = True) -> None:
@@ -145,8 +147,8 @@ def test_gitlab_sync_pushes_without_force_and_opens_then_updates_the_merge_reque
     assert _Api.calls == []
 
     _release(template, "0.2.0", "3.11", extra)
-    assert runs.run() == {"SYNC_CONFLICTS": "0"}
     branch = "mlops-new/template-sync"
+    assert runs.run() == {"branch": branch, "conflicts": False, "version": "0.2.0"}
     assert 'requires-python = ">=3.11"' in git(remote, "show", f"{branch}:uv.lock")
     assert "name: CI 0.2.0" in git(remote, "show", f"{branch}:.github/workflows/ci.yml")
     methods = [call[0] for call in _Api.calls]
@@ -176,3 +178,57 @@ def test_gitlab_sync_pushes_without_force_and_opens_then_updates_the_merge_reque
     subprocess.run(["git", "merge-base", "--is-ancestor", reviewer, head], cwd=remote, check=True)
     assert [call[0] for call in _Api.calls[-2:]] == ["GET", "PUT"]
     assert _Api.calls[-1][1].endswith("/merge_requests/5")
+
+
+_GOOD = {"branch": "mlops-new/template-sync", "conflicts": False, "version": "0.6.1"}
+
+
+@pytest.mark.parametrize(
+    ("report", "refused"),
+    [
+        ({**_GOOD, "conflicts": "0"}, "is not true or false"),
+        ({**_GOOD, "version": "0.6.1\nLD_PRELOAD=/tmp/x.so"}, "is not a version number"),
+        ({**_GOOD, "branch": "main"}, "is not SYNC_BRANCH"),
+        ({**_GOOD, "branch": "--upload-pack=x"}, "is not a branch name"),
+        ({**_GOOD, "GIT_CONFIG_COUNT": "1"}, "must hold exactly"),
+        (["not", "an", "object"], "must hold exactly"),
+    ],
+)
+def test_the_push_job_refuses_a_report_the_update_job_did_not_write(
+    tmp_path: Path, report: object, refused: str
+) -> None:
+    """sync.json is data from a job that ran the update's code: checked, never trusted."""
+    _config, helper = _jobs(tmp_path)
+    (tmp_path / "sync.json").write_text(json.dumps(report), encoding="utf-8")
+    proc = _helper(helper, tmp_path, "check", "sync.json")
+    assert proc.returncode != 0
+    assert refused in proc.stderr
+    (tmp_path / "sync.json").write_text(json.dumps(_GOOD), encoding="utf-8")
+    assert _helper(helper, tmp_path, "check", "sync.json").returncode == 0
+
+
+def test_the_push_job_reads_no_artifact_through_a_symlink(tmp_path: Path) -> None:
+    """A body.md linked to /proc/self/environ would post the token as the description."""
+    config, helper = _jobs(tmp_path)
+    assert "reports" not in config["template-sync"]["artifacts"]
+    assert "sync.json" in config["template-sync"]["artifacts"]["paths"]
+    (tmp_path / "real.json").write_text(json.dumps(_GOOD), encoding="utf-8")
+    (tmp_path / "sync.json").symlink_to(tmp_path / "real.json")
+    (tmp_path / "body.md").symlink_to("/proc/self/environ")
+    proc = _helper(helper, tmp_path, "check", "sync.json")
+    assert proc.returncode != 0
+    proc = _helper(helper, tmp_path, "merge-request", "body.md", "real.json")
+    assert proc.returncode != 0
+    assert "push-token" not in proc.stdout + proc.stderr
+
+
+def _helper(helper: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "SYNC_BRANCH": "mlops-new/template-sync",
+        "TEMPLATE_SYNC_TOKEN": "push-token",  # a stand-in
+        "CI_API_V4_URL": "http://127.0.0.1:9",  # never reached: refused first
+        "CI_PROJECT_ID": "1",
+    }
+    argv = [sys.executable, str(helper), *args]
+    return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)

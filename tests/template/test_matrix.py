@@ -140,6 +140,26 @@ def test_python_is_lint_clean(rendered: tuple[Path, dict[str, Any]]) -> None:
     lint_clean([tool("ruff"), "format", "--check", "--no-cache", "."], project)
 
 
+PINNED = re.compile(r"[0-9a-f]{40} +# v?[0-9][0-9A-Za-z.-]*")
+
+
+def test_hooks_and_actions_are_pinned_by_commit(rendered: tuple[Path, dict[str, Any]]) -> None:
+    """A moved tag cannot change what runs: every hook and action by commit, tag as comment.
+
+    mlops-new's own hook (a git source) follows the project's mlops-new version instead.
+    """
+    project, answers = rendered
+    text = (project / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    own = answers["mlops_new_source"].removeprefix("git+")
+    external = [r for r in yaml.safe_load(text)["repos"] if r["repo"] not in ("local", own)]
+    for repo in external:
+        line = next(line for line in text.splitlines() if f"rev: {repo['rev']}" in line)
+        assert PINNED.fullmatch(line.split("rev: ", 1)[1]), line
+    for workflow in (project / ".github" / "workflows").glob("*.yml"):
+        for ref in re.findall(r"uses: (\S+@.*)", workflow.read_text(encoding="utf-8")):
+            assert PINNED.fullmatch(ref.split("@", 1)[1]), f"{workflow.name}: {ref}"
+
+
 def test_dockerfile_is_lint_clean(rendered: tuple[Path, dict[str, Any]]) -> None:
     project, answers = rendered
     if not answers["docker"] or answers["serving"] != "fastapi":

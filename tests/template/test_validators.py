@@ -13,6 +13,7 @@ import pytest
 import yaml
 from jinja2.sandbox import SandboxedEnvironment
 
+from mlops_new.inputs.settings import ConfigError, load_settings
 from tests.template import matrix
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +67,11 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (
             {"mlops_new_source": "https://pypi.example.com/simple\nhttps://evil.example/"},
             "Remove spaces, quotes, backslashes and $`{}%# from the mlops-new source",
+        ),
+        (
+            # Plain http: anyone on the path could serve the sync job (with its token) code.
+            {"mlops_new_source": "http://pypi.example.com/simple"},
+            "'http://pypi.exa…' is not an index URL (https://) or git URL (git+https://)",
         ),
         (
             {"mlflow_tracking_uri": "ftp://mlflow.example.com"},
@@ -132,3 +138,32 @@ def test_every_message_fits_one_terminal_line(name: str) -> None:
             assert len(message) <= WIDTH, f"{len(message)} columns: {message}"
             messages.add(message)
     assert messages - {""}, f"no hostile answer to {name} was refused"
+
+
+_SOURCES = [
+    ("", True),
+    ("https://pypi.example.com/simple", True),
+    ("git+https://git.example.com/org/mlops-new.git", True),
+    ("git+ssh://git@git.example.com/org/mlops-new.git", True),
+    ("http://pypi.example.com/simple", False),
+    ("git+http://git.example.com/org/mlops-new.git", False),
+    ("ftp://pypi.example.com/simple", False),
+]
+
+
+@pytest.mark.parametrize(("source", "ok"), _SOURCES)
+def test_the_question_and_the_settings_accept_the_same_mlops_new_sources(
+    template: Path, tmp_path: Path, source: str, ok: bool
+) -> None:
+    """copier.yml's validator and ``defaults.mlops_new_source`` in the settings agree."""
+    settings = tmp_path / "settings.toml"
+    settings.write_text(f"[defaults]\nmlops_new_source = {source!r}\n", encoding="utf-8")
+    if ok:
+        assert load_settings(settings).mlops_new_source == source
+        used = matrix.render(template, tmp_path / "project", {"mlops_new_source": source})
+        assert used["mlops_new_source"] == source
+        return
+    with pytest.raises(ConfigError, match="neither a package index URL"):
+        load_settings(settings)
+    with pytest.raises(ValueError, match="Validation error"):
+        matrix.render(template, tmp_path / "project", {"mlops_new_source": source})

@@ -230,11 +230,14 @@ _DEFAULTS_KEYS = frozenset({"template", "answers", "mlops_new_source"})
 
 
 def _mlops_new_source(file: Path, value: object) -> str:
-    """``defaults.mlops_new_source``: "" (PyPI), an https index URL or a ``git+`` URL."""
+    """``defaults.mlops_new_source``: "" (PyPI), an https index URL or a ``git+`` URL.
+
+    Never ``http://``: the index feeds the template-sync job that holds the write token.
+    """
     ok = isinstance(value, str) and (
         value == ""
         or (
-            value.startswith(("https://", "http://", "git+https://", "git+ssh://"))
+            value.startswith(("https://", "git+https://", "git+ssh://"))
             and not any(c.isspace() or c in "\"'\\$`{}%#" for c in value)
         )
     )
@@ -242,7 +245,7 @@ def _mlops_new_source(file: Path, value: object) -> str:
         raise ConfigError(
             f"{file}: defaults.mlops_new_source={value!r} is neither a package index URL "
             "nor a git URL.",
-            "Use https://host/simple (an index) or git+https://host/org/mlops-new.git.",
+            "Use https://host/simple (an index; not http://) or git+https://host/org/mlops-new.git.",
         )
     return str(value)
 

@@ -1,19 +1,67 @@
-"""The template-sync push job's merge request, in .gitlab-ci.yml (standard library only).
+"""The template-sync push job's checks and merge request, in .gitlab-ci.yml (standard library only).
 
-``merge-request body.md`` opens or updates it (needs TEMPLATE_SYNC_TOKEN). The
-description is ``mlops-new update --format markdown``'s report, as the update
-job wrote it: its first line, ``## <title>``, gives the title.
+The update job (no token) hands over files, never variables: ``sync.bundle``, the
+report ``body.md`` and ``sync.json`` (the branch, whether there are conflicts, the
+template version). A dotenv report could set ``GIT_CONFIG_*`` or ``LD_PRELOAD`` in
+the job that holds TEMPLATE_SYNC_TOKEN; these files are read as data, checked
+against strict patterns, never through a symlink.
+
+``check sync.json`` refuses a report that is not what the update job writes.
+``merge-request body.md sync.json`` opens or updates the merge request (needs
+TEMPLATE_SYNC_TOKEN): ``body.md`` is ``mlops-new update --format markdown``'s report,
+its first line, ``## <title>``, gives the title. ``conflicts sync.json`` fails when
+the update has conflicts.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import stat
 import sys
 import urllib.parse
 import urllib.request
-from pathlib import Path
 from typing import Any
+
+_BRANCH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}")
+_VERSION = re.compile(r"[0-9]{1,9}(\.[0-9]{1,9}){1,3}([.+-][0-9A-Za-z]{1,40}){0,4}")
+_KEYS = {"branch", "conflicts", "version"}
+
+
+def _read(path: str, limit: int) -> str:
+    """A regular file's text (UTF-8, at most ``limit`` bytes), never a symlink's target."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        sys.exit(f"{path}: {error.strerror} (the update job writes it as a regular file)")
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            sys.exit(f"{path} is not a regular file: refused.")
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        sys.exit(f"{path} is larger than {limit} bytes: refused.")
+    return data.decode("utf-8", errors="replace")
+
+
+def report(path: str) -> dict[str, Any]:
+    """``sync.json``, checked: the configured branch, a boolean, a version number."""
+    try:
+        data = json.loads(_read(path, 4096))
+    except json.JSONDecodeError:
+        sys.exit(f"{path} is not JSON: refused.")
+    if not isinstance(data, dict) or set(data) != _KEYS:
+        sys.exit(f"{path} must hold exactly {sorted(_KEYS)}: refused.")
+    branch, conflicts, version = data["branch"], data["conflicts"], data["version"]
+    if not isinstance(branch, str) or not _BRANCH.fullmatch(branch) or ".." in branch:
+        sys.exit(f"{path}: branch {branch!r} is not a branch name: refused.")
+    if branch != os.environ["SYNC_BRANCH"]:
+        sys.exit(f"{path}: branch {branch!r} is not SYNC_BRANCH: refused.")
+    if not isinstance(conflicts, bool):
+        sys.exit(f"{path}: conflicts {conflicts!r} is not true or false: refused.")
+    if not isinstance(version, str) or not _VERSION.fullmatch(version):
+        sys.exit(f"{path}: version {version!r} is not a version number: refused.")
+    return data
 
 
 def _api(method: str, path: str, data: dict[str, str] | None = None) -> Any:
@@ -25,26 +73,39 @@ def _api(method: str, path: str, data: dict[str, str] | None = None) -> Any:
         return json.load(response)
 
 
-def merge_request(body_file: str) -> None:
+def merge_request(body_file: str, report_file: str) -> None:
     """Open the sync merge request, or update the open one (never a merged one)."""
-    branch = os.environ["SYNC_BRANCH"]
-    body = Path(body_file).read_text(encoding="utf-8")
+    sync = report(report_file)
+    body = _read(body_file, 1_000_000)
     title = body.splitlines()[0].removeprefix("## ").strip() if body.strip() else ""
-    title = title or "Update the project template"
-    if os.environ.get("SYNC_CONFLICTS") == "1":
+    title = title[:200] or f"Update the project template to v{sync['version']}"
+    if sync["conflicts"]:
         title += " (conflicts to resolve)"
-    query = urllib.parse.urlencode({"source_branch": branch, "state": "opened"})
+    query = urllib.parse.urlencode({"source_branch": sync["branch"], "state": "opened"})
     found = _api("GET", f"/merge_requests?{query}")
     fields = {"title": title, "description": body}
     if found:
         _api("PUT", f"/merge_requests/{found[0]['iid']}", fields)
     else:
-        fields |= {"source_branch": branch, "target_branch": os.environ["CI_DEFAULT_BRANCH"]}
+        target = os.environ["CI_DEFAULT_BRANCH"]
+        fields |= {"source_branch": sync["branch"], "target_branch": target}
         _api("POST", "/merge_requests", fields)
 
 
+def main(argv: list[str]) -> None:
+    """``check sync.json``, ``merge-request body.md sync.json`` or ``conflicts sync.json``."""
+    match argv:
+        case ["check", report_file]:
+            sync = report(report_file)
+            print(f"Template v{sync['version']} on {sync['branch']}.")
+        case ["merge-request", body_file, report_file]:
+            merge_request(body_file, report_file)
+        case ["conflicts", report_file]:
+            if report(report_file)["conflicts"]:
+                sys.exit("Conflicts to resolve on the merge request.")
+        case _:
+            sys.exit(f"unknown command {argv!r}: see {__file__}'s docstring")
+
+
 if __name__ == "__main__":
-    command, argument = sys.argv[1], sys.argv[2]
-    if command != "merge-request":
-        sys.exit(f"unknown command {command!r}: use `merge-request body.md`")
-    merge_request(argument)
+    main(sys.argv[1:])

@@ -104,6 +104,35 @@ def load_model_info(model_path: Path) -> ModelInfo:
     return ModelInfo(**{**document, "features": tuple(document["features"])})
 
 
+class ModelMismatchError(ValueError):
+    """The model file is not the one its lineage records: it is not loaded."""
+
+
+def verify_model(model_path: Path) -> None:
+    """Refuse ``model_path`` unless its DVC hash is the one its lineage records.
+
+    Loading a model (a joblib pickle above all) runs code from the file: one swapped
+    in models/ must fail here, before it is loaded. Every record beside it must
+    match: ``lineage.json`` (the promote stage) and ``model_info.json`` (train).
+    """
+    candidates = (lineage_path(model_path), model_info_path(model_path))
+    records = [path for path in candidates if path.is_file()]
+    if not records:
+        msg = (
+            f"{model_path} has no {LINEAGE_NAME} or {MODEL_INFO_NAME} beside it to verify it "
+            "against: not loaded. Train it with `uv run dvc repro` (or `dvc pull` it)."
+        )
+        raise ModelMismatchError(msg)
+    actual = dvc_md5(model_path)
+    for record in records:
+        if read_json(record).get("model_md5") != actual:
+            msg = (
+                f"{model_path} (md5 {actual}) is not the model {record} records: not loaded. "
+                "Restore it with `uv run dvc checkout` (or `dvc pull`), or retrain it."
+            )
+            raise ModelMismatchError(msg)
+
+
 def release_problem(model_path: Path) -> str | None:
     """Why the model at ``model_path`` must not be served or shipped; None for a champion.
 
