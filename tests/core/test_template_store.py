@@ -23,6 +23,24 @@ def test_store_gets_every_bundled_version(isolated_env: Path) -> None:
 
 
 @pytest.mark.usefixtures("tiny_bundle")
+def test_a_complete_store_is_not_synced_again_after_git_packs_its_refs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fast path reads packed refs too: after `git gc` the store is still complete
+    (once, its main branch was read as a loose file only, and every command re-fetched)."""
+    path = store.ensure_store()
+    assert git(path, "rev-parse", "main") == store.manifest()[-1].commit
+    git(path, "pack-refs", "--all")
+    assert not (path / ".git" / "refs" / "heads" / "main").exists()
+
+    def refetch(*_args: object) -> None:
+        raise AssertionError("a complete store was synced again")
+
+    monkeypatch.setattr(store, "_sync", refetch)
+    assert store.ensure_store() == path
+
+
+@pytest.mark.usefixtures("tiny_bundle")
 def test_store_is_written_as_an_unexpanded_home_path() -> None:
     assert store.STORE_SRC == "~/.mlops-new/template"
     assert store.store_path() == Path.home() / ".mlops-new" / "template"

@@ -176,31 +176,35 @@ def _check_tags(path: Path, released: list[ReleasedVersion]) -> None:
 def _has_all(path: Path, released: list[ReleasedVersion]) -> bool:
     if not (path / ".git").is_dir():
         return False
-    tags = _read_tags(path)
-    main = path / ".git" / MAIN_REF
-    newest = main.read_text(encoding="utf-8").strip() if main.is_file() else ""
-    return newest == released[-1].commit and all(
-        tags.get(entry.tag) == entry.commit for entry in released
+    refs = _read_refs(path)
+    return refs.get(MAIN_REF) == released[-1].commit and all(
+        refs.get(f"refs/tags/{entry.tag}") == entry.commit for entry in released
     )
 
 
 def _read_tags(path: Path) -> dict[str, str]:
-    """Tag name -> commit id, read from the refs files (no subprocess: fast path)."""
+    """Tag name -> commit id."""
+    refs = _read_refs(path)
+    return {n.removeprefix("refs/tags/"): c for n, c in refs.items() if n.startswith("refs/tags/")}
+
+
+def _read_refs(path: Path) -> dict[str, str]:
+    """Ref name -> commit id, packed or loose, read from the files (no subprocess: fast path)."""
     git_dir = path / ".git"
-    tags: dict[str, str] = {}
+    refs: dict[str, str] = {}
     packed = git_dir / "packed-refs"
     if packed.is_file():
         for line in packed.read_text(encoding="utf-8").splitlines():
             sha, _, ref = line.partition(" ")
-            if ref.startswith("refs/tags/"):
-                tags[ref.removeprefix("refs/tags/")] = sha
-    loose = git_dir / "refs" / "tags"
+            if ref.startswith("refs/"):
+                refs[ref] = sha
+    loose = git_dir / "refs"
     if loose.is_dir():
         for ref_file in loose.rglob("*"):
             if ref_file.is_file():
-                name = ref_file.relative_to(loose).as_posix()
-                tags[name] = ref_file.read_text(encoding="utf-8").strip()
-    return tags
+                name = ref_file.relative_to(git_dir).as_posix()
+                refs[name] = ref_file.read_text(encoding="utf-8").strip()
+    return refs
 
 
 @contextmanager
