@@ -18,7 +18,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,19 +197,18 @@ def locked(repo: Path) -> Iterator[None]:
     folder = state_dir(repo)
     folder.mkdir(parents=True, exist_ok=True)
     owner = folder / "lock.owner"
-    try:
-        with locks.held(folder / "lock", wait=False):
-            owner.write_text(f"pid {os.getpid()}", encoding="utf-8")
-            try:
-                yield
-            finally:
-                owner.unlink(missing_ok=True)
-    except locks.LockHeld:
-        holder = _holder(owner)
-        raise UpdateLockedError(
-            f"Another mlops-new update is running on {repo} ({holder}); nothing was changed.",
-            "Wait for it to finish, then retry.",
-        ) from None
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(locks.held(folder / "lock", wait=False))
+        except locks.LockHeld:
+            raise UpdateLockedError(
+                f"Another mlops-new update is running on {repo} ({_holder(owner)}); "
+                "nothing was changed.",
+                "Wait for it to finish, then retry.",
+            ) from None
+        owner.write_text(f"pid {os.getpid()}", encoding="utf-8")
+        stack.callback(owner.unlink, missing_ok=True)
+        yield
 
 
 def _holder(owner: Path) -> str:
