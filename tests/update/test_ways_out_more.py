@@ -66,13 +66,18 @@ def test_a_sparse_checkout_is_refused_as_sparse_with_a_hint_that_keeps_it_sparse
     assert "_commit: v0.1.0" in (project / ".copier-answers.yml").read_text()
 
 
-def test_dry_run_diff_shows_the_ignored_file_the_real_run_rewrites(
-    cli: Cli, make_project: MakeProject
-) -> None:
-    project = make_project("0.1.0")
+def _with_config_ignored(project: Path) -> Path:
+    """The project, with its template-managed ``config.txt`` git-ignored (a local file)."""
     git(project, "rm", "--cached", "--quiet", "config.txt")
     (project / ".gitignore").write_text("config.txt\n")
     commit_all(project, "config.txt is local")
+    return project
+
+
+def test_dry_run_diff_shows_the_ignored_file_the_real_run_rewrites(
+    cli: Cli, make_project: MakeProject
+) -> None:
+    project = _with_config_ignored(make_project("0.1.0"))
     dry = cli("update", str(project), "--to", "0.2.0", "--defaults", "--dry-run", "--diff")
     assert dry.exit_code == 0, dry.output
     assert "a/config.txt" in dry.stdout
@@ -86,10 +91,7 @@ def test_dry_run_diff_shows_the_ignored_file_the_real_run_rewrites(
 def test_an_ignored_file_conflict_names_the_template_version(
     cli: Cli, make_project: MakeProject
 ) -> None:
-    project = make_project("0.1.0")
-    git(project, "rm", "--cached", "--quiet", "config.txt")
-    (project / ".gitignore").write_text("config.txt\n")
-    commit_all(project, "config.txt is local")
+    project = _with_config_ignored(make_project("0.1.0"))
     (project / "config.txt").write_text(CONFIG_V1.replace("alpha=1", "alpha=5"))
     result = cli("update", str(project), "--to", "0.2.0", "--defaults", "--no-lock")
     assert result.exit_code == ExitCode.CONFLICTS, result.output
