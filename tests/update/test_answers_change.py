@@ -60,6 +60,22 @@ def _same_as_fresh(project: Path, fresh: Path) -> None:
     assert ours == theirs
 
 
+TEAM_DOCKERFILE = "FROM python:3.11\nRUN team-step\n"
+
+
+def _team_dockerfile(project: Path) -> None:
+    """The team's own Dockerfile, committed."""
+    (project / "Dockerfile").write_text(TEAM_DOCKERFILE)
+    commit_all(project, "team step")
+
+
+def _no_docker_by_hand(project: Path) -> None:
+    """``docker: false`` edited into the answers file by hand, and committed alone."""
+    answers = project / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace("docker: true", "docker: false"))
+    commit_all(project, "no docker, by hand")
+
+
 def test_d_serving_none_equals_a_fresh_serving_none_project(
     cli: Cli, make_project: MakeProject
 ) -> None:
@@ -80,23 +96,20 @@ def test_d_serving_none_keeps_an_edited_dockerfile_as_a_conflict_and_says_so(
     cli: Cli, make_project: MakeProject
 ) -> None:
     project = make_project("0.1.0")
-    (project / "Dockerfile").write_text("FROM python:3.11\nRUN team-step\n")
-    commit_all(project)
+    _team_dockerfile(project)
     result = cli("update", str(project), "-d", "serving=none", "--defaults", "--format", "json")
     assert result.exit_code == ExitCode.CONFLICTS, result.output
     payload = report(result)
     assert payload["removed_modified"] == ["Dockerfile"]
     assert sorted(payload["removed"]) == ["compose.yaml", "serve.py"]
-    assert (project / "Dockerfile").read_text() == "FROM python:3.11\nRUN team-step\n"
+    assert (project / "Dockerfile").read_text() == TEAM_DOCKERFILE
 
 
 def test_a_hand_edited_answer_is_applied_like_d_and_reported(
     cli: Cli, make_project: MakeProject
 ) -> None:
     project = make_project("0.1.0")
-    answers = project / ".copier-answers.yml"
-    answers.write_text(answers.read_text().replace("docker: true", "docker: false"))
-    commit_all(project, "no docker, by hand")
+    _no_docker_by_hand(project)
     result = cli("update", str(project), "--defaults", "--format", "json")
     assert result.exit_code == 0, result.output
     payload = report(result)
@@ -116,8 +129,7 @@ def test_an_answers_edit_in_a_commit_that_changes_other_files_is_not_taken_as_by
     """An update with ``-d`` commits the answers with the files they change: its answers are
     the ones the files were rendered with (a kept Dockerfile is the team's own, no conflict)."""
     project = make_project("0.1.0")
-    (project / "Dockerfile").write_text("FROM python:3.11\nRUN team-step\n")
-    commit_all(project)
+    _team_dockerfile(project)
     assert (
         cli("update", str(project), "--to", "0.1.0", "-d", "docker=false", "--defaults").exit_code
         == ExitCode.CONFLICTS
@@ -126,18 +138,15 @@ def test_an_answers_edit_in_a_commit_that_changes_other_files_is_not_taken_as_by
     result = cli("update", str(project), "--defaults", "--format", "json")
     assert result.exit_code == 0, result.output
     assert report(result)["warnings"] == []
-    assert (project / "Dockerfile").read_text() == "FROM python:3.11\nRUN team-step\n"
+    assert (project / "Dockerfile").read_text() == TEAM_DOCKERFILE
 
 
 def test_a_hand_edited_answer_keeps_an_edited_file_as_a_conflict(
     cli: Cli, make_project: MakeProject
 ) -> None:
     project = make_project("0.1.0")
-    (project / "Dockerfile").write_text("FROM python:3.11\nRUN team-step\n")
-    commit_all(project, "team step")
-    answers = project / ".copier-answers.yml"
-    answers.write_text(answers.read_text().replace("docker: true", "docker: false"))
-    commit_all(project, "no docker, by hand")
+    _team_dockerfile(project)
+    _no_docker_by_hand(project)
     result = cli("update", str(project), "--defaults", "--format", "json")
     assert result.exit_code == ExitCode.CONFLICTS, result.output
     payload = report(result)
@@ -150,9 +159,7 @@ def test_a_hand_edited_answer_applies_on_the_same_version_too(
     cli: Cli, make_project: MakeProject
 ) -> None:
     project = make_project("0.2.0")
-    answers = project / ".copier-answers.yml"
-    answers.write_text(answers.read_text().replace("docker: true", "docker: false"))
-    commit_all(project, "no docker, by hand")
+    _no_docker_by_hand(project)
     result = cli("update", str(project), "--defaults", "--format", "json")
     assert result.exit_code == 0, result.output
     assert sorted(report(result)["removed"]) == ["Dockerfile", "compose.yaml"]
@@ -169,9 +176,7 @@ def test_a_hand_edit_applied_and_committed_is_not_applied_again(
     project = make_project("0.2.0")
     (project / "Dockerfile").write_text("FROM python:3.12\nRUN team-step\n")
     commit_all(project, "team step")
-    answers = project / ".copier-answers.yml"
-    answers.write_text(answers.read_text().replace("docker: true", "docker: false"))
-    commit_all(project, "no docker, by hand")
+    _no_docker_by_hand(project)
     first = cli("update", str(project), "--defaults")
     assert first.exit_code == ExitCode.CONFLICTS, first.output
     commit_all(project, "keep our Dockerfile")  # resolves the modify/delete conflict
