@@ -129,6 +129,12 @@ def _update_notes(result: UpdateResult) -> None:
         )
     for name in result.excluded:
         err.print(f"[dim]excluded (the project owns it): {escape(name)}[/]", soft_wrap=True)
+    for path, pin, kept, dropped in result.reconciled:
+        err.print(
+            f"[dim]reconciled {escape(path)}: {escape(pin)} {escape(kept)} "
+            f"(both sides bumped it; {escape(dropped)} dropped)[/]",
+            soft_wrap=True,
+        )
     for name in result.ignored:
         err.print(f"[dim]git-ignored file merged on disk: {escape(name)}[/]", soft_wrap=True)
     for warning in result.warnings:

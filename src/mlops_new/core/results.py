@@ -72,6 +72,9 @@ class UpdateResult(JsonResult):
     """Files the team deleted whose template changes were not applied (they stay deleted)."""
     excluded: tuple[str, ...] = ()
     """Files the project owns (``[tool.mlops-new] exclude``) that the update left alone."""
+    reconciled: tuple[tuple[str, str, str, str], ...] = ()
+    """``(path, pin, kept, dropped)``: version pins both sides bumped (a dependency bot
+    here, a release there), resolved to the higher version instead of a conflict."""
     ignored: tuple[str, ...] = ()
     """Git-ignored files the template manages that were 3-way merged on disk."""
     new_answers: dict[str, Any] = field(default_factory=dict)

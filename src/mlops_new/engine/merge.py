@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlops_new.core.git import GitError, run
-from mlops_new.engine import trees
+from mlops_new.engine import reconcile, trees
 
 ZERO = "0" * 40
 
@@ -44,6 +44,9 @@ class Merged:
     skipped: tuple[str, ...] = ()
     removed_modified: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()
+    reconciled: tuple[tuple[str, reconcile.Reconciled], ...] = ()
+    """(path, pin) for each conflict block both sides made by bumping one version pin:
+    resolved to the higher version (``engine.reconcile``)."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,14 @@ def merge(repo: Path, sides: Sides, prefix: str, excluded: Callable[[str], bool]
     )
     conflicts = {p: s for p, s in stages.items() if p not in team_deleted and p not in owned}
     labels = {ours: sides.ours_label, theirs: sides.theirs_label, base: sides.base_label}
-    policy = Policy(team_deleted=[*team_deleted, *below], owned=owned, kept=kept)
+    resolved, reconciled = _reconcile(repo, result, conflicts)
+    conflicts = {p: s for p, s in conflicts.items() if p not in resolved or resolved[p][1]}
+    policy = Policy(
+        team_deleted=[*team_deleted, *below],
+        owned=owned,
+        kept=kept,
+        rewritten={path: oid for path, (oid, _) in resolved.items()},
+    )
     tree = _final_tree(repo, result, sides.ours, policy, conflicts, labels)
     return Merged(
         tree=tree,
@@ -93,7 +103,28 @@ def merge(repo: Path, sides: Sides, prefix: str, excluded: Callable[[str], bool]
         ),
         removed_modified=_relative([p for p in removed_modified if p in conflicts], lead),
         excluded=_relative(owned, lead),
+        reconciled=tuple(
+            (path[len(lead) :], note) for path, note in reconciled if path.startswith(lead)
+        ),
     )
+
+
+def _reconcile(
+    repo: Path, result: str, conflicts: dict[str, tuple[Stage, ...]]
+) -> tuple[dict[str, tuple[str, int]], list[tuple[str, reconcile.Reconciled]]]:
+    """Content conflicts whose pin-only blocks resolve: path -> (new blob, blocks left)."""
+    merged = trees.entries(repo, result) if conflicts else {}
+    resolved: dict[str, tuple[str, int]] = {}
+    notes: list[tuple[str, reconcile.Reconciled]] = []
+    for path, found in conflicts.items():
+        entry = merged.get(path)
+        if _numbers(found) != {1, 2, 3} or entry is None or entry.mode == "120000":
+            continue
+        outcome = reconcile.resolve(trees.read_blob(repo, entry.oid), path)
+        if outcome is not None:
+            resolved[path] = (trees.write_blob(repo, outcome.text), outcome.conflicts_left)
+            notes += [(path, note) for note in outcome.reconciled]
+    return resolved, notes
 
 
 @dataclass(frozen=True)
@@ -104,6 +135,8 @@ class Policy:
     owned: list[str]
     kept: list[str]
     """Files (a symlink, say) the team put where the template has a folder: back in place."""
+    rewritten: dict[str, str] = field(default_factory=dict)
+    """Conflicted files with their version-pin blocks resolved: path -> the new blob."""
 
 
 _DF_RENAME = re.compile(r"^(.+)~[0-9a-f]{40}$")
@@ -192,7 +225,7 @@ def _final_tree(
     labels: dict[str, str],
 ) -> str:
     """``result`` with the policy applied and readable conflict-marker labels."""
-    if not (policy.team_deleted or policy.owned or conflicts or policy.kept):
+    if not (policy.team_deleted or policy.owned or conflicts or policy.kept or policy.rewritten):
         return result
     head = trees.entries(repo, ours)
     lines = [f"0 {ZERO}\t{path}" for path in policy.team_deleted]
@@ -201,10 +234,13 @@ def _final_tree(
         kept = head.get(path)
         lines.append(f"{kept.mode} {kept.oid}\t{path}" if kept else f"0 {ZERO}\t{path}")
     merged = trees.entries(repo, result)
+    for path, oid in policy.rewritten.items():
+        if path not in conflicts:
+            lines.append(f"{merged[path].mode} {oid}\t{path}")
     for path in conflicts:
         entry = merged.get(path)
         if entry is not None and entry.mode != "120000":
-            oid = _relabel(repo, entry.oid, labels)
+            oid = _relabel(repo, policy.rewritten.get(path, entry.oid), labels)
             lines.append(f"{entry.mode} {oid}\t{path}")
     with trees.temp_index(repo) as env:
         run("read-tree", result, cwd=repo, env=env)

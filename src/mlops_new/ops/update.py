@@ -419,6 +419,9 @@ def _report(
         removed_modified=merged.removed_modified,
         skipped=merged.skipped,
         excluded=merged.excluded,
+        reconciled=tuple(
+            (path, note.pin, note.kept, note.dropped) for path, note in merged.reconciled
+        ),
         ignored=tuple(sorted(change.path for change in plan.disk)),
         new_answers=plan.new_answers,
         changelog=tuple(catalog.crossed(project.src, project.version, plan.to_version)),

@@ -43,6 +43,13 @@ def markdown(result: UpdateResult) -> str:
         if items:
             shown = items if field in _PROSE else tuple(_code(item) for item in items)
             lines += [f"### {heading}", "", *[f"- {item}" for item in shown], ""]
+    if result.reconciled:
+        lines += ["### Version pins reconciled (both sides bumped them; the higher kept)", ""]
+        lines += [
+            f"- `{path}`: `{pin}` {kept} (over {dropped})"
+            for path, pin, kept, dropped in result.reconciled
+        ]
+        lines.append("")
     if result.new_answers:
         lines += ["### New questions, answered", ""]
         lines += [f"- `{key}` = `{json.dumps(value)}`" for key, value in result.new_answers.items()]
