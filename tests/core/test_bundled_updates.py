@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mlops_new.cli import app, route
+from mlops_new.engine.planner import Plan
 from mlops_new.templates import store
 from tests.support.cli import run_cli
 
@@ -118,6 +119,60 @@ def _pipeline_checkout(text: str) -> str:
     return "".join(lines)
 
 
+def _batches(cases: list[tuple[str, int, str]]) -> list[list[tuple[str, int, str]]]:
+    """The cases in groups that touch distinct files, each group one commit and one plan.
+
+    A 3-way merge is per file (a content edit renames nothing), so edits to different
+    files in one update are merged as they would be one at a time; grouping them makes
+    the sweep a handful of plans per pair instead of one per edit.
+    """
+    batches: list[list[tuple[str, int, str]]] = []
+    for case in cases:
+        batch = next((b for b in batches if all(case[0] != c[0] for c in b)), None)
+        if batch is None:
+            batches.append([case])
+        else:
+            batch.append(case)
+    return batches
+
+
+def _check_one(
+    project_dir: Path, plan: Plan, renders: tuple[Path, Path], name: str,
+    case: tuple[int, str, str],
+) -> None:  # fmt: skip
+    """One team edit's file in the plan: placed as ``git merge-file`` places it, or a
+    visible conflict where it conflicts, or an equally valid clean merge."""
+    from tests.support.helpers import git
+
+    base, theirs = renders
+    line, kind, edited = case
+    expected, conflict = _merge_file(
+        edited.encode(), (base / name).read_bytes(), (theirs / name).read_bytes()
+    )
+    if conflict and name not in plan.merged.conflicts:
+        # merge-file's Myers diff saw the edit touch a change; ort's histogram
+        # diff (the update) found a gap between them. Clean only if nothing is
+        # lost: the team's line between its neighbours, the template's version
+        # around it.
+        merged = git(project_dir, "cat-file", "blob", f"{plan.merged.tree}:{name}")
+        assert kind == "insert", (kind, name, line)
+        _assert_a_clean_merge(merged, edited, (theirs / name).read_text(), line)
+    elif conflict:
+        assert name in plan.merged.conflicts, (kind, name, line)
+    else:
+        assert name not in plan.merged.conflicts, (kind, name, line)
+        merged = git(project_dir, "cat-file", "blob", f"{plan.merged.tree}:{name}")
+        if merged != expected.decode().strip():
+            # Another alignment, as valid: where the context around the edit
+            # repeats, ort's histogram diff (the update) and merge-file's Myers
+            # diff may place the team's line in different, identical gaps.
+            assert kind != "pipeline-checkout", (kind, name)
+            _assert_a_clean_merge(merged, edited, (theirs / name).read_text(), line)
+        if kind == "pipeline-checkout":
+            pipeline = merged.split("\n  pipeline:\n", 1)[1].split("\n  docs:", 1)[0]
+            assert "fetch-depth: 0" in pipeline
+
+
 def _around(lines: list[str], at: int) -> tuple[str | None, str | None]:
     return (lines[at - 1] if at else None, lines[at + 1] if at + 1 < len(lines) else None)
 
@@ -167,44 +222,25 @@ def test_every_merge_equals_git_merge_file_or_is_a_visible_conflict(
         if (base / ci).is_file() and "  pipeline:\n" in (base / ci).read_text():
             cases.append((ci, -1, "pipeline-checkout"))
         checked = 0
-        for name, line, kind in cases:
-            original = (project_dir / name).read_text(encoding="utf-8")
-            edited = (
-                _pipeline_checkout(original) if kind == "pipeline-checkout"
-                else _mutate(original, line, kind)
-            )  # fmt: skip
-            if edited == original:
+        for batch in _batches(cases):
+            edits = {}
+            for name, line, kind in batch:
+                original = (project_dir / name).read_text(encoding="utf-8")
+                edited = (
+                    _pipeline_checkout(original) if kind == "pipeline-checkout"
+                    else _mutate(original, line, kind)
+                )  # fmt: skip
+                if edited != original:
+                    (project_dir / name).write_text(edited, encoding="utf-8")
+                    edits[name] = (line, kind, edited)
+            if not edits:
                 continue
-            (project_dir / name).write_text(edited, encoding="utf-8")
-            git(project_dir, "commit", "--quiet", "-am", f"{kind} {name}:{line}")
+            git(project_dir, "commit", "--quiet", "-am", f"{len(edits)} team edits")
             plan = make_plan(
                 load(project_dir), refs, project.user_answers, defaults=True, trust=False
             )
-            expected, conflict = _merge_file(
-                edited.encode(), (base / name).read_bytes(), (theirs / name).read_bytes()
-            )
-            if conflict and name not in plan.merged.conflicts:
-                # merge-file's Myers diff saw the edit touch a change; ort's histogram
-                # diff (the update) found a gap between them. Clean only if nothing is
-                # lost: the team's line between its neighbours, the template's version
-                # around it.
-                merged = git(project_dir, "cat-file", "blob", f"{plan.merged.tree}:{name}")
-                assert kind == "insert", (kind, name, line)
-                _assert_a_clean_merge(merged, edited, (theirs / name).read_text(), line)
-            elif conflict:
-                assert name in plan.merged.conflicts, (kind, name, line)
-            else:
-                assert name not in plan.merged.conflicts, (kind, name, line)
-                merged = git(project_dir, "cat-file", "blob", f"{plan.merged.tree}:{name}")
-                if merged != expected.decode().strip():
-                    # Another alignment, as valid: where the context around the edit
-                    # repeats, ort's histogram diff (the update) and merge-file's Myers
-                    # diff may place the team's line in different, identical gaps.
-                    assert kind != "pipeline-checkout", (kind, name)
-                    _assert_a_clean_merge(merged, edited, (theirs / name).read_text(), line)
-                if kind == "pipeline-checkout":
-                    pipeline = merged.split("\n  pipeline:\n", 1)[1].split("\n  docs:", 1)[0]
-                    assert "fetch-depth: 0" in pipeline
+            for name, (line, kind, edited) in edits.items():
+                _check_one(project_dir, plan, (base, theirs), name, (line, kind, edited))
+                checked += 1
             git(project_dir, "reset", "--quiet", "--hard", "HEAD~1")
-            checked += 1
     assert checked > MUTATIONS_PER_PAIR // 2
