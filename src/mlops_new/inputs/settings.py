@@ -43,9 +43,10 @@ from mlops_new.core.errors import UnknownVersionError, UserError
 
 CONFIG_ENV = "MLOPS_NEW_CONFIG"
 PROJECT_POLICY_FILE = ".mlops-new-policy.toml"
-_POLICY_KEYS = frozenset({"name", "required", "min_version", "max_behind", "locked", "unwaivable"})
-_ANSWER_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_TOP_KEYS = frozenset({"defaults", "policy"})
+POLICY_KEYS = frozenset({"name", "required", "min_version", "max_behind", "locked", "unwaivable"})
+ANSWER_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+TOP_KEYS = frozenset({"defaults", "policy"})
+"""The keys each table accepts (``cli/schemas.py`` publishes them as JSON Schemas)."""
 
 
 class ConfigError(UserError):
@@ -211,9 +212,9 @@ def load_settings(path: Path | None = None) -> Settings:
             )
         return Settings()
     data = _read_toml(file)
-    _reject_unknown(file, data, _TOP_KEYS, "")
+    _reject_unknown(file, data, TOP_KEYS, "")
     defaults = _table(file, data, "defaults")
-    _reject_unknown(file, defaults, _DEFAULTS_KEYS, "defaults.")
+    _reject_unknown(file, defaults, DEFAULTS_KEYS, "defaults.")
     template = defaults.get("template")
     if template is not None and not isinstance(template, str):
         raise ConfigError(f"{file}: defaults.template must be a string (a path or git URL).")
@@ -226,7 +227,7 @@ def load_settings(path: Path | None = None) -> Settings:
     )
 
 
-_DEFAULTS_KEYS = frozenset({"template", "answers", "mlops_new_source"})
+DEFAULTS_KEYS = frozenset({"template", "answers", "mlops_new_source"})
 
 
 def _mlops_new_source(file: Path, value: object) -> str:
@@ -262,7 +263,7 @@ def load_policy_file(folder: Path) -> Policy | None:
 
 def parse_policy(table: Mapping[str, Any], source: str) -> Policy:
     """A :class:`Policy` from a ``[policy]`` table, with messages naming ``source``."""
-    _reject_unknown(Path(source), table, _POLICY_KEYS, "policy.")
+    _reject_unknown(Path(source), table, POLICY_KEYS, "policy.")
     name = table.get("name", "")
     if not isinstance(name, str):
         raise ConfigError(f"{source}: policy.name must be a string, not {name!r}.")
@@ -320,7 +321,7 @@ def _locked(table: Mapping[str, Any], source: str) -> dict[str, Any]:
             f"{source}: policy.locked must be a table of answers, e.g. ci = 'github'."
         )
     for key, value in locked.items():
-        if not _ANSWER_KEY.match(key):
+        if not ANSWER_KEY.match(key):
             raise ConfigError(f"{source}: policy.locked.{key}: {key!r} is not an answer name.")
         if not isinstance(value, (str, bool, int, float)):
             raise ConfigError(
