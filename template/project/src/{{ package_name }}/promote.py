@@ -30,6 +30,7 @@ from .lineage import (
     release_problem,
     write_json,
 )
+from .monitoring import reference_path
 from .paths import METRICS_PATH, PLOTS_DIR, PREPARED_DIR
 from .predict import CANDIDATE_MODEL_PATH, DEFAULT_MODEL_PATH
 
@@ -95,16 +96,20 @@ def promote(  # noqa: PLR0913  # the stage's inputs and outputs, as dvc.yaml nam
 
 
 def install_champion(model_path: Path, champion_path: Path) -> None:
-    """Copy the model and its two lineage files to the champion's place, lineage last.
+    """Copy the model, its training reference and lineage files to the champion's place.
+
+    The lineage goes last.
 
     Each file is written beside its destination, then renamed over it: a reader
     never sees half a file, and a champion's lineage never names another model.
     """
     pairs = [
         (model_path, champion_path),
+        (reference_path(model_path), reference_path(champion_path)),
         (model_info_path(model_path), model_info_path(champion_path)),
         (lineage_path(model_path), lineage_path(champion_path)),
     ]
+    pairs = [(source, target) for source, target in pairs if source.is_file()]
     champion_path.parent.mkdir(parents=True, exist_ok=True)
     for source, target in pairs:
         partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
