@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import run_cli
+from tests.support.commands import uv
 from tests.support.isolation import isolate
 
 
@@ -24,3 +25,17 @@ def default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     document = json.loads(result.stdout)["result"]
     assert document["locked"], f"uv lock failed: {document['warnings']}"
     return Path(document["path"])
+
+
+@pytest.fixture(scope="session")
+def synced(default_project: Path) -> Path:
+    """The project with its environment installed from the lock file."""
+    uv("sync", "--locked", cwd=default_project)
+    return default_project
+
+
+@pytest.fixture(scope="session")
+def reproduced(synced: Path) -> Path:
+    """The project after `dvc repro` (every stage, the champion promoted)."""
+    uv("run", "dvc", "repro", cwd=synced)
+    return synced

@@ -72,20 +72,6 @@ def _snapshot(project: Path) -> dict[str, tuple[int, int]]:
     return files
 
 
-@pytest.fixture(scope="module")
-def synced(default_project: Path) -> Path:
-    """The project with its environment installed from the lock file."""
-    uv("sync", "--locked", cwd=default_project)
-    return default_project
-
-
-@pytest.fixture(scope="module")
-def reproduced(synced: Path) -> Path:
-    """The project after `dvc repro` (prepare -> train -> evaluate)."""
-    uv("run", "dvc", "repro", cwd=synced)
-    return synced
-
-
 def test_expected_files_are_generated(default_project: Path) -> None:
     """Exactly the template's files for these answers, plus the lock `create` writes."""
     answers = {k: v for k, v in _answers(default_project).items() if not k.startswith("_")}
