@@ -58,8 +58,8 @@ def _documents(text: str) -> Iterator[tuple[int, str]]:
         if count >= MAX_DOCUMENTS:
             return
         yield line, text[start : match.start()]
-        line += text.count("\n", start, match.end())
-        start = match.end()
+        line += text.count("\n", start, match.end()) + 1
+        start = match.end() + 1
     yield line, text[start:]
 
 
