@@ -220,8 +220,21 @@ def test_a_serving_app_without_a_health_route_fails(tmp_path: Path) -> None:
 
 def test_a_health_route_in_a_router_module_passes(tmp_path: Path) -> None:
     router = 'from fastapi import APIRouter\n\nr = APIRouter()\n\n\n@r.get("/api/v1/healthz")\n'
-    files: Files = {"src/svc/app.py": APP, "src/svc/routes.py": router}
+    with_router = APP + "\napp.include_router(r)\n"
+    files: Files = {"src/svc/app.py": with_router, "src/svc/api/routes.py": router}
     assert _results(tmp_path, files)["DEP004"].status is Status.passed
+    files = {"src/svc/app.py": APP, "src/svc/api/routes.py": router}  # the app adds no router
+    alone = _results(tmp_path / "alone", files)["DEP004"]
+    assert alone.status is Status.failed
+
+
+def test_another_app_s_health_route_does_not_count(tmp_path: Path) -> None:
+    ping = "from flask import Flask\n\napp = Flask('ping')\n\n\n@app.route('/ping')\n"
+    files: Files = {"ping/ping.py": ping, "gateway/gateway.py": APP}
+    found = _results(tmp_path, files)["DEP004"]
+    assert found.status is Status.failed
+    assert found.path == "gateway/gateway.py"
+    assert "ping/ping.py" not in found.message
 
 
 def test_apps_in_examples_tests_and_functions_are_not_judged(tmp_path: Path) -> None:

@@ -324,16 +324,29 @@ _HEALTH = re.compile(
 _NOT_APPS = re.compile(r"(^|/)(docs?|examples?|tutorials?|notebooks?|benchmarks?|scripts)/")
 
 
+_ROUTERS = re.compile(r"\b(include_router|register_blueprint|add_api_route|add_url_rule|mount)\(")
+"""Calls that add routes declared in other modules to an app."""
+
+
+def _package_root(repo: Repo, name: str) -> str:
+    """The folder of the top package holding module ``name`` (its own folder outside one)."""
+    folder = name.rpartition("/")[0]
+    while folder and f"{folder.rpartition('/')[0]}/__init__.py".lstrip("/") in repo.file_set:
+        folder = folder.rpartition("/")[0]
+    return f"{folder}/" if folder else ""
+
+
 class DEP004(Check):
     """A serving application without a health endpoint cannot be probed: the container
     runtime and Kubernetes learn that it hangs only from its users. An app is a module-level
     `app = FastAPI(...)` (Flask, Starlette, Litestar, Quart, Sanic too) in a module that
     imports the framework, outside tests, docs, examples, tutorials, notebooks, benchmarks
-    and scripts. It passes when any Python file of the repository's code declares a route
-    path ending in `/health`, `/healthz`, `/healthcheck`, `/livez`, `/readyz`, `/live`,
-    `/ready` or `/ping` (as a string: `@app.get("/health")`, `Route("/healthz", ...)`,
-    `add_url_rule("/ping", ...)`). BentoML services serve `/healthz`, `/livez` and `/readyz`
-    themselves and are not judged.
+    and scripts. Its health route is a route path ending in `/health`, `/healthz`,
+    `/healthcheck`, `/livez`, `/readyz`, `/live`, `/ready` or `/ping`, written as a string
+    (`@app.get("/health")`, `Route("/healthz", ...)`, `add_url_rule("/ping", ...)`) in the
+    app's module, or, when that module adds routers (`include_router`, `register_blueprint`,
+    `mount`, ...), in any module of its package. BentoML services serve `/healthz`, `/livez`
+    and `/readyz` themselves and are not judged.
     """
 
     family = "deploy"
@@ -344,30 +357,42 @@ class DEP004(Check):
     fix = 'Add a cheap route for probes, e.g. `@app.get("/health")` returning `{"status": "ok"}`.'
 
     def check(self, repo: Repo) -> Outcome:
+        code = [n for n in repo.python_files if not is_fixture(n) and not templated(n)]
         apps: list[tuple[str, int, str]] = []
-        healthy = False
-        for name in repo.python_files:
-            if is_fixture(name) or templated(name):
-                continue
+        for name in code:
             text = repo.text(name) or ""
-            if not healthy and _HEALTH.search(text):
-                healthy = True
             if _NOT_APPS.search(name) or not _IMPORTS.search(text):
                 continue
             if found := _APP.search(text):
-                apps.append((name, text.count("\n", 0, found.start()) + 1, found[2]))
+                line = text.count("\n", 0, found.start()) + 1
+                if not self._healthy(repo, name, text, code):
+                    apps.append((name, line, found[2]))
+                elif not apps:
+                    apps.append(("", 0, ""))  # an app that passes: the check applies
         if not apps:
             return NotApplicable("no FastAPI, Flask, Starlette, Litestar, Quart or Sanic app")
-        if healthy:
+        failing = [app for app in apps if app[0]]
+        if not failing:
             return True
-        name, line, framework = apps[0]
-        others = [f"`{other}`" for other, _, _ in apps[1:_SHOWN]]
+        name, line, framework = failing[0]
+        others = [f"`{other}`" for other, _, _ in failing[1:_SHOWN]]
         also = f" Also {', '.join(others)}." if others else ""
         return Fail(
             f"`{name}`: the {framework} app declares no health route (`/health`, `/healthz`, "
             f"`/livez`, `/readyz`, `/ping`).{also}",
             name,
             line,
+        )
+
+    @staticmethod
+    def _healthy(repo: Repo, name: str, text: str, code: list[str]) -> bool:
+        if _HEALTH.search(text):
+            return True
+        if not _ROUTERS.search(text):
+            return False
+        root = _package_root(repo, name)
+        return any(
+            other.startswith(root) and _HEALTH.search(repo.text(other) or "") for other in code
         )
 
 
