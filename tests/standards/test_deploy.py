@@ -256,3 +256,13 @@ def test_json_carries_the_new_checks_severity(tmp_path: Path, check_cli: Cli) ->
     assert rows["DEP001"]["status"] == "fail"
     assert rows["DEP004"]["severity"] == "info"
     assert rows["DEP004"]["url"].endswith("docs/checks.md#dep004")
+
+
+def test_every_family_has_a_section_in_the_checks_docs() -> None:
+    from mlops_new.standards.docs import FAMILIES, render
+    from mlops_new.standards.runner import ALL_CHECKS
+
+    assert {cls.family for cls in ALL_CHECKS} <= set(FAMILIES)
+    text = render()
+    for check_id in ("DEP001", "DEP002", "DEP003", "DEP004", "CI010"):
+        assert f"### {check_id}" in text

@@ -159,6 +159,12 @@ class DEP001(Deploy):
     node. `runAsNonRoot: true` in the pod's or the container's `securityContext` makes the
     kubelet refuse to start an image that would run as root (a container's own `false`
     overrides the pod's `true`). Every container of every workload is judged.
+
+    Manifests are the `*.yaml`/`*.yml` files anywhere (outside `.github/`, tests and
+    fixtures) whose `---`-separated documents have an `apiVersion` and a workload `kind`:
+    plain files, kustomize bases and overlays. Helm templates (`templates/`, any `{{`)
+    are skipped, and so are kustomize patches (a container without an `image`); a document
+    that is not valid YAML is named in the skip reason when nothing else is found.
     """
 
     id = "DEP001"
