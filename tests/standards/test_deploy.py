@@ -237,15 +237,25 @@ def test_another_app_s_health_route_does_not_count(tmp_path: Path) -> None:
     assert "ping/ping.py" not in found.message
 
 
-def test_apps_in_examples_tests_and_functions_are_not_judged(tmp_path: Path) -> None:
-    flask = "import flask\n\n\ndef make():\n    app = flask.Flask(__name__)\n    return app\n"
+def test_apps_in_examples_and_tests_are_not_judged(tmp_path: Path) -> None:
     files: Files = {
         "examples/serve.py": APP,
         "tests/test_app.py": APP,
-        "src/pkg/factory.py": flask,
         "src/pkg/other.py": "app = FastAPI()  # no import of the framework\n",
     }
     assert _results(tmp_path, files)["DEP004"].status is Status.skipped
+
+
+def test_an_app_made_by_a_factory_is_judged(tmp_path: Path) -> None:
+    flask = "import flask\n\n\ndef make():\n    app = flask.Flask(__name__)\n    return app\n"
+    found = _results(tmp_path, {"src/pkg/factory.py": flask})["DEP004"]
+    assert found.status is Status.failed
+    assert found.line == 5
+    healthy = flask.replace(
+        "    return app", "    app.add_url_rule('/healthz', 'h', ok)\n    return app"
+    )
+    again = _results(tmp_path / "healthy", {"src/pkg/factory.py": healthy})["DEP004"]
+    assert again.status is Status.passed
 
 
 def test_json_carries_the_new_checks_severity(tmp_path: Path, check_cli: Cli) -> None:

@@ -315,7 +315,7 @@ class CI010(CI):
 # -- serving applications without a health endpoint ------------------------------------
 
 _APP = re.compile(
-    r"^(\w+)\s*(?::\s*[\w.\[\]]+\s*)?=\s*(?:fastapi\.|flask\.|starlette\.applications\.|"
+    r"^[ \t]*(\w+)\s*(?::\s*[\w.\[\]]+\s*)?=\s*(?:fastapi\.|flask\.|starlette\.applications\.|"
     r"litestar\.|quart\.|sanic\.)?(FastAPI|Flask|Starlette|Litestar|Quart|Sanic)\(",
     re.M,
 )
@@ -343,16 +343,16 @@ def _package_root(repo: Repo, name: str) -> str:
 
 
 class DEP004(Check):
-    """A serving application without a health endpoint cannot be probed: the container
-    runtime and Kubernetes learn that it hangs only from its users. An app is a module-level
-    `app = FastAPI(...)` (Flask, Starlette, Litestar, Quart, Sanic too) in a module that
-    imports the framework, outside tests, docs, examples, tutorials, notebooks, benchmarks
-    and scripts. Its health route is a route path ending in `/health`, `/healthz`,
-    `/healthcheck`, `/livez`, `/readyz`, `/live`, `/ready` or `/ping`, written as a string
-    (`@app.get("/health")`, `Route("/healthz", ...)`, `add_url_rule("/ping", ...)`) in the
-    app's module, or, when that module adds routers (`include_router`, `register_blueprint`,
-    `mount`, ...), in any module of its package. BentoML services serve `/healthz`, `/livez`
-    and `/readyz` themselves and are not judged.
+    """A serving application without a health endpoint cannot be probed: the container runtime and
+    Kubernetes learn that it hangs only from its users. An app is an `app = FastAPI(...)`
+    (Flask, Starlette, Litestar, Quart, Sanic too; at module level or in a factory such as
+    `create_app()`) in a module that imports the framework, outside tests, docs, examples,
+    tutorials, notebooks, benchmarks and scripts. Its health route is a route path ending in
+    `/health`, `/healthz`, `/healthcheck`, `/livez`, `/readyz`, `/live`, `/ready` or
+    `/ping`, written as a string (`@app.get("/health")`, `Route("/healthz", ...)`,
+    `add_url_rule("/ping", ...)`) in the app's module, or, when that module adds routers
+    (`include_router`, `register_blueprint`, `mount`, ...), in any module of its package.
+    BentoML services serve `/healthz`, `/livez` and `/readyz` themselves and are not judged.
     """
 
     family = "deploy"
