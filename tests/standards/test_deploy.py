@@ -276,3 +276,10 @@ def test_every_family_has_a_section_in_the_checks_docs() -> None:
     text = render()
     for check_id in ("DEP001", "DEP002", "DEP003", "DEP004", "CI010"):
         assert f"### {check_id}" in text
+
+
+def test_apps_are_found_outside_git_too(tmp_path: Path) -> None:
+    root = make_repo(tmp_path, {"src/svc/app.py": APP}, use_git=False)
+    (result,) = run_checks(root, select=["DEP004"]).results
+    assert result.status is Status.failed
+    assert result.path == "src/svc/app.py"

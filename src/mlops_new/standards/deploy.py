@@ -364,8 +364,9 @@ class DEP004(Check):
 
     def check(self, repo: Repo) -> Outcome:
         code = [n for n in repo.python_files if not is_fixture(n) and not templated(n)]
+        found_in = {hit.path for hit in repo.hits.get("web_app", [])}  # the one scan's
         apps: list[tuple[str, int, str]] = []
-        for name in code:
+        for name in (n for n in code if n in found_in):
             text = repo.text(name) or ""
             if _NOT_APPS.search(name) or not _IMPORTS.search(text):
                 continue
