@@ -21,7 +21,6 @@ from mlops_new.standards.reading import is_fixture, templated
 
 WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"})
 LONG_RUNNING = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
-_MANIFEST = re.compile(r"\.ya?ml$")
 _NOT_MANIFESTS = re.compile(
     r"(^|/)(\.github|\.gitlab|\.circleci|\.dvc)/|(^|/)(\.gitlab-ci|dvc|params|mkdocs|"
     r"\.pre-commit-config|docker-compose|compose|Chart|values[^/]*|\.copier-answers)\.ya?ml$"
@@ -79,7 +78,7 @@ class Manifests:
         self.containers: list[Container] = []
         self.unreadable: list[str] = []
         for name in repo.files:
-            if not _MANIFEST.search(name) or _NOT_MANIFESTS.search(name):
+            if not name.endswith((".yaml", ".yml")) or _NOT_MANIFESTS.search(name):
                 continue
             if is_fixture(name) or templated(name) or "/templates/" in f"/{name}":
                 continue  # test data, and Helm charts' templates (Go templates, not YAML)
@@ -363,16 +362,17 @@ class DEP004(Check):
     fix = 'Add a cheap route for probes, e.g. `@app.get("/health")` returning `{"status": "ok"}`.'
 
     def check(self, repo: Repo) -> Outcome:
-        code = [n for n in repo.python_files if not is_fixture(n) and not templated(n)]
-        found_in = {hit.path for hit in repo.hits.get("web_app", [])}  # the one scan's
+        found_in = sorted({hit.path for hit in repo.hits.get("web_app", [])})  # the one scan's
         apps: list[tuple[str, int, str]] = []
-        for name in (n for n in code if n in found_in):
+        for name in found_in:
+            if not name.endswith(".py") or is_fixture(name) or _NOT_APPS.search(name):
+                continue
             text = repo.text(name) or ""
-            if _NOT_APPS.search(name) or not _IMPORTS.search(text):
+            if not _IMPORTS.search(text):
                 continue
             if found := _APP.search(text):
                 line = text.count("\n", 0, found.start()) + 1
-                if not self._healthy(repo, name, text, code):
+                if not self._healthy(repo, name, text):
                     apps.append((name, line, found[2]))
                 elif not apps:
                     apps.append(("", 0, ""))  # an app that passes: the check applies
@@ -392,14 +392,18 @@ class DEP004(Check):
         )
 
     @staticmethod
-    def _healthy(repo: Repo, name: str, text: str, code: list[str]) -> bool:
+    def _healthy(repo: Repo, name: str, text: str) -> bool:
         if _HEALTH.search(text):
             return True
         if not _ROUTERS.search(text):
             return False
         root = _package_root(repo, name)
         return any(
-            other.startswith(root) and _HEALTH.search(repo.text(other) or "") for other in code
+            other.startswith(root)
+            and not is_fixture(other)
+            and not templated(other)
+            and _HEALTH.search(repo.text(other) or "")
+            for other in repo.python_files
         )
 
 
