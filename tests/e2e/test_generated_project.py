@@ -156,6 +156,7 @@ def test_mlflow_recorded_the_training_run(reproduced: Path) -> None:
         "model.max_iter": str(params["model"]["max_iter"]),
         "promote.metric": str(params["promote"]["metric"]),
         "promote.threshold": str(params["promote"]["threshold"]),
+        **{f"monitor.{key}": str(value) for key, value in params["monitor"].items()},
     }
     # One run per model: training metrics, then the held-out ones from evaluate.
     assert set(runs[0]["metrics"]) == TRAIN_METRICS | HELD_OUT_METRICS

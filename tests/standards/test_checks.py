@@ -25,6 +25,34 @@ from tests.standards.conftest import (
 
 WF = ".github/workflows/ci.yml"
 README: Files = {"README.md": "# x\n"}
+K8S = "k8s/web.yaml"
+WORKLOAD = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      securityContext: {runAsNonRoot: true}
+      containers:
+        - name: web
+          image: acme/web:1
+          resources: {limits: {cpu: 500m, memory: 256Mi}}
+          readinessProbe: {httpGet: {path: /health, port: 8080}}
+"""
+DEPLOY_JOB = """\
+on: {push: {branches: [main]}}
+jobs:
+  ship:
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - run: helm upgrade --install web chart/
+"""
+SERVING_APP = (
+    'from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get("/health")\n'
+    'def health() -> dict[str, str]:\n    return {"status": "ok"}\n'
+)
 TESTS: Files = {"tests/test_a.py": "def test_a() -> None:\n    pass\n"}
 NO_GIT = "no-git"
 TARGET = WORKFLOW.replace("on: [push]", "on: [pull_request_target]")
@@ -213,6 +241,27 @@ CASES: dict[str, tuple[Files, Files, Files]] = {
         {"pyproject.toml": PYPROJECT},
     ),
     "SEC005": ({WF: WORKFLOW, ".github/dependabot.yml": "version: 2\n"}, {WF: WORKFLOW}, README),
+    "CI010": (
+        {".github/workflows/deploy.yml": DEPLOY_JOB},
+        {".github/workflows/deploy.yml": DEPLOY_JOB.replace("    environment: production\n", "")},
+        {WF: WORKFLOW},
+    ),
+    "DEP001": (
+        {K8S: WORKLOAD},
+        {K8S: WORKLOAD.replace("securityContext: {runAsNonRoot: true}", "hostNetwork: false")},
+        README,
+    ),
+    "DEP002": ({K8S: WORKLOAD}, {K8S: WORKLOAD.replace("cpu: 500m, ", "")}, README),
+    "DEP003": (
+        {K8S: WORKLOAD},
+        {K8S: WORKLOAD.replace("readinessProbe", "startupProbe")},
+        {K8S: WORKLOAD.replace("Deployment", "Job")},
+    ),
+    "DEP004": (
+        {"src/app.py": SERVING_APP},
+        {"src/app.py": SERVING_APP.replace("/health", "/predict")},
+        {"src/app.py": "import fastapi\n"},
+    ),
 }
 
 

@@ -72,7 +72,8 @@ ROLES = (
     "Dockerfile", "docker/Dockerfile.gpu", "tests/Dockerfile-uv", ".dockerignore", "dvc.yaml",
     ".dvc/config", "params.yaml", "requirements.txt", ".pre-commit-config.yaml",
     ".copier-answers.yml", ".coveragerc", "codecov.yml", "Jenkinsfile", ".circleci/config.yml",
-    "azure-pipelines.yml", "train.py", "notebook.ipynb", ".env",
+    "azure-pipelines.yml", "train.py", "notebook.ipynb", ".env", "k8s/deployment.yaml",
+    "deploy/overlays/prod/patch.yaml", "src/serve.py",
 )  # fmt: skip
 CALLER = """\
 on: [push, pull_request_target]
@@ -191,6 +192,23 @@ def odd_ci(rng: random.Random) -> str:
     return yaml.safe_dump({k: v for k, v in data.items() if rng.random() < 0.8})
 
 
+def odd_k8s(rng: random.Random) -> str:
+    """Kubernetes workloads (several documents) of the right keys and wrong shapes."""
+    container = {"name": _odd(rng), "image": _odd(rng), "securityContext": _odd(rng),
+                 "resources": rng.choice(({"limits": _odd(rng)}, _odd(rng))),
+                 "livenessProbe": _odd(rng)}  # fmt: skip
+    pod = {
+        "securityContext": _odd(rng),
+        "containers": rng.choice(([container, _odd(rng)], _odd(rng))),
+    }
+    specs = ({"template": {"spec": pod}}, {"jobTemplate": _odd(rng)}, pod, _odd(rng))
+    documents = [
+        {"apiVersion": _odd(rng), "kind": kind, "metadata": _odd(rng), "spec": rng.choice(specs)}
+        for kind in rng.sample(("Deployment", "CronJob", "Pod", "Job", "DaemonSet"), 3)
+    ]  # fmt: skip
+    return "---\n".join(yaml.safe_dump(d) for d in documents if rng.random() < 0.9)
+
+
 def odd_toml(rng: random.Random) -> str:
     """Valid-or-nearly TOML: the keys readers look at, with values of the wrong shape."""
     keys = rng.sample(TOML_KEYS, rng.randint(3, 10))
@@ -244,7 +262,8 @@ def test_check_reports_on_mutated_real_files(tmp_path: Path, seed: int) -> None:
         files: Files = {role: mutate(_source(role, rng), rng) for role in ROLES}
         for role in ROLES:
             if role.endswith((".yml", ".yaml")) and rng.random() < 0.5:
-                files[role] = rng.choice((odd_yaml(_source(role, rng), rng), odd_ci(rng)))
+                odd = (odd_yaml(_source(role, rng), rng), odd_ci(rng), odd_k8s(rng))
+                files[role] = rng.choice(odd)
             elif role.endswith(".toml") and rng.random() < 0.5:
                 files[role] = odd_toml(rng)
         files[".github/workflows/ci.yml"] = rng.choice(

@@ -211,11 +211,13 @@ PACKAGE_MODULES = (
     "evaluate.py",
     "features.py",
     "lineage.py",
+    "monitoring.py",
     "paths.py",
     "predict.py",
     "promote.py",
     "py.typed",
     "schema.py",
+    "scoring.py",
     "tracking.py",  # one module per tracking option (MLflow, DVCLive, none), one name
     "train.py",  # one module per framework, one name
 )
@@ -226,9 +228,11 @@ TEST_MODULES = (
     "test_data.py",
     "test_evaluate.py",
     "test_features.py",
+    "test_monitoring.py",
     "test_predict.py",
     "test_promote.py",
     "test_schema.py",
+    "test_scoring.py",
     "test_train.py",
 )
 

@@ -24,6 +24,7 @@ FAMILIES = {
     "ci": "CI (CI)",
     "tracking": "Tracking (TRK)",
     "docker": "Docker (DOC)",
+    "deploy": "Deployment (DEP)",
     "security": "Security (SEC)",
 }
 

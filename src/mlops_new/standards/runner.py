@@ -13,6 +13,7 @@ from mlops_new.inputs.settings import ConfigError, Policy, Settings, load_policy
 from mlops_new.standards import (
     artefacts,
     ci,
+    deploy,
     docker,
     dvc,
     general,
@@ -37,8 +38,10 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     *dvc.CHECKS,
     *ci.CHECKS,
     *workflows.CHECKS,
+    *deploy.CI_CHECKS,
     *tracking.CHECKS,
     *docker.CHECKS,
+    *deploy.CHECKS,
     *security.CHECKS,
 )
 """Every check, prerequisites before the checks that require them."""

@@ -1,6 +1,7 @@
 """One pass over every file for the few things checks look for inside files.
 
-Conflict markers, private keys, tokens, MLflow calls and trackers' imports are found with one
+Conflict markers, private keys, tokens, MLflow calls, trackers' imports and web apps'
+constructors are found with one
 ``git grep`` (C, multi-threaded, binary files skipped) in a git repository, or
 with Python regular expressions outside git.  Each pattern is written once, in
 the common subset of POSIX extended and Python regular expressions, so both
@@ -43,6 +44,7 @@ PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "mlflow_import": ("^[ \t]*(import mlflow|from mlflow)",),
     "tracker_import": ("^[ \t]*(import|from) (wandb|clearml|comet_ml|neptune|aim)([ .\t]|$)",),
+    "web_app": ("(FastAPI|Flask|Starlette|Litestar|Quart|Sanic)\\(",),
     "mlflow_uri": (
         "set_tracking_uri\\([ \t]*[rbuf]?[\"']",
         "set_tracking_uri\\([ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*\\)",

@@ -120,9 +120,19 @@ class SEC004(Security):
         return _found(repo, "token", "Possible secrets in", lambda hit: _allowed(repo, hit))
 
 
+RENOVATE = (
+    "renovate.json", "renovate.json5", ".github/renovate.json", ".github/renovate.json5",
+    ".gitlab/renovate.json", ".gitlab/renovate.json5", ".renovaterc", ".renovaterc.json",
+    ".renovaterc.json5",
+)  # fmt: skip
+"""The files Renovate reads its configuration from (its docs' list, `package.json` aside)."""
+
+
 class SEC005(Security):
     """`.github/dependabot.yml` or a Renovate config keeps pinned actions, images and packages
-    fresh.
+    fresh. Renovate's config may be `renovate.json`, `renovate.json5`, `.renovaterc`,
+    `.renovaterc.json`, `.renovaterc.json5`, or `renovate.json`/`renovate.json5` under
+    `.github/` or `.gitlab/`.
     """
 
     applies = "the repository has GitHub Actions workflows"
@@ -138,8 +148,7 @@ class SEC005(Security):
         return repo.has(
             ".github/dependabot.yml",
             ".github/dependabot.yaml",
-            "renovate.json",
-            ".github/renovate.json",
+            *RENOVATE,
         )
 
     def fix_for(self, repo: Repo) -> str:

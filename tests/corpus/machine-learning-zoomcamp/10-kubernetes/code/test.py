@@ -1,0 +1,3 @@
+import requests
+
+print(requests.post("http://localhost:9696/predict", json={}).json())
