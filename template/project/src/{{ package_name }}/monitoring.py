@@ -146,10 +146,13 @@ def _read_log(path: Path) -> tuple[tuple[str, ...], NDArray[np.float64]]:
             if not line.strip():
                 continue
             try:
-                rows.append(json.loads(line)["features"])
-            except (ValueError, KeyError, TypeError):
+                entry = json.loads(line)
+            except ValueError:
+                entry = None
+            if not isinstance(entry, dict) or not isinstance(entry.get("features"), dict):
                 msg = f"{path}:{number} is not an inference-log line (JSON with 'features')."
-                raise ValueError(msg) from None
+                raise ValueError(msg)
+            rows.append(entry["features"])
     header = tuple(rows[0]) if rows else ()
     values = np.asarray([[row.get(n, math.nan) for n in header] for row in rows], dtype=float)
     return header, values.reshape(len(rows), len(header))
