@@ -226,3 +226,28 @@ def test_image_holds_model_and_no_dev_dependencies(served: Served) -> None:
     assert model == "True", "the image has no model at MODEL_PATH"
     assert candidate == "False", "the image holds the candidate, not only the champion"
     assert extras == "[]", f"dev/train dependencies in the serving image: {extras}"
+
+
+def test_batch_scoring_runs_in_the_image(served: Served) -> None:
+    """The deployment's batch job command (``python -m PKG score IN OUT``) in the image."""
+    container = served.container
+    make_rows = (
+        "import csv, json; "
+        "names = json.load(open('models/model_info.json'))['features']; "
+        "w = csv.writer(open('/tmp/rows.csv', 'w', newline='')); "
+        "w.writerow(['id', *names]); "
+        "[w.writerow([i, *[1.0 + i] * len(names)]) for i in range(50)]"
+    )
+    container.exec("python", "-c", make_rows)
+    out = container.exec(
+        "python", "-m", "my_ml_project", "score", "/tmp/rows.csv", "/tmp/scores.parquet",
+        "--chunk-rows", "16",
+    )  # fmt: skip
+    assert "Scored 50 rows" in out, out
+    check = (
+        "import pyarrow.parquet as pq; t = pq.read_table('/tmp/scores.parquet'); "
+        "print(t.num_rows, t.column_names)"
+    )
+    rows, columns = container.exec("python", "-c", check).splitlines()[-1].split(" ", 1)
+    assert rows == "50"
+    assert columns == "['id', 'prediction', 'probability', 'model_version']"
