@@ -231,21 +231,22 @@ def test_image_holds_model_and_no_dev_dependencies(served: Served) -> None:
 def test_batch_scoring_runs_in_the_image(served: Served) -> None:
     """The deployment's batch job command (``python -m PKG score IN OUT``) in the image."""
     container = served.container
+    rows_csv, scores = "/tmp/rows.csv", "/tmp/scores.parquet"  # noqa: S108  (inside the container)
     make_rows = (
         "import csv, json; "
         "names = json.load(open('models/model_info.json'))['features']; "
-        "w = csv.writer(open('/tmp/rows.csv', 'w', newline='')); "
+        f"w = csv.writer(open('{rows_csv}', 'w', newline='')); "
         "w.writerow(['id', *names]); "
         "[w.writerow([i, *[1.0 + i] * len(names)]) for i in range(50)]"
     )
     container.exec("python", "-c", make_rows)
     out = container.exec(
-        "python", "-m", "my_ml_project", "score", "/tmp/rows.csv", "/tmp/scores.parquet",
+        "python", "-m", "my_ml_project", "score", rows_csv, scores,
         "--chunk-rows", "16",
     )  # fmt: skip
     assert "Scored 50 rows" in out, out
     check = (
-        "import pyarrow.parquet as pq; t = pq.read_table('/tmp/scores.parquet'); "
+        f"import pyarrow.parquet as pq; t = pq.read_table('{scores}'); "
         "print(t.num_rows, t.column_names)"
     )
     rows, columns = container.exec("python", "-c", check).splitlines()[-1].split(" ", 1)
