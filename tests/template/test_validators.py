@@ -79,10 +79,10 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ),
         (
             {"owners": "@ada ml-team"},
-            "'ml-team' is not a code owner: use @handle or @org/team, separated by spaces",
+            "'ml-team' is not an owner: use @handle or @org/team, space-separated",
         ),
-        ({"owners": "@org//team"}, "'@org//team' is not a code owner"),
-        ({"owners": "@ada;rm"}, "'@ada;rm' is not a code owner"),
+        ({"owners": "@org//team"}, "'@org//team' is not an owner"),
+        ({"owners": "@ada;rm"}, "'@ada;rm' is not an owner"),
         (
             {"serving": "none", "docker": False, "deploy": "kubernetes"},
             "Kubernetes deployment needs the Docker image: answer docker=true, or deploy=none",
