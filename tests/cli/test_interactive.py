@@ -27,8 +27,10 @@ DIALOGUE = [
     ("Default MLflow tracking URI", ""),
     ("Model serving", ""),
     ("Add a Dockerfile", ""),
+    ("Deployment of the serving image", ""),
     ("Continuous integration", ""),
     ("Default DVC remote", ""),
+    ("Code owners who review every change", ""),
     ("Project documentation site", ""),
     ("Add notebooks/ with an exploration notebook", ""),
 ]

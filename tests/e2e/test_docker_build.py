@@ -228,9 +228,11 @@ def test_image_holds_model_and_no_dev_dependencies(served: Served) -> None:
     assert extras == "[]", f"dev/train dependencies in the serving image: {extras}"
 
 
-def test_batch_scoring_runs_in_the_image(served: Served) -> None:
+def test_batch_scoring_runs_in_the_image(served: Served, build_context: Path) -> None:
     """The deployment's batch job command (``python -m PKG score IN OUT``) in the image."""
     container = served.container
+    answers = yaml.safe_load((build_context / ".copier-answers.yml").read_text(encoding="utf-8"))
+    package = answers["package_name"]
     rows_csv, scores = "/tmp/rows.csv", "/tmp/scores.parquet"  # noqa: S108  (inside the container)
     make_rows = (
         "import csv, json; "
@@ -241,7 +243,7 @@ def test_batch_scoring_runs_in_the_image(served: Served) -> None:
     )
     container.exec("python", "-c", make_rows)
     out = container.exec(
-        "python", "-m", "my_ml_project", "score", rows_csv, scores,
+        "python", "-m", package, "score", rows_csv, scores,
         "--chunk-rows", "16",
     )  # fmt: skip
     assert "Scored 50 rows" in out, out

@@ -117,7 +117,10 @@ def cells() -> list[Answers]:
 
 
 # Non-default values of free-text questions, tried in every other cell where asked.
-STRING_SAMPLES: Answers = {"mlflow_tracking_uri": "http://mlflow.example.com:5000"}
+STRING_SAMPLES: Answers = {
+    "mlflow_tracking_uri": "http://mlflow.example.com:5000",
+    "owners": "@ada @org/ml-team",
+}
 
 
 def cell_id(answers: Mapping[str, Any]) -> str:
@@ -199,7 +202,29 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
         "notebooks/exploration.ipynb": bool(a["notebooks"]),
         "docs/serving.md": a["docs"] == "mkdocs" and a["serving"] == "fastapi",
     }
+    if docker and a.get("deploy") == "kubernetes":
+        files |= {f"deploy/{name}" for name in DEPLOY_FILES}
     return files | {name for name, wanted in optional.items() if wanted}
+
+
+DEPLOY_FILES = (
+    "set-image.sh",
+    *(
+        f"base/{name}.yaml"
+        for name in (
+            "kustomization",
+            "deployment",
+            "service",
+            "hpa",
+            "pdb",
+            "networkpolicy",
+            "configmap",
+            "cronjob",
+        )
+    ),
+    "overlays/staging/kustomization.yaml",
+    "overlays/production/kustomization.yaml",
+)
 
 
 PACKAGE_MODULES = (

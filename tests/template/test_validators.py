@@ -77,6 +77,16 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
             {"mlflow_tracking_uri": "ftp://mlflow.example.com"},
             "'ftp://mlflow.ex…' is no MLflow URI: use http(s)://, sqlite:/// or databricks",
         ),
+        (
+            {"owners": "@ada ml-team"},
+            "'ml-team' is not an owner: use @handle or @org/team, space-separated",
+        ),
+        ({"owners": "@org//team"}, "'@org//team' is not an owner"),
+        ({"owners": "@ada;rm"}, "'@ada;rm' is not an owner"),
+        (
+            {"serving": "none", "docker": False, "deploy": "kubernetes"},
+            "Kubernetes deployment needs the Docker image: answer docker=true, or deploy=none",
+        ),
     ],
 )
 def test_bad_answers_are_rejected_with_the_fix(
@@ -98,6 +108,8 @@ def test_bad_answers_are_rejected_with_the_fix(
         {"mlflow_tracking_uri": "https://mlflow.example.com"},
         {"mlflow_tracking_uri": "sqlite:///runs.db"},
         {"mlflow_tracking_uri": "databricks"},
+        {"owners": "@ada @org/ml-team"},
+        {"deploy": "none"},
     ],
 )
 def test_good_answers_are_accepted(template: Path, tmp_path: Path, answers: dict[str, Any]) -> None:

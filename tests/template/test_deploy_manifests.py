@@ -1,0 +1,127 @@
+"""deploy/ renders, for every deploy-enabled cell, to manifests Kubernetes accepts.
+
+Rendering only (kubectl kustomize, kubernetes-validate --strict against a pinned
+Kubernetes version): no uv sync, no cluster. After deploy/set-image.sh, as the
+deploy workflow runs it, every container runs the image by digest.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.template import matrix
+
+KUBERNETES = "1.31.0"
+DIGEST = "sha256:" + "ab" * 32
+IMAGE = "ghcr.io/acme/churn"
+CELLS = [c for c in matrix.cells() if matrix.defaults(c).get("deploy") == "kubernetes"]
+
+pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="needs kubectl")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return matrix.template_copy(tmp_path_factory.mktemp("template") / "template")
+
+
+def _kustomize(project: Path, overlay: str) -> list[dict[str, Any]]:
+    out = subprocess.run(
+        ["kubectl", "kustomize", f"deploy/overlays/{overlay}"],
+        cwd=project,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [doc for doc in yaml.safe_load_all(out) if doc]
+
+
+def _validate(path: Path) -> subprocess.CompletedProcess[str]:
+    validate = Path(shutil.which("kubernetes-validate") or "kubernetes-validate")
+    return subprocess.run(
+        [str(validate), "-k", KUBERNETES, "--strict", "--quiet", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _images(docs: list[dict[str, Any]]) -> list[str]:
+    found = []
+    for doc in docs:
+        spec = doc.get("spec", {})
+        pod = spec.get("template", spec.get("jobTemplate", {}).get("spec", {}).get("template", {}))
+        found += [c["image"] for c in pod.get("spec", {}).get("containers", [])]
+    return found
+
+
+@pytest.mark.parametrize("answers", CELLS, ids=[matrix.cell_id(c) for c in CELLS])
+def test_overlays_render_validate_and_run_the_image_by_digest(
+    template: Path, tmp_path: Path, answers: dict[str, Any]
+) -> None:
+    project = tmp_path / "project"
+    used = matrix.render(template, project, answers)
+    for overlay in ("staging", "production"):
+        committed = _kustomize(project, overlay)
+        rendered = tmp_path / f"{overlay}.yaml"
+        rendered.write_text(yaml.safe_dump_all(committed), encoding="utf-8")
+        result = _validate(rendered)
+        assert result.returncode == 0, result.stdout + result.stderr
+        kinds = {d["kind"] for d in committed}
+        assert kinds == {
+            "Deployment",
+            "Service",
+            "HorizontalPodAutoscaler",
+            "PodDisruptionBudget",
+            "NetworkPolicy",
+            "ConfigMap",
+            "CronJob",
+        }
+        assert {d["metadata"]["namespace"] for d in committed} == {
+            f"{used['project_slug']}-{overlay}"
+        }
+        subprocess.run(
+            ["sh", "deploy/set-image.sh", overlay, f"{IMAGE}@{DIGEST}"], cwd=project, check=True
+        )
+        docs = _kustomize(project, overlay)
+        assert _images(docs) == [f"{IMAGE}@{DIGEST}"] * 2
+        cron = next(d for d in docs if d["kind"] == "CronJob")
+        command = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+        assert command["command"][:4] == ["python", "-m", used["package_name"], "score"]
+    replicas = {
+        o: next(d for d in _kustomize(project, o) if d["kind"] == "Deployment")["spec"]["replicas"]
+        for o in ("staging", "production")
+    }
+    assert replicas["production"] > replicas["staging"]
+
+
+def test_validation_rejects_a_field_kubernetes_does_not_know(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec: {portz: []}\n",
+        encoding="utf-8",
+    )
+    assert _validate(bad).returncode != 0
+
+
+@pytest.mark.parametrize("value", ["ghcr.io/acme/churn:latest", "ghcr.io/acme/churn@sha256:12"])
+def test_set_image_refuses_a_reference_without_a_digest(
+    template: Path, tmp_path: Path, value: str
+) -> None:
+    project = tmp_path / "project"
+    matrix.render(template, project, {})
+    result = subprocess.run(
+        ["sh", "deploy/set-image.sh", "staging", value],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert value in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
