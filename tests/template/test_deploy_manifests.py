@@ -7,6 +7,7 @@ deploy workflow runs it, every container runs the image by digest.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.support.helpers import tool
 from tests.template import matrix
 
 KUBERNETES = "1.31.0"
@@ -22,7 +24,10 @@ DIGEST = "sha256:" + "ab" * 32
 IMAGE = "ghcr.io/acme/churn"
 CELLS = [c for c in matrix.cells() if matrix.defaults(c).get("deploy") == "kubernetes"]
 
-pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="needs kubectl")
+# In CI (CI=true) kubectl must be there (.ci/run installs kubernetes-client): never skip.
+pytestmark = pytest.mark.skipif(
+    shutil.which("kubectl") is None and os.environ.get("CI") != "true", reason="needs kubectl"
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +47,7 @@ def _kustomize(project: Path, overlay: str) -> list[dict[str, Any]]:
 
 
 def _validate(path: Path) -> subprocess.CompletedProcess[str]:
-    validate = Path(shutil.which("kubernetes-validate") or "kubernetes-validate")
+    validate = Path(tool("kubernetes-validate"))
     return subprocess.run(
         [str(validate), "-k", KUBERNETES, "--strict", "--quiet", str(path)],
         capture_output=True,
@@ -125,3 +130,21 @@ def test_set_image_refuses_a_reference_without_a_digest(
     assert result.returncode == 2
     assert value in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_owners_review_every_change_and_requests_carry_the_ml_checklist(
+    template: Path, tmp_path: Path, ci: str
+) -> None:
+    folder = ".github" if ci == "github" else ".gitlab"
+    request = "pull_request_template.md" if ci == "github" else "merge_request_templates/Default.md"
+    with_owners = tmp_path / "with"
+    matrix.render(template, with_owners, {"ci": ci, "owners": "@ada @acme/ml-team"})
+    codeowners = (with_owners / folder / "CODEOWNERS").read_text(encoding="utf-8")
+    assert "\n* @ada @acme/ml-team\n" in codeowners
+    checklist = (with_owners / folder / request).read_text(encoding="utf-8")
+    assert "dvc metrics diff main" in checklist
+    assert "dvc params diff main" in checklist
+    without = tmp_path / "without"
+    matrix.render(template, without, {"ci": ci})
+    assert not (without / folder / "CODEOWNERS").exists()
