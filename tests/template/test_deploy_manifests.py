@@ -148,3 +148,10 @@ def test_owners_review_every_change_and_requests_carry_the_ml_checklist(
     without = tmp_path / "without"
     matrix.render(template, without, {"ci": ci})
     assert not (without / folder / "CODEOWNERS").exists()
+
+
+def test_without_the_image_there_is_nothing_to_deploy(template: Path, tmp_path: Path) -> None:
+    """``deploy`` is asked only with ``docker``; a recorded ``kubernetes`` without it renders
+    no manifests (``update -d docker=false`` removes them) rather than failing."""
+    matrix.render(template, tmp_path / "p", {"docker": False, "deploy": "kubernetes"})
+    assert not (tmp_path / "p" / "deploy").exists()

@@ -83,10 +83,6 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ),
         ({"owners": "@org//team"}, "'@org//team' is not an owner"),
         ({"owners": "@ada;rm"}, "'@ada;rm' is not an owner"),
-        (
-            {"serving": "none", "docker": False, "deploy": "kubernetes"},
-            "Kubernetes deployment needs the Docker image: answer docker=true, or deploy=none",
-        ),
     ],
 )
 def test_bad_answers_are_rejected_with_the_fix(
