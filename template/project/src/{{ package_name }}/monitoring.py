@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from .config import Params
 from .data import TARGET_COLUMN, Dataset
-from .lineage import read_json, write_json
+from .lineage import load_model_info, read_json, write_json
 
 REFERENCE_NAME = "reference.json"
 REPORT_PATH = Path("reports/monitoring.md")
@@ -124,17 +124,13 @@ def read_batch(path: Path) -> tuple[tuple[str, ...], NDArray[np.float64]]:
         raise FileNotFoundError(msg)
     if path.suffix.lower() in (".jsonl", ".log", ".ndjson"):
         return _read_log(path)
-    from .scoring import read_chunks  # noqa: PLC0415  # pyarrow only for tables
+    from .scoring import numeric_matrix, read_chunks  # noqa: PLC0415  # pyarrow, for tables
 
     header: tuple[str, ...] = ()
     blocks = []
     for chunk in read_chunks(path):
         header = tuple(chunk.column_names)
-        blocks.append(
-            np.column_stack(
-                [chunk.column(n).to_numpy(zero_copy_only=False).astype(np.float64) for n in header]
-            )
-        )
+        blocks.append(numeric_matrix(chunk, header))
     values = np.vstack(blocks) if blocks else np.empty((0, len(header)))
     return header, values
 
@@ -225,7 +221,7 @@ def monitor(current: Path, model_path: Path, params: Params) -> Monitoring:
     from .evaluate import compute_metrics  # noqa: PLC0415  # scikit-learn, only with labels
     from .predict import load_verified_model, select_columns  # noqa: PLC0415
 
-    names = tuple(read_json(model_path.parent / "model_info.json")["features"])
+    names = load_model_info(model_path).features
     matrix = select_columns(names, header, values, ignore=(TARGET_COLUMN,))
     labels = values[:, list(header).index(TARGET_COLUMN)].astype(np.int64)
     metrics = compute_metrics(load_verified_model(model_path), Dataset(matrix, labels, names))

@@ -23,7 +23,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
-from .lineage import lineage_path, model_info_path, read_json
+from .lineage import lineage_path, load_model_info, model_info_path, read_json
 from .predict import DEFAULT_MODEL_PATH, Model, load_verified_model, predict, probabilities
 from .schema import input_problems
 
@@ -70,8 +70,7 @@ class Scorer:
         """The verified model (loaded once)."""
         if self._model is None:
             self._model = load_verified_model(self.model_path)
-            info = read_json(model_info_path(self.model_path))
-            self.features = tuple(info["features"])
+            self.features = load_model_info(self.model_path).features
             self.version = model_version(self.model_path)
         return self._model
 
@@ -80,7 +79,7 @@ class Scorer:
         model = self.model()
         header = table.column_names
         _refuse_bad_columns(self.features, header)
-        matrix = _matrix(table, self.features)
+        matrix = numeric_matrix(table, self.features)
         labels, scores = score_matrix(model, self.features, matrix)
         carried = [name for name in header if name not in self.features]
         columns = {name: table.column(name) for name in carried if name not in OUTPUT_COLUMNS}
@@ -100,7 +99,8 @@ def _refuse_bad_columns(features: Sequence[str], header: Sequence[str]) -> None:
         raise ValueError(msg)
 
 
-def _matrix(table: pa.Table, features: Sequence[str]) -> NDArray[np.float64]:
+def numeric_matrix(table: pa.Table, features: Sequence[str]) -> NDArray[np.float64]:
+    """The columns ``features`` of ``table`` as a float matrix; a non-numeric one is refused."""
     columns = []
     for name in features:
         column = table.column(name)
@@ -149,6 +149,10 @@ def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pa.Table]:
         yield pa.Table.from_batches(pending)
 
 
+def _writer(path: Path, schema: pa.Schema, kind: str) -> pq.ParquetWriter | pacsv.CSVWriter:
+    return pq.ParquetWriter(path, schema) if kind == ".parquet" else pacsv.CSVWriter(path, schema)
+
+
 @dataclass(frozen=True)
 class Scored:
     """What ``score_file`` wrote."""
@@ -186,24 +190,17 @@ def score_file(
                 first = number * chunk_rows + 1
                 msg = f"{input_path} (rows from {first}): {exc}"
                 raise ValueError(msg) from None
-            if writer is None:
-                writer = (
-                    pq.ParquetWriter(partial, scored.schema)
-                    if kind == ".parquet"
-                    else pacsv.CSVWriter(partial, scored.schema)
-                )
+            writer = writer or _writer(partial, scored.schema, kind)
             writer.write_table(scored)
             rows += scored.num_rows
         if writer is None:  # no rows: an empty file with the output columns
             scorer.model()
             empty = pa.table({name: pa.array([], type=pa.string()) for name in OUTPUT_COLUMNS})
-            writer = (
-                pq.ParquetWriter(partial, empty.schema)
-                if kind == ".parquet"
-                else pacsv.CSVWriter(partial, empty.schema)
-            )
+            writer = _writer(partial, empty.schema, kind)
         writer.close()
         partial.replace(output_path)
     finally:
+        if writer is not None:
+            writer.close()  # a failed run's handle too (closing twice is a no-op)
         partial.unlink(missing_ok=True)
     return Scored(output_path, rows, scorer.version)
