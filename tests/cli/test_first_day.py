@@ -65,6 +65,23 @@ def test_bundled_template_next_steps(invoke: Invoke, tmp_path: Path) -> None:
     assert "make repro" in result.stdout
 
 
+def test_next_steps_say_which_defaults_stay_on_this_machine(invoke: Invoke, tmp_path: Path) -> None:
+    """Issue 22: the single-machine defaults are named at create, and shared ones are not."""
+    template = matrix.template_copy(tmp_path / "template")
+    local = invoke("proj", "--template", str(template), "--defaults", "--no-lock")
+    assert local.exit_code == 0, local.output
+    assert (
+        "# MLflow runs (mlflow.db) and the DVC remote (../proj-dvc-storage) stay on this "
+        'machine: README.md, "Team set-up", shares them.' in local.stdout
+    )
+    shared = invoke(
+        "team", "--template", str(template), "--defaults", "--no-lock",
+        "-d", "mlflow_tracking_uri=https://mlflow.example.com", "-d", "dvc_remote=s3",
+    )  # fmt: skip
+    assert shared.exit_code == 0, shared.output
+    assert "stay on this machine" not in shared.stdout
+
+
 def test_without_uv_on_path_the_first_step_puts_mlops_news_uv_there(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

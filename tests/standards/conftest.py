@@ -64,6 +64,7 @@ stages:
           cache: false
 """
 DVC_CONFIG = "[core]\n    remote = store\n['remote \"store\"']\n    url = /srv/dvc\n"
+LOCAL_DVC_CONFIG = DVC_CONFIG.replace("/srv/dvc", "../proj-dvc-storage")
 DOCKERFILE = """\
 FROM python:3.12-slim AS build
 RUN echo build

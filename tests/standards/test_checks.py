@@ -15,6 +15,7 @@ from tests.standards.conftest import (
     DOCKERFILE,
     DVC_CONFIG,
     DVC_YAML,
+    LOCAL_DVC_CONFIG,
     MLFLOW_CODE,
     PRIVATE_KEY,
     PYPROJECT,
@@ -144,6 +145,11 @@ CASES: dict[str, tuple[Files, Files, Files]] = {
         {"dvc.yaml": DVC_YAML, "params.yaml": "seed: 1\n"},
         {"dvc.yaml": "stages:\n  a:\n    cmd: echo\n", "params.yaml": "seed: 1\n"},
         {"dvc.yaml": DVC_YAML},
+    ),
+    "DVC005": (
+        {"dvc.yaml": DVC_YAML, ".dvc/config": DVC_CONFIG},
+        {"dvc.yaml": DVC_YAML, ".dvc/config": LOCAL_DVC_CONFIG},
+        {"dvc.yaml": DVC_YAML, ".dvc/config": "[core]\n    autostage = true\n"},
     ),
     "DVC004": (
         {"dvc.yaml": DVC_YAML, "metrics.json": "{}\n"},
@@ -388,6 +394,28 @@ def test_a_dvc_dependency_or_versioned_data_calls_for_no_pipeline(tmp_path: Path
     status, message = _status(tmp_path / "n", "DVC001", README)  # no DVC at all (issue 25)
     assert (status, "does not use DVC" in message) == (Status.skipped, True)
     assert _status(tmp_path / "c", "DVC002", data)[0] is Status.passed
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("s3://bucket/path", Status.passed),
+        ("ssh://user@host/srv/dvc", Status.passed),
+        ("/mnt/team/dvc", Status.passed),
+        ("~/dvc-storage", Status.passed),
+        ("C:\\dvc", Status.passed),
+        ("../proj-dvc-storage", Status.failed),
+        ("storage", Status.failed),
+    ],
+)
+def test_a_relative_default_remote_is_single_machine(
+    tmp_path: Path, url: str, expected: Status
+) -> None:
+    config = f"[core]\n    remote = team\n['remote \"team\"']\n    url = {url}\n"
+    status, message = _status(tmp_path, "DVC005", {"dvc.yaml": DVC_YAML, ".dvc/config": config})
+    assert status is expected, message
+    if expected is Status.failed:
+        assert f"`{url}`" in message
 
 
 def test_a_generated_project_that_deleted_its_dockerfile_fails(tmp_path: Path) -> None:

@@ -167,4 +167,52 @@ def _cached_outs(dvc_yaml: dict[str, Any]) -> list[str]:
     return outs
 
 
-CHECKS: tuple[type[Check], ...] = (DVC001, DVC002, DVC003, DVC004)
+class DVC005(DVC):
+    """The default remote is one a teammate's clone and CI can reach: a bucket, a server,
+    or an absolute path every machine mounts. A relative folder (`../NAME-dvc-storage`,
+    mlops-new's `local` default) exists only beside this clone, so `dvc pull` anywhere
+    else (a teammate, CI's release job) finds nothing. Only `.dvc/config` counts:
+    `.dvc/config.local` is each machine's own.
+    """
+
+    applies = "the default DVC remote is configured (DVC002 passes)"
+    requires = ("DVC002",)
+    id = "DVC005"
+    severity = Severity.info
+    title = "The default DVC remote is shared, not a folder beside this clone"
+    path = ".dvc/config"
+    fix = (
+        "Point it at shared storage: `dvc remote modify NAME url s3://bucket/path` (or "
+        "`gs://`, `azure://`, `ssh://`, or a folder every machine mounts), then `dvc push`."
+    )
+
+    def check(self, repo: Repo) -> Outcome:
+        default = repo.dvc_config.get("core", {}).get("remote", "")
+        url = repo.dvc_config.get(f"remote {default}", {}).get("url", "")
+        if not url or _SCHEME.match(url) or url.startswith(("/", "~")) or _WINDOWS.match(url):
+            return True
+        return Fail(
+            f"The default remote `{default}` is the folder `{url}` beside this clone: a "
+            "teammate's clone and CI cannot `dvc pull` from it.",
+            ".dvc/config",
+            _url_line(repo.text(".dvc/config") or "", default),
+        )
+
+
+def _url_line(config: str, remote: str) -> int:
+    """The line of ``url =`` in the ``remote`` section of ``config`` (0 when not found)."""
+    inside = False
+    for number, line in enumerate(config.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            inside = stripped.replace("'", "").replace('"', "") == f"[remote {remote}]"
+        elif inside and re.match(r"url\s*=", stripped):
+            return number
+    return 0
+
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_WINDOWS = re.compile(r"^([A-Za-z]:[\\/]|\\\\)")
+
+
+CHECKS: tuple[type[Check], ...] = (DVC001, DVC002, DVC003, DVC004, DVC005)
