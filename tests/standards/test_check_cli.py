@@ -43,6 +43,7 @@ def test_default_project_passes_every_check(check_cli: Cli, project: Path) -> No
     assert len(found) >= 25
     # Issue 22: the folder remote is named as single-machine state, waived with its reason.
     assert found["DVC005"] == "waived"
+    assert found["TRK004"] == "waived"
     currency = payload(result)["currency"]
     assert currency["behind"] == 0
     assert currency["project_version"] == currency["latest_version"]

@@ -146,6 +146,11 @@ CASES: dict[str, tuple[Files, Files, Files]] = {
         {"dvc.yaml": "stages:\n  a:\n    cmd: echo\n", "params.yaml": "seed: 1\n"},
         {"dvc.yaml": DVC_YAML},
     ),
+    "TRK004": (
+        {".copier-answers.yml": "tracking: mlflow\nmlflow_tracking_uri: https://mlflow.acme\n"},
+        {".copier-answers.yml": "tracking: mlflow\nmlflow_tracking_uri: ''\n"},
+        {".copier-answers.yml": "tracking: dvclive\n"},
+    ),
     "DVC005": (
         {"dvc.yaml": DVC_YAML, ".dvc/config": DVC_CONFIG},
         {"dvc.yaml": DVC_YAML, ".dvc/config": LOCAL_DVC_CONFIG},

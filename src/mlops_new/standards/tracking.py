@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from mlops_new.inputs.answers import ANSWERS_FILE
 from mlops_new.standards.inputs import Repo, is_fixture
 from mlops_new.standards.model import Check, Fail, NotApplicable, Outcome, Severity
 from mlops_new.standards.scan import Hit
@@ -142,4 +143,37 @@ class TRK003(Tracking):
         return Fail(f"Committed: {', '.join(f'`{f}`' for f in stored[:5])}.", stored[0], 1)
 
 
-CHECKS: tuple[type[Check], ...] = (TRK001, TRK002, TRK003)
+class TRK004(Tracking):
+    """A project whose answers record MLflow (`tracking: mlflow`) keeps its runs and model
+    registry on a tracking server the team shares (`mlflow_tracking_uri: https://...` or
+    `databricks`), not in the SQLite file `mlflow.db` of the machine that trained: a
+    teammate's clone, and CI's jobs, cannot see a run or a registered version there.
+    """
+
+    applies = "the template answers record `tracking: mlflow`"
+    id = "TRK004"
+    severity = Severity.info
+    title = "Runs and the registry go to a shared MLflow server"
+    path = ANSWERS_FILE
+    fix = (
+        "Point the project at the team's server: `mlops-new update -d "
+        "mlflow_tracking_uri=https://mlflow.example.com` (or set MLFLOW_TRACKING_URI in CI "
+        "and waive this check with that reason)."
+    )
+
+    def check(self, repo: Repo) -> Outcome:
+        if repo.answer("tracking") != "mlflow":
+            return NotApplicable("the template answers do not record MLflow tracking")
+        uri = str(repo.answer("mlflow_tracking_uri") or "")
+        if uri.startswith(("http://", "https://", "databricks")):
+            return True
+        where = f"`{uri}`" if uri else "the SQLite file `mlflow.db`"
+        return Fail(
+            f"Runs and registered models go to {where} on this machine: a teammate's clone "
+            "and CI cannot see them.",
+            ANSWERS_FILE,
+            repo.line_of(ANSWERS_FILE, r"^mlflow_tracking_uri:"),
+        )
+
+
+CHECKS: tuple[type[Check], ...] = (TRK001, TRK002, TRK003, TRK004)
