@@ -117,25 +117,29 @@ class Monitoring:
         return bool(self.drifted) or self.underperforming
 
 
-def read_batch(path: Path) -> tuple[tuple[str, ...], NDArray[np.float64]]:
-    """A batch's header and values: CSV, Parquet, or the inference log's JSON lines."""
+def read_batch(path: Path, columns: Sequence[str]) -> tuple[tuple[str, ...], NDArray[np.float64]]:
+    """The batch's values of ``columns`` (those it has, in that order) and their names.
+
+    CSV, Parquet, or the inference log's JSON lines. Only ``columns`` are read: a
+    batch may carry an id, or be `score`'s output with its predictions, beside them.
+    """
     if not path.is_file():
         msg = f"{path} not found: give a CSV, Parquet or JSON-lines file of current inputs."
         raise FileNotFoundError(msg)
     if path.suffix.lower() in (".jsonl", ".log", ".ndjson"):
-        return _read_log(path)
+        return _read_log(path, columns)
     from .scoring import numeric_matrix, read_chunks  # noqa: PLC0415  # pyarrow, for tables
 
     header: tuple[str, ...] = ()
     blocks = []
     for chunk in read_chunks(path):
-        header = tuple(chunk.column_names)
+        header = tuple(name for name in columns if name in chunk.column_names)
         blocks.append(numeric_matrix(chunk, header))
     values = np.vstack(blocks) if blocks else np.empty((0, len(header)))
     return header, values
 
 
-def _read_log(path: Path) -> tuple[tuple[str, ...], NDArray[np.float64]]:
+def _read_log(path: Path, columns: Sequence[str]) -> tuple[tuple[str, ...], NDArray[np.float64]]:
     rows: list[dict[str, float]] = []
     with path.open(encoding="utf-8") as stream:
         for number, line in enumerate(stream, 1):
@@ -149,7 +153,7 @@ def _read_log(path: Path) -> tuple[tuple[str, ...], NDArray[np.float64]]:
                 msg = f"{path}:{number} is not an inference-log line (JSON with 'features')."
                 raise ValueError(msg)
             rows.append(entry["features"])
-    header = tuple(rows[0]) if rows else ()
+    header = tuple(name for name in columns if rows and name in rows[0])
     values = np.asarray([[row.get(n, math.nan) for n in header] for row in rows], dtype=float)
     return header, values.reshape(len(rows), len(header))
 
@@ -214,8 +218,9 @@ def monitor(current: Path, model_path: Path, params: Params) -> Monitoring:
             "Run `uv run dvc repro` (or `dvc pull`)."
         )
         raise FileNotFoundError(msg)
-    header, values = read_batch(current)
-    result = compare(load_reference(reference_file), header, values, params)
+    reference = load_reference(reference_file)
+    header, values = read_batch(current, (*reference, TARGET_COLUMN))
+    result = compare(reference, header, values, params)
     if TARGET_COLUMN not in header:
         return result
     from .evaluate import compute_metrics  # noqa: PLC0415  # scikit-learn, only with labels
