@@ -24,7 +24,14 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from .lineage import lineage_path, load_model_info, model_info_path, read_json
-from .predict import DEFAULT_MODEL_PATH, Model, load_verified_model, predict, probabilities
+from .predict import (
+    DEFAULT_MODEL_PATH,
+    Model,
+    load_verified_model,
+    predict,
+    probabilities,
+    refuse_bad_columns,
+)
 from .schema import input_problems
 
 CHUNK_ROWS = 10_000
@@ -78,7 +85,7 @@ class Scorer:
         """``table`` with the model's columns replaced by the three output columns."""
         model = self.model()
         header = table.column_names
-        _refuse_bad_columns(self.features, header)
+        refuse_bad_columns(self.features, header, ignore=None)  # an id column goes through
         matrix = numeric_matrix(table, self.features)
         labels, scores = score_matrix(model, self.features, matrix)
         carried = [name for name in header if name not in self.features]
@@ -87,16 +94,6 @@ class Scorer:
         columns["probability"] = pa.array(scores, type=pa.float64())
         columns["model_version"] = pa.array([self.version] * len(labels), type=pa.string())
         return pa.table(columns)
-
-
-def _refuse_bad_columns(features: Sequence[str], header: Sequence[str]) -> None:
-    repeated = sorted({name for name in header if list(header).count(name) > 1})
-    missing = [name for name in features if name not in header]
-    problems = [f"missing feature column(s) {missing}"] if missing else []
-    problems += [f"repeated column(s) {repeated}"] if repeated else []
-    if problems:
-        msg = f"{'; '.join(problems)}: the header must name each of the model's features once."
-        raise ValueError(msg)
 
 
 def numeric_matrix(table: pa.Table, features: Sequence[str]) -> NDArray[np.float64]:
