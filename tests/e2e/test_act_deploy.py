@@ -29,7 +29,8 @@ from tests.support.commands import REAL_UV_CACHE, run, uv_binary
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci-local")]
 
-NAME = "ghcr.io/example/proj"
+REPOSITORY = "Example/proj"
+NAME = "ghcr.io/example/proj"  # lower case, as ghcr.io names it
 CHAMPION = "sha256:" + "a" * 64
 NEWER = "sha256:" + "b" * 64
 OTHER = "sha256:" + "c" * 64
@@ -75,7 +76,9 @@ class Released:
         argv += ["--env", f"UV_BIN_DIR={Path(uv_binary()).parent}", "--env", f"STAND_IN_OUT={out}"]
         argv += ["--env", f"REAL_KUBECTL={shutil.which('kubectl') or 'kubectl'}"]
         argv += ["--env", f"UV_FIND_LINKS={self.dist}", "--env", f"UV_CACHE_DIR={REAL_UV_CACHE}"]
-        argv += ["--matrix", "os:ubuntu-latest", "--matrix", f"python:{PYTHON}", *args]
+        argv += ["--matrix", "os:ubuntu-latest", "--matrix", f"python:{PYTHON}"]
+        argv += ["-s", "GITHUB_TOKEN=stand-in-token", "--env", f"GITHUB_REPOSITORY={REPOSITORY}"]
+        argv += list(args)
         env = {**os.environ, "CI": "", "UV_FIND_LINKS": str(self.dist)}
         proc = subprocess.run(
             argv, cwd=where, capture_output=True, text=True, env=env, check=False, timeout=1800
@@ -114,7 +117,9 @@ def _applied(out: Path) -> list[str]:
 
 
 def _dispatch(tag: str = "", rollback: str = "none", to: str = "previous") -> dict[str, object]:
-    return {"inputs": {"tag": tag, "rollback": rollback, "to": to}}
+    """deploy.yml's workflow_dispatch event: on ``tag`` (else the default branch)."""
+    ref = f"refs/tags/{tag}" if tag else "refs/heads/main"
+    return {"ref": ref, "ref_name": tag or "main", "inputs": {"rollback": rollback, "to": to}}
 
 
 def test_production_needs_staging_declares_its_environment_and_deploys_the_same_digest(
