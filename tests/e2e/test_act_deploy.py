@@ -160,7 +160,10 @@ def test_staging_then_production_apply_the_champions_digest_and_rollback_the_pre
 
     _ok(released.act(project, out, "workflow_dispatch", "deploy.yml", _dispatch("v0.1.0"),
                      *secret))  # fmt: skip
-    assert _applied(out) == [f"proj-staging {NAME}@{CHAMPION}", f"proj-production {NAME}@{CHAMPION}"]
+    assert _applied(out) == [
+        f"proj-staging {NAME}@{CHAMPION}",
+        f"proj-production {NAME}@{CHAMPION}",
+    ]
     rendered = (out / "applied-0.yaml").read_text(encoding="utf-8")
     assert f"image: {NAME}@{CHAMPION}" in rendered
     assert "kind: Deployment" in rendered
@@ -253,8 +256,10 @@ def test_retrain_opens_one_pull_request_with_the_metrics_diff_and_the_promote_de
     _ok(released.act(work, out, "workflow_dispatch", "retrain.yml", {"inputs": {}}))
     body = (out / "pr-body.md").read_text(encoding="utf-8")
     assert "**Promote decision:** roc_auc = " in body, body
-    assert "| Path " in body and "metrics/metrics.json" in body, body  # dvc metrics diff --md
-    assert "### Model card diff" in body and "+++ b/reports/model_card.md" in body, body
+    assert "| Path " in body, body  # dvc metrics diff --md
+    assert "| metrics/metrics.json | roc_auc " in body, body
+    assert "### Model card diff" in body, body
+    assert "+++ b/reports/model_card.md" in body, body
     branch = run(["git", "log", "--format=%s", "-1", "retrain/model"], origin).strip()
     assert branch == "Retrain the model"
     pushed = run(["git", "show", "retrain/model:dvc.lock"], origin)
@@ -276,7 +281,9 @@ def test_the_review_job_summarises_params_metrics_and_the_promote_verdict(
     run(["git", "switch", "--quiet", "--create", "feature"], work)
     _new_seed(work, 11)
     out = tmp_path / "out"
-    event = {"pull_request": {"number": 1, "base": {"ref": "main"}, "head": {"ref": "feature"}}}
+    event: dict[str, object] = {
+        "pull_request": {"number": 1, "base": {"ref": "main"}, "head": {"ref": "feature"}}
+    }
     output = _ok(released.act(work, out, "pull_request", "ci.yml", event, "-j", "review"))
     assert "Model review against main" in output, output[-4000:]
     assert "| params.yaml | seed " in output, output[-4000:]  # dvc params diff --md
