@@ -146,6 +146,8 @@ def test_staging_then_production_apply_the_champions_digest_and_rollback_the_pre
 ) -> None:
     out = tmp_path / "out"
     champion = released.md5("models/model.joblib")
+    # The label release.yml builds with is the md5 dvc.lock records for the champion.
+    assert f"MODEL_MD5={champion}" in released.lineage
     _registry(out, {"0.1.0": (CHAMPION, champion), "0.1.1": (NEWER, champion),
                     "0.2.0": (OTHER, "0" * 32)})  # fmt: skip
     secret = ("-s", "KUBECONFIG=apiVersion: v1\nkind: Config\n")
