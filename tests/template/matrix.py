@@ -192,6 +192,11 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
         ".github/workflows/ci.yml": a["ci"] == "github",
         ".github/workflows/template-sync.yml": a["ci"] == "github",
         ".github/workflows/release.yml": a["ci"] == "github" and docker,
+        ".github/workflows/deploy.yml": a["ci"] == "github"
+        and docker
+        and a.get("deploy") == "kubernetes",
+        ".github/workflows/monitor.yml": a["ci"] == "github",
+        ".github/workflows/retrain.yml": a["ci"] == "github",
         ".github/dependabot.yml": a["ci"] == "github",
         ".github/pull_request_template.md": a["ci"] == "github",
         ".github/CODEOWNERS": a["ci"] == "github" and bool(a.get("owners")),
@@ -213,6 +218,7 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
 
 DEPLOY_FILES = (
     "set-image.sh",
+    "rollout.sh",
     *(
         f"base/{name}.yaml"
         for name in (
