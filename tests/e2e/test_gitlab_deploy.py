@@ -193,6 +193,8 @@ def test_a_release_deploys_the_champions_digest_to_staging_then_production_and_r
     _job(tool, project, "rollback-production", variables)
     assert cluster.current("production") == first
     assert cluster.current("staging") == second
+    _job(tool, project, "rollback-staging", variables)
+    assert cluster.current("staging") == first
     assert ["rollout", "undo", "deployment", "proj", "--namespace", "proj-production"] in [
         call[:6] for call in cluster.calls()
     ]
