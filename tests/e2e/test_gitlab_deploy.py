@@ -85,8 +85,7 @@ def _jobs(tool: Path, project: Path, *variables: str) -> set[str]:
 def _stand_ins(where: Path) -> Path:
     """``kubectl`` and ``skopeo`` (stand-ins/gitlab-deploy) and a no-op ``apt-get``."""
     where.mkdir()
-    real = shutil.which("kubectl")
-    assert real, "kubectl renders the overlays (kubectl kustomize)"
+    ci_local.need("kubectl", "apt-get install kubernetes-client")  # renders the overlays
     for name in ("kubectl", "skopeo"):
         script = f'#!/bin/sh\nexec {sys.executable} {STAND_INS / f"{name}.py"} "$@"\n'
         (where / name).write_text(script, encoding="utf-8")
