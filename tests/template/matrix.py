@@ -204,6 +204,7 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
         ".gitlab/CODEOWNERS": a["ci"] == "gitlab" and bool(a.get("owners")),
         ".gitlab-ci.yml": a["ci"] == "gitlab",
         ".gitlab/template_sync.py": a["ci"] == "gitlab",
+        ".gitlab/retrain.py": a["ci"] == "gitlab",
         "mkdocs.yml": a["docs"] == "mkdocs",
         "docs/index.md": a["docs"] == "mkdocs",
         "docs/pipeline.md": a["docs"] == "mkdocs",

@@ -24,12 +24,12 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-_BRANCH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}")
+BRANCH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}")
 _VERSION = re.compile(r"[0-9]{1,9}(\.[0-9]{1,9}){1,3}([.+-][0-9A-Za-z]{1,40}){0,4}")
 _KEYS = {"branch", "conflicts", "version"}
 
 
-def _read(path: str, limit: int) -> str:
+def read(path: str, limit: int) -> str:
     """A regular file's text (UTF-8, at most ``limit`` bytes), never a symlink's target."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -47,13 +47,13 @@ def _read(path: str, limit: int) -> str:
 def report(path: str) -> dict[str, Any]:
     """``sync.json``, checked: the configured branch, a boolean, a version number."""
     try:
-        data = json.loads(_read(path, 4096))
+        data = json.loads(read(path, 4096))
     except json.JSONDecodeError:
         sys.exit(f"{path} is not JSON: refused.")
     if not isinstance(data, dict) or set(data) != _KEYS:
         sys.exit(f"{path} must hold exactly {sorted(_KEYS)}: refused.")
     branch, conflicts, version = data["branch"], data["conflicts"], data["version"]
-    if not isinstance(branch, str) or not _BRANCH.fullmatch(branch) or ".." in branch:
+    if not isinstance(branch, str) or not BRANCH.fullmatch(branch) or ".." in branch:
         sys.exit(f"{path}: branch {branch!r} is not a branch name: refused.")
     if branch != os.environ["SYNC_BRANCH"]:
         sys.exit(f"{path}: branch {branch!r} is not SYNC_BRANCH: refused.")
@@ -64,32 +64,39 @@ def report(path: str) -> dict[str, Any]:
     return data
 
 
-def _api(method: str, path: str, data: dict[str, str] | None = None) -> Any:
+def _api(method: str, path: str, token: str, data: dict[str, str] | None = None) -> Any:
     url = f"{os.environ['CI_API_V4_URL']}/projects/{os.environ['CI_PROJECT_ID']}{path}"
     body = urllib.parse.urlencode(data).encode() if data else None
     request = urllib.request.Request(url, data=body, method=method)  # noqa: S310
-    request.add_header("PRIVATE-TOKEN", os.environ["TEMPLATE_SYNC_TOKEN"])
+    request.add_header("PRIVATE-TOKEN", token)
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
         return json.load(response)
 
 
+def open_or_update(branch: str, title: str, body: str, token: str) -> None:
+    """Open the merge request from ``branch``, or update the open one (never a merged one).
+
+    Shared with .gitlab/retrain.py; ``token`` is the pushing job's.
+    """
+    query = urllib.parse.urlencode({"source_branch": branch, "state": "opened"})
+    found = _api("GET", f"/merge_requests?{query}", token)
+    fields = {"title": title, "description": body}
+    if found:
+        _api("PUT", f"/merge_requests/{found[0]['iid']}", token, fields)
+    else:
+        fields |= {"source_branch": branch, "target_branch": os.environ["CI_DEFAULT_BRANCH"]}
+        _api("POST", "/merge_requests", token, fields)
+
+
 def merge_request(body_file: str, report_file: str) -> None:
-    """Open the sync merge request, or update the open one (never a merged one)."""
+    """Open the sync merge request, or update the open one."""
     sync = report(report_file)
-    body = _read(body_file, 1_000_000)
+    body = read(body_file, 1_000_000)
     title = body.splitlines()[0].removeprefix("## ").strip() if body.strip() else ""
     title = title[:200] or f"Update the project template to v{sync['version']}"
     if sync["conflicts"]:
         title += " (conflicts to resolve)"
-    query = urllib.parse.urlencode({"source_branch": sync["branch"], "state": "opened"})
-    found = _api("GET", f"/merge_requests?{query}")
-    fields = {"title": title, "description": body}
-    if found:
-        _api("PUT", f"/merge_requests/{found[0]['iid']}", fields)
-    else:
-        target = os.environ["CI_DEFAULT_BRANCH"]
-        fields |= {"source_branch": sync["branch"], "target_branch": target}
-        _api("POST", "/merge_requests", fields)
+    open_or_update(sync["branch"], title, body, os.environ["TEMPLATE_SYNC_TOKEN"])
 
 
 def main(argv: list[str]) -> None:
