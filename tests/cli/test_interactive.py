@@ -51,13 +51,25 @@ def _spawn(cwd: Path, *, columns: int) -> Any:
     )
 
 
+CPR = "\x1b[6n"
+"""prompt_toolkit's cursor-position request: a terminal answers it; unanswered, every prompt
+waits a second for the answer before it returns."""
+
+
+def _expect(child: Any, text: str) -> None:
+    """Wait for ``text``, answering cursor-position requests on the way as a terminal does."""
+    while child.expect_exact([text, CPR]) == 1:
+        child.send("\x1b[1;1R")
+
+
 def test_prompts_show_help_take_defaults_and_answers(tmp_path: Path) -> None:
     child = _spawn(tmp_path, columns=200)
     for help_text, answer in DIALOGUE:
-        child.expect_exact(help_text)
+        _expect(child, help_text)
         # The default is pre-filled and editable: Ctrl-U clears it before typing.
         child.send(("\x15" + answer if answer else "") + "\r")
-    child.expect(pexpect.EOF)
+    while child.expect_exact([pexpect.EOF, CPR]) == 1:
+        child.send("\x1b[1;1R")
     child.close()
     assert child.exitstatus == 0, child.before
     answers = yaml.safe_load((tmp_path / "churn" / ".copier-answers.yml").read_text())
@@ -71,11 +83,11 @@ def test_prompts_show_help_take_defaults_and_answers(tmp_path: Path) -> None:
 def test_a_refused_answer_shows_the_whole_fix_in_an_80_column_terminal(tmp_path: Path) -> None:
     child = _spawn(tmp_path, columns=80)
     for help_text, _ in DIALOGUE[:4]:
-        child.expect_exact(help_text)
+        _expect(child, help_text)
         child.send("\r")
-    child.expect_exact("Author e-mail address")
+    _expect(child, "Author e-mail address")
     child.send("\x15" + "not an e-mail address, and a long one at that" + "\r")
     # The prompt shows the message on one line, cut at the terminal's width.
-    child.expect_exact("use name@example.com.")
+    _expect(child, "use name@example.com.")
     child.terminate(force=True)
     assert not (tmp_path / "churn").exists()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from mlops_new.cli import app, route
 from mlops_new.engine.planner import Plan
 from mlops_new.templates import store
 from tests.support.cli import run_cli
+from tests.support.isolation import isolate
 
 PUBLISHED = Path(__file__).resolve().parents[1] / "data" / "published-template-versions.json"
 OLDER = [entry.version for entry in store.manifest()[:-1]]
@@ -37,9 +40,22 @@ def _files(root: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.fixture(scope="module")
+def fresh_newest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The files of a fresh render of the newest version named ``old`` (made once, in a HOME
+    of its own: every version's test compares with the same render)."""
+    where = tmp_path_factory.mktemp("fresh-newest")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        isolate(monkeypatch, tmp_path_factory.mktemp("fresh-newest-home"))
+        monkeypatch.chdir(where)
+        fresh = run_cli("new", "--defaults", "--no-lock", "-d", "project_name=old")
+    assert fresh.exit_code == 0, fresh.output
+    return _files(where / "new")
+
+
 @pytest.mark.parametrize("version", OLDER)
 def test_an_unedited_project_updates_to_a_fresh_render_of_the_newest(
-    version: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    version: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_newest: dict[str, bytes]
 ) -> None:
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
@@ -50,9 +66,7 @@ def test_an_unedited_project_updates_to_a_fresh_render_of_the_newest(
     payload = json.loads(result.stdout)["result"]
     assert payload["conflicts"] == []
     assert payload["to_version"] == store.latest().version
-    fresh = runner.invoke(app, route(["new", "--defaults", "--no-lock", "-d", "project_name=old"]))
-    assert fresh.exit_code == 0, fresh.output
-    assert _files(tmp_path / "old") == _files(tmp_path / "new")
+    assert _files(tmp_path / "old") == fresh_newest
 
 
 # -- the merge is a true 3-way merge: a property test over the updates teams make ---------
@@ -197,9 +211,33 @@ def _assert_a_clean_merge(merged: str, edited: str, theirs: str, line: int) -> N
     assert "\n".join(restored).strip() == theirs.strip(), team
 
 
+@pytest.fixture(scope="module")
+def project_at(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Path], None]:
+    """Copy a default ``proj`` made at a version to a folder: each version is rendered once
+    (in a HOME of its own; the answers' source is portable), as two pairs start from most."""
+    made: dict[str, Path] = {}
+
+    def copy(version: str, destination: Path) -> None:
+        if version not in made:
+            where = tmp_path_factory.mktemp(f"proj-{version}")
+            with pytest.MonkeyPatch.context() as monkeypatch:
+                isolate(monkeypatch, tmp_path_factory.mktemp("proj-home"))
+                monkeypatch.chdir(where)
+                ran = run_cli("proj", "--ref", version, "--defaults", "--no-lock")
+            assert ran.exit_code == 0, ran.output
+            made[version] = where / "proj"
+        shutil.copytree(made[version], destination, symlinks=True)
+
+    return copy
+
+
 @pytest.mark.parametrize(("old", "new"), PAIRS, ids=[f"{o}-{n}" for o, n in PAIRS])
 def test_every_merge_equals_git_merge_file_or_is_a_visible_conflict(
-    old: str, new: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    old: str,
+    new: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    project_at: Callable[[str, Path], None],
 ) -> None:
     from mlops_new.engine.planner import make_plan
     from mlops_new.project.model import load
@@ -207,9 +245,8 @@ def test_every_merge_equals_git_merge_file_or_is_a_visible_conflict(
     from tests.support.helpers import git
 
     monkeypatch.chdir(tmp_path)
-    made = run_cli("proj", "--ref", old, "--defaults", "--no-lock")
-    assert made.exit_code == 0, made.output
     project_dir = tmp_path / "proj"
+    project_at(old, project_dir)
     project = load(project_dir)
     refs = (source.recorded(project.src, project.commit), source.resolve(None, new))
     with (

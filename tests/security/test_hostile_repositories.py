@@ -9,21 +9,53 @@ names an fsmonitor, filters, a merge driver and a hooks folder.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.security.conftest import Ran, Run, Scene
 from tests.support.helpers import git
+from tests.support.isolation import isolate
 
 BUG = 1
 OLD = "0.2.0"
 DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8, 9}
 
 
-def _project(run_cli: Run, scene: Scene, name: str) -> Path:
-    ran = run_cli(name, "--ref", OLD, "--defaults", "--no-lock")
-    assert ran.code == 0, ran.err
+Made = Callable[[str], Path]
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Made:
+    """``mlops-new NAME --ref OLD`` run once per name for the module (in a HOME of its own);
+    each test poisons its own copy."""
+    projects: dict[str, Path] = {}
+
+    def make(name: str) -> Path:
+        if name not in projects:
+            where = tmp_path_factory.mktemp("made")
+            with pytest.MonkeyPatch.context() as monkeypatch:
+                isolate(monkeypatch, tmp_path_factory.mktemp("made-home"))
+                argv = [name, "--ref", OLD, "--defaults", "--no-lock"]
+                ran = subprocess.run(
+                    [sys.executable, "-m", "mlops_new", *argv],
+                    cwd=where, env={**os.environ, "COLUMNS": "200"},
+                    capture_output=True, text=True, timeout=240, check=False,
+                )  # fmt: skip
+            assert ran.returncode == 0, ran.stderr
+            projects[name] = where / name
+        return projects[name]
+
+    return make
+
+
+def _project(made: Made, scene: Scene, name: str) -> Path:
+    shutil.copytree(made(name), scene.work / name, symlinks=True)
     return scene.work / name
 
 
@@ -75,9 +107,9 @@ def _assert_safe(ran: Ran, scene: Scene) -> None:
     ids="-".join,
 )
 def test_an_option_as_template_source_never_reaches_git(
-    scene: Scene, run_cli: Run, command: list[str]
+    scene: Scene, run_cli: Run, made: Made, command: list[str]
 ) -> None:
-    project = _project(run_cli, scene, "proj")
+    project = _project(made, scene, "proj")
     _poison_answers(project, scene)
     ran = run_cli(*command, cwd=project)
     _assert_safe(ran, scene)
@@ -89,8 +121,10 @@ def test_an_option_as_template_source_never_reaches_git(
     [["check"], ["update"], ["diff"], ["versions"]],
     ids=lambda c: c[0],
 )
-def test_repository_config_does_not_run(scene: Scene, run_cli: Run, command: list[str]) -> None:
-    project = _project(run_cli, scene, "proj")
+def test_repository_config_does_not_run(
+    scene: Scene, run_cli: Run, made: Made, command: list[str]
+) -> None:
+    project = _project(made, scene, "proj")
     (project / "README.md").write_text("# team edit\n", encoding="utf-8")
     if command[0] == "update":
         git(project, "commit", "--quiet", "-am", "team edit")
@@ -99,10 +133,10 @@ def test_repository_config_does_not_run(scene: Scene, run_cli: Run, command: lis
     _assert_safe(ran, scene)
 
 
-def test_fleet_report_names_every_repository(scene: Scene, run_cli: Run) -> None:
-    good = _project(run_cli, scene, "good")
-    bad_src = _project(run_cli, scene, "bad-src")
-    bad_config = _project(run_cli, scene, "bad-config")
+def test_fleet_report_names_every_repository(scene: Scene, run_cli: Run, made: Made) -> None:
+    good = _project(made, scene, "good")
+    bad_src = _project(made, scene, "bad-src")
+    bad_config = _project(made, scene, "bad-config")
     _poison_answers(bad_src, scene)
     _poison_config(bad_config, scene)
     (bad_config / "README.md").write_text("# dirty\n", encoding="utf-8")
@@ -112,9 +146,9 @@ def test_fleet_report_names_every_repository(scene: Scene, run_cli: Run) -> None
     assert {good.name, bad_src.name, bad_config.name} <= names
 
 
-def test_fleet_update_runs_no_hook_filter_or_driver(scene: Scene, run_cli: Run) -> None:
-    good = _project(run_cli, scene, "good")
-    bad = _project(run_cli, scene, "bad-config")
+def test_fleet_update_runs_no_hook_filter_or_driver(scene: Scene, run_cli: Run, made: Made) -> None:
+    good = _project(made, scene, "good")
+    bad = _project(made, scene, "bad-config")
     _poison_config(bad, scene)
     ran = run_cli("fleet", "update", str(scene.work), "--format", "json")
     _assert_safe(ran, scene)
@@ -135,9 +169,9 @@ def test_fleet_update_runs_no_hook_filter_or_driver(scene: Scene, run_cli: Run) 
 )
 @pytest.mark.parametrize("command", [["update"], ["diff"], ["versions"]], ids="-".join)
 def test_a_hostile_answers_file_is_a_clear_error(
-    scene: Scene, run_cli: Run, answers: str, command: list[str]
+    scene: Scene, run_cli: Run, made: Made, answers: str, command: list[str]
 ) -> None:
-    project = _project(run_cli, scene, "proj")
+    project = _project(made, scene, "proj")
     (project / ".copier-answers.yml").write_bytes(answers.encode("latin-1"))
     git(project, "commit", "--quiet", "-am", "hostile answers")
     ran = run_cli(*command, cwd=project, timeout=60)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from importlib import resources
@@ -15,6 +16,7 @@ from mlops_new.cli.check import FAILED_CHECKS, OUTDATED
 from tests.standards.conftest import Cli, make_repo, payload, statuses
 from tests.support.cli import run_cli
 from tests.support.helpers import git
+from tests.support.isolation import isolated
 
 WORKFLOW = ".github/workflows/ci.yml"
 
@@ -30,9 +32,17 @@ def _generated(parent: Path) -> Path:
     return project
 
 
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default project, made once for the module."""
+    with isolated(tmp_path_factory):
+        return _generated(tmp_path_factory.mktemp("generated"))
+
+
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    return _generated(tmp_path)
+def project(generated: Path, tmp_path: Path) -> Path:
+    """A copy of the default project of the test's own, to change as it likes."""
+    return Path(shutil.copytree(generated, tmp_path / generated.name, symlinks=True))
 
 
 def test_default_project_passes_every_check(check_cli: Cli, project: Path) -> None:

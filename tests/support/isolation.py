@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,3 +37,11 @@ def isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> Path:
     for var in _DROPPED:
         monkeypatch.delenv(var, raising=False)
     return home
+
+
+@contextmanager
+def isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A HOME of its own for a module- or session-scoped fixture while it builds (the
+    autouse ``isolated_env`` covers tests only); the environment is restored on exit."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        yield isolate(monkeypatch, tmp_path_factory.mktemp("home"))

@@ -20,6 +20,7 @@ import pytest
 
 from mlops_new.templates import store
 from tests.support.helpers import git
+from tests.support.isolation import isolate
 
 NEWEST = store.manifest()[-1].version
 TEAM_LINE = "\n# team: keep this target\n"
@@ -43,10 +44,18 @@ def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 0.1.0 project with a committed team edit and a git-ignored team copy of params.yaml."""
-    root = tmp_path_factory.mktemp("fault-seed")
+    """A 0.1.0 project with a committed team edit and a git-ignored team copy of params.yaml.
+
+    Made once for the module (in a HOME of its own): every test copies it, none changes it.
+    """
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        isolate(monkeypatch, tmp_path_factory.mktemp("fault-seed-home"))
+        return _seed(tmp_path_factory.mktemp("fault-seed"))
+
+
+def _seed(root: Path) -> Path:
     made = _run(root, "proj", "--ref", "0.1.0", "--defaults", "--no-lock")
     assert made.returncode == 0, made.stderr
     project = root / "proj"
