@@ -44,7 +44,8 @@ def _act() -> str:
 
 
 def _with_stand_ins(project: Path) -> None:
-    shutil.copytree(STAND_INS, project / ".stand-ins")
+    # The GitLab stand-ins are not the GitHub jobs' business (and the project's lint would read them).
+    shutil.copytree(STAND_INS, project / ".stand-ins", ignore=shutil.ignore_patterns("gitlab-deploy"))
     for workflow in (project / ".github" / "workflows").glob("*.yml"):
         text = workflow.read_text(encoding="utf-8")
         text = SETUP_UV.sub("uses: ./.stand-ins/setup-uv", text)

@@ -323,11 +323,14 @@ def test_a_merge_request_pipeline_reviews_params_metrics_and_the_verdict(
     uv("run", "dvc", "repro", cwd=project)
     run(["git", "commit", "--quiet", "--no-verify", "-am", "Less regularisation"], project)
     assert origin.is_dir()
-    variables = {
-        **_schedule(project, built[1], tmp_path, ""),
+    variables = _schedule(project, built[1], tmp_path, "")
+    # The job installs git with apt-get (a no-op stand-in here): the machine's git
+    # follows the jobs' tools (uv among them).
+    jobs_path = (str(_stand_ins(tmp_path / "bin")), variables["PATH"], os.environ["PATH"])
+    variables |= {
         "CI_PIPELINE_SOURCE": "merge_request_event",
         "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
-        "PATH": os.pathsep.join((str(_stand_ins(tmp_path / "bin")), os.environ["PATH"])),
+        "PATH": os.pathsep.join(jobs_path),
     }
     del variables["SCHEDULED_JOB"]
     output = _job(tool, project, "review", variables)
