@@ -44,8 +44,9 @@ def _act() -> str:
 
 
 def _with_stand_ins(project: Path) -> None:
-    # The GitLab stand-ins are not the GitHub jobs' business (and the project's lint would read them).
-    shutil.copytree(STAND_INS, project / ".stand-ins", ignore=shutil.ignore_patterns("gitlab-deploy"))
+    # The GitLab stand-ins are not the GitHub jobs' (and the project's lint would read them).
+    gitlab = shutil.ignore_patterns("gitlab-deploy")
+    shutil.copytree(STAND_INS, project / ".stand-ins", ignore=gitlab)
     for workflow in (project / ".github" / "workflows").glob("*.yml"):
         text = workflow.read_text(encoding="utf-8")
         text = SETUP_UV.sub("uses: ./.stand-ins/setup-uv", text)

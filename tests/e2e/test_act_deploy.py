@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import subprocess
 from pathlib import Path
@@ -25,6 +24,7 @@ import yaml
 
 from tests.e2e.test_act import PYTHON, _act, _with_stand_ins
 from tests.support import ci_local
+from tests.support.batches import batch
 from tests.support.commands import REAL_UV_CACHE, run, uv_binary
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ci-local")]
@@ -193,20 +193,7 @@ def _batch(released: Released, path: Path, *, shift: str | None) -> Path:
     """3,000 training rows (from the DVC remote), features only; ``shift``: +3 sd."""
     md5 = released.md5("data/prepared/train.csv")
     source = released.remote / "files" / "md5" / md5[:2] / md5[2:]
-    lines = source.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(",")
-    rows = [[float(v) for v in line.split(",")] for line in lines[1:]]
-    picked = random.Random(7).choices(rows, k=3_000)  # noqa: S311  (a sample, not a secret)
-    if shift is not None:
-        column = header.index(shift)
-        values = [row[column] for row in rows]
-        mean = sum(values) / len(values)
-        sd = (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5
-        picked = [[*row[:column], row[column] + 3 * sd, *row[column + 1 :]] for row in picked]
-    keep = len(header) - 1  # the target is the last column
-    text = [",".join(header[:keep]), *(",".join(map(str, row[:keep])) for row in picked)]
-    path.write_text("\n".join(text) + "\n", encoding="utf-8")
-    return path
+    return batch(source, path, shift=shift, labels=False)
 
 
 def test_monitor_passes_the_training_distribution_and_fails_on_a_shifted_batch(

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_gitlab_ci_local import _gitlab_ci_local, _gitlab_origin, _invoke
-from tests.e2e.test_production import _batch
 from tests.support import ci_local
+from tests.support.batches import batch
 from tests.support.commands import run, uv
 from tests.support.gitlab_api import Api
 from tests.support.isolation import isolate
@@ -244,9 +244,9 @@ def test_the_scheduled_monitor_fails_on_a_shifted_batch_and_passes_an_unshifted_
     assert "monitor" not in _jobs(tool, project, "CI_PIPELINE_SOURCE=schedule")
     variables = _schedule(project, built[1], tmp_path, "monitor")
     same, shifted = tmp_path / "batches" / "same.csv", tmp_path / "batches" / "shifted.csv"
-    same.parent.mkdir()
-    _batch(project, same, shift=None, labels=True)
-    _batch(project, shifted, shift="mean texture", labels=False)
+    train = project / "data" / "prepared" / "train.csv"
+    batch(train, same, shift=None, labels=True)
+    batch(train, shifted, shift="mean texture", labels=False)
     _job(tool, project, "monitor", {**variables, "MONITOR_DATA": str(same)})
     report = project / "reports" / "monitoring.md"
     assert "mean texture" in report.read_text(encoding="utf-8")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import http.client
 import json
-import random
 import socket
 import subprocess
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.batches import batch
 from tests.support.commands import project_env, uv, uv_binary
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -126,19 +126,7 @@ def test_the_service_under_load_counts_every_request_and_bounds_its_log(
 
 
 def _batch(project: Path, path: Path, *, shift: str | None, labels: bool) -> None:
-    header, rows = _rows(project, "train.csv")
-    picked = random.Random(7).choices(rows, k=3_000)  # noqa: S311  (a sample, not a secret)
-    if shift is not None:
-        column = header.index(shift)
-        values = [row[column] for row in rows]
-        mean = sum(values) / len(values)
-        sd = (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5
-        picked = [[*row[:column], row[column] + 3 * sd, *row[column + 1 :]] for row in picked]
-    keep = len(header) if labels else len(header) - 1
-    with path.open("w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(header[:keep])
-        writer.writerows(row[:keep] for row in picked)
+    batch(project / "data" / "prepared" / "train.csv", path, shift=shift, labels=labels)
 
 
 def test_monitor_passes_the_training_distribution_and_names_a_shifted_feature(
