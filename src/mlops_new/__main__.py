@@ -15,6 +15,8 @@ from pathlib import Path
 
 CHECK_VALUE_OPTIONS = frozenset({"--format", "--select", "--ignore", "--config"})
 """The options of ``check`` that take a value (a test compares them with the command's)."""
+CHECK_FLAGS = frozenset({"--no-cache"})
+"""``check``'s flags (the test compares these too)."""
 
 
 def check_path(args: list[str]) -> Path | None:
@@ -24,6 +26,8 @@ def check_path(args: list[str]) -> Path | None:
     for arg in args:
         if pending:
             pending = False
+        elif arg in CHECK_FLAGS:
+            continue
         elif arg.startswith("-"):
             if arg.split("=", 1)[0] not in CHECK_VALUE_OPTIONS:
                 return None  # -h, --help, --, or an option typer will reject
@@ -41,7 +45,7 @@ def main() -> None:
     if args[:1] == ["check"] and (path := check_path(args[1:])) is not None:
         from mlops_new.standards import scan
 
-        scan.prefetch(path)
+        scan.prefetch(path, cache="--no-cache" not in args)
     from mlops_new.cli import main as cli_main
 
     cli_main()

@@ -112,12 +112,13 @@ def test_the_entry_point_knows_checks_value_options() -> None:
     value, or it would take a value for the PATH (and scan the wrong folder early)."""
     import typer.main
 
-    from mlops_new.__main__ import CHECK_VALUE_OPTIONS
+    from mlops_new.__main__ import CHECK_FLAGS, CHECK_VALUE_OPTIONS
 
     command = typer.main.get_command(app).commands["check"]  # type: ignore[attr-defined]
     options = [param for param in command.params if param.param_type_name == "option"]
     valued = {name for param in options if not param.is_flag for name in param.opts}
     assert valued == CHECK_VALUE_OPTIONS
+    assert {name for param in options if param.is_flag for name in param.opts} == CHECK_FLAGS
 
 
 @pytest.mark.parametrize(
@@ -128,6 +129,7 @@ def test_the_entry_point_knows_checks_value_options() -> None:
         (["repo", "--format", "json"], "repo"),
         (["--select", "CI", "--ignore=CI001", "repo"], "repo"),
         (["--format=json", "--config", "c.toml"], "."),
+        (["--no-cache", "repo"], "repo"),
         (["--help"], None),
         (["-h", "repo"], None),
         (["--", "-odd"], None),

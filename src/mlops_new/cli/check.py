@@ -47,6 +47,13 @@ def check(
             help="Settings file with the policy (default: $MLOPS_NEW_CONFIG, else ~/.config/mlops-new/config.toml).",
         ),
     ] = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Search every file, and keep no scan cache in the git folder.",
+        ),
+    ] = False,
 ) -> None:
     """Check a repository against the ML standards and the organisation's policy.
 
@@ -55,14 +62,16 @@ def check(
     """
     from mlops_new.standards import scan
 
-    scan.prefetch(path)  # git grep runs while the checks are imported
+    scan.prefetch(path, cache=not no_cache)  # git grep runs while the checks are imported
 
     from mlops_new.cli import _check_output
     from mlops_new.inputs.settings import load_settings
     from mlops_new.standards.runner import run_checks
 
     with handled():
-        report = run_checks(path, load_settings(config), select or (), ignore or ())
+        report = run_checks(
+            path, load_settings(config), select or (), ignore or (), cache=not no_cache
+        )
         _check_output.checked(report, fmt.value)
     if report.outdated:
         raise typer.Exit(int(OUTDATED))

@@ -63,7 +63,8 @@ Dockerfile under ``tests/`` builds an image the tests run, and counts)."""
 
 
 class _Listing(NamedTuple):
-    """``git ls-files -t``: tracked (``H``, ``S``...), deleted (``R``), untracked (``?``) files."""
+    """``git ls-files -t``: tracked (``H``, ``S``...), deleted (``R``), untracked (``?``) files
+    (the changed files' ``C`` entries repeat tracked ones: the scan reads them)."""
 
     tracked: list[str]
     deleted: list[str]
@@ -74,11 +75,14 @@ class _Listing(NamedTuple):
         entries = text.split("\0")
         if entries[-1] == "":  # after the last NUL
             entries.pop()
-        if "\0? " not in text and "\0R " not in text and not text.startswith(("? ", "R ")):
+        marks = ("? ", "R ", "C ")
+        if not text.startswith(marks) and not any(f"\0{mark}" in text for mark in marks):
             return cls([entry[2:] for entry in entries], [], [])  # the common case: all tracked
         found = cls([], [], [])
         for entry in entries:
             tag = entry[:1]
+            if tag == "C":
+                continue
             (
                 found.deleted if tag == "R" else found.untracked if tag == "?" else found.tracked
             ).append(entry[2:])
@@ -88,8 +92,10 @@ class _Listing(NamedTuple):
 class Repo:
     """The repository under check: a folder, ideally a git work tree (or a folder in one)."""
 
-    def __init__(self, root: Path, policy: Policy | None = None) -> None:
+    def __init__(self, root: Path, policy: Policy | None = None, *, cache: bool = True) -> None:
         self.root = root
+        self.cache = cache
+        """Whether the scan may use and keep its cache (:mod:`~mlops_new.standards.scancache`)."""
         self.policy = policy or Policy()
         """The policy in force (the user's settings merged with the project's own file)."""
         self.parse_errors: dict[str, str] = {}
@@ -134,8 +140,8 @@ class Repo:
         """
         if self.top is None:
             return None
-        self._grep = scan.start_grep(self.root)  # alongside the listing (or started earlier)
-        output = scan.listing(self.root)
+        listed, self._grep = scan.start(self.root, cache=self.cache)  # or started earlier
+        output = listed.result()
         if output is None:
             return None
         text = output.decode(sys.getfilesystemencoding(), "surrogateescape")  # one decode

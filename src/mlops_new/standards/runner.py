@@ -133,14 +133,20 @@ def run_checks(
     settings: Settings | None = None,
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
+    *,
+    cache: bool = True,
 ) -> CheckReport:
-    """Check the repository at ``path`` against the standards and the policy."""
+    """Check the repository at ``path`` against the standards and the policy.
+
+    ``cache``: the file scan may use and keep its cache in the git folder
+    (:mod:`mlops_new.standards.scancache`).
+    """
     root = path.expanduser().resolve()
     if root.is_file() or not root.exists():
         raise UserError(f"'{path}' is not a folder.", "Give the path of a repository to check.")
     policy = (settings or Settings()).policy.merged(load_policy_file(root))
     validate_policy(policy)
-    repo = Repo(root, policy)
+    repo = Repo(root, policy, cache=cache)
     waivers = load_waivers(repo)
     warnings = _waiver_warnings(waivers, policy)
     waivers = {k: v for k, v in waivers.items() if _waivable(k, policy)}

@@ -151,12 +151,13 @@ class Background(Generic[T]):
         return cast("T", self._value)
 
 
-_STARTED: dict[tuple[str, str], Background[Any]] = {}
+_STARTED: dict[str, tuple[Background[bytes | None], Background[Any]]] = {}
 
 
-def prefetch(path: Path) -> None:
-    """Start :func:`git_grep` and :func:`list_files` of the folder ``path`` now, for the
-    checks to find them running (or done).
+def prefetch(path: Path, *, cache: bool = True) -> None:
+    """Start :func:`list_files` and the search (:func:`cached_grep`, or :func:`git_grep`
+    without ``cache``) of the folder ``path`` now, for the checks to find them running
+    (or done).
 
     `mlops-new check` calls this before it imports typer and the checks (see
     :mod:`mlops_new.__main__`), and again (a no-op then) when its command runs:
@@ -165,35 +166,38 @@ def prefetch(path: Path) -> None:
     """
     with contextlib.suppress(OSError, RuntimeError):
         root = path.expanduser().resolve()
-        if root.is_dir() and ("grep", os.fspath(root)) not in _STARTED:
-            _STARTED["grep", os.fspath(root)] = Background(lambda: git_grep(root))
-            _STARTED["listing", os.fspath(root)] = Background(lambda: list_files(root))
+        if root.is_dir() and os.fspath(root) not in _STARTED:
+            _STARTED[os.fspath(root)] = _start(root, cache=cache)
 
 
-def start_grep(root: Path) -> Background[dict[str, list[Hit]] | None]:
-    """:func:`git_grep` of ``root`` in a thread: the prefetched one, else started now."""
-    return _take("grep", root) or Background(lambda: git_grep(root))
+def _start(
+    root: Path, *, cache: bool
+) -> tuple[Background[bytes | None], Background[dict[str, list[Hit]] | None]]:
+    listing = Background(lambda: list_files(root))
+    if not cache:
+        return listing, Background(lambda: git_grep(root))
+    return listing, Background(lambda: cached_grep(root, listing.result))
 
 
-def listing(root: Path) -> bytes | None:
-    """:func:`list_files` of ``root``: the prefetched one, else run now."""
-    started = _take("listing", root)
-    return started.result() if started is not None else list_files(root)
-
-
-def _take(kind: str, root: Path) -> Background[Any] | None:
-    """What :func:`prefetch` started for ``root`` (once); one started in another process
-    (before a ``fork``) has no thread here, and is not used."""
-    started = _STARTED.pop((kind, os.fspath(root)), None)
-    return started if started is not None and started.pid == os.getpid() else None
+def start(
+    root: Path, *, cache: bool = True
+) -> tuple[Background[bytes | None], Background[dict[str, list[Hit]] | None]]:
+    """The listing and the search of ``root`` in threads: the prefetched ones, else
+    started now. One started in another process (before a ``fork``) has no thread
+    here, and is not used."""
+    started = _STARTED.pop(os.fspath(root), None)
+    if started is not None and started[0].pid == os.getpid():
+        return started
+    return _start(root, cache=cache)
 
 
 def list_files(root: Path) -> bytes | None:
-    """``git ls-files -t``'s tracked (``H``...), deleted (``R``) and untracked (``?``) files
-    (NUL-terminated), or ``None`` outside git."""
+    """``git ls-files -t``'s tracked (``H``...), deleted (``R``), changed (``C``, besides
+    their ``H``) and untracked (``?``) files (NUL-terminated), or ``None`` outside git."""
     try:
         proc = git.run(
-            "ls-files", "-z", "-t", "--cached", "--others", "--deleted", "--exclude-standard",
+            "ls-files", "-z", "-t", "--cached", "--others", "--deleted", "--modified",
+            "--exclude-standard",
             cwd=root,
             check=False,
         )  # fmt: skip
@@ -207,10 +211,13 @@ MANY_UNTRACKED = 2000
 folder rather than named on a command line."""
 
 
-def git_grep(root: Path, untracked: Sequence[str] | None = None) -> dict[str, list[Hit]] | None:
+def git_grep(
+    root: Path, untracked: Sequence[str] | None = None, *, tracked: Sequence[str] | None = None
+) -> dict[str, list[Hit]] | None:
     """Every hit under ``root``; ``None`` if git fails.
 
-    Without ``untracked``: the tracked files only. Git then reads them from the index's
+    ``tracked``: these tracked files only (each named). Without ``untracked``: the
+    tracked files only. Git then reads them from the index's
     list without walking the work tree for untracked files (the listing, ``git ls-files
     --others``, walks it already); the few untracked files it finds are searched by a
     second call given ``untracked`` (``--no-index``, each named), or, when there are
@@ -227,11 +234,13 @@ def git_grep(root: Path, untracked: Sequence[str] | None = None) -> dict[str, li
     options: tuple[str, ...] = ()
     if untracked is not None and len(untracked) > MANY_UNTRACKED:
         where = ("--untracked", *every)
-    elif untracked is not None:
-        names = [name for name in untracked if name[-1:] != "/" and not asset(name)]
+    elif untracked is not None or tracked is not None:
+        named = untracked if untracked is not None else tracked or ()
+        names = [name for name in named if name[-1:] != "/" and not asset(name)]
         if not names:
             return {}
-        options, where = ("--literal-pathspecs",), ("--no-index", "--", *names)
+        options = ("--literal-pathspecs",)
+        where = ("--no-index", "--", *names) if untracked is not None else ("--", *names)
     for syntax, group in (("-P", "(?:{})"), ("-E", "({})")):
         pattern = "|".join(group.format(p) for ps in PATTERNS.values() for p in ps)
         try:
@@ -246,6 +255,48 @@ def git_grep(root: Path, untracked: Sequence[str] | None = None) -> dict[str, li
         if proc.returncode in (0, 1):
             return _parse(proc.stdout)
     return None
+
+
+MANY_CHANGED = 2000
+"""More changed files than this since the cached search are searched by one whole search."""
+
+
+def cached_grep(root: Path, listing: Callable[[], bytes | None]) -> dict[str, list[Hit]] | None:
+    """:func:`git_grep` of the tracked files, searching only those that may have changed
+    since a cached search (see :mod:`mlops_new.standards.scancache`); ``listing`` gives
+    :func:`list_files`'s output (the changed files are its ``C`` entries)."""
+    from mlops_new.standards import scancache
+
+    where = scancache.place(root, [PATTERNS, ASSETS])
+    staged = scancache.staged(root) if where is not None else None
+    if where is None or staged is None:
+        return git_grep(root)
+    entry = scancache.load(where)
+    changed = scancache.changed_since(root, entry, where) if entry is not None else None
+    listed = listing() if entry is not None and changed is not None else None
+    if entry is None or changed is None or listed is None:
+        found = git_grep(root)  # while the listing runs
+        listed = listing()
+        if found is not None and listed is not None:
+            scancache.save(where, frozenset(staged | scancache.modified(listed)), found)
+        return found
+    dirty = frozenset(staged | scancache.modified(listed))
+    changed |= dirty
+    present = [name for name in sorted(changed) if os.path.lexists(root / name)]
+    if len(present) > MANY_CHANGED:
+        fresh, changed = git_grep(root), {hit[0] for hits in entry.hits.values() for hit in hits}
+    else:
+        fresh = git_grep(root, tracked=present) if present else {}
+    if fresh is None:
+        return None
+    hits: dict[str, list[Hit]] = {}
+    for kind in sorted(entry.hits.keys() | fresh.keys()):
+        kept = [Hit(*hit) for hit in entry.hits.get(kind, []) if hit[0] not in changed]
+        if merged := sorted([*kept, *fresh.get(kind, [])], key=lambda hit: hit.path):
+            hits[kind] = merged
+    if entry.tree != where.tree or entry.dirty != dirty or fresh:
+        scancache.save(where, dirty, hits)
+    return hits
 
 
 def index_sizes(root: Path, at_least: int = 0) -> dict[str, int] | None:
