@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mlops_new.standards import Status, run_checks, scan, scancache
-from tests.standards.conftest import CONFLICT, make_repo
+from tests.standards.conftest import CONFLICT, Files, make_repo
 from tests.support.helpers import git
 
 TOKEN = "ghp_" + "a1B2" * 9
@@ -40,7 +40,7 @@ def _tokens(found: dict[str, list[scan.Hit]] | None) -> list[str]:
     return [hit.path for hit in (found or {}).get("token", [])]
 
 
-STEPS: list[tuple[str, Callable[[Path], None], list[str]]] = [
+STEPS: list[tuple[str, Callable[[Path], object], list[str]]] = [
     (
         "an edit in the work tree",
         lambda r: (r / "b.py").write_text(f"t = '{TOKEN}'\n"),
@@ -80,7 +80,8 @@ def test_the_cached_search_finds_what_a_whole_search_finds(tmp_path: Path, upto:
 def test_a_warm_search_reads_only_the_changed_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    files = {f"m{i}.py": "x = 1\n" for i in range(20)} | {"c.txt": CONFLICT}
+    files: Files = {f"m{i}.py": "x = 1\n" for i in range(20)}
+    files["c.txt"] = CONFLICT
     root = make_repo(tmp_path / "r", files)
     git(root, "commit", "-qm", "a")
     calls = _searches(monkeypatch)
