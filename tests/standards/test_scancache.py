@@ -16,6 +16,12 @@ from tests.support.helpers import git
 TOKEN = "ghp_" + "a1B2" * 9
 
 
+@pytest.fixture(autouse=True)
+def _every_repository_is_large(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache pays from about 10,000 files; these repositories have a few."""
+    monkeypatch.setattr(scancache, "WORTH_IT", 0)
+
+
 def _searches(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...] | None]:
     """Record what each `git grep` is asked for: ``None`` for every tracked file."""
     calls: list[tuple[str, ...] | None] = []
@@ -129,3 +135,25 @@ def test_no_commit_no_cache_and_no_cache_asked(tmp_path: Path) -> None:
     assert result.status is Status.failed
     entry = json.loads(_cache_file(root).read_text())
     assert entry["tree"] == git(root, "rev-parse", "HEAD^{tree}").strip()
+
+
+def test_small_repositories_keep_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scancache, "WORTH_IT", 1_000_000)
+    root = make_repo(tmp_path / "r", {"a.py": f"t = '{TOKEN}'\n"})
+    git(root, "commit", "-qm", "a")
+    assert _tokens(_same(root)) == ["a.py"]
+    assert not (root / ".git" / scancache.FOLDER).exists()
+    assert scancache.worth_it(root) is False
+
+
+def test_a_linked_worktree_keeps_its_own_cache(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "r", {"sub/a.py": f"t = '{TOKEN}'\n"})
+    git(root, "commit", "-qm", "a")
+    git(root, "worktree", "add", "-q", str(tmp_path / "w"))
+    tree = tmp_path / "w"
+    assert scancache.worth_it(tree / "sub")  # found through the worktree's .git file
+    assert _tokens(_same(tree / "sub")) == ["a.py"]
+    (kept,) = (root / ".git" / "worktrees" / "w" / scancache.FOLDER).glob("scan-*.json")
+    (tree / "sub" / "a.py").write_text("x = 1\n")
+    assert _tokens(_same(tree / "sub")) == []
+    assert kept.is_file()

@@ -58,8 +58,9 @@ conflict markers in tests and test fixtures (`tests/`, `fixtures/`,
 `check` never imports copier, runs nothing of the repository (git hooks,
 filters and fsmonitor are off), reads each input once with size, depth and
 YAML-alias limits, and finds markers and secrets with one `git grep`, so it is
-fast enough for a pre-commit hook. In a git repository with a commit, what that
-search found in the files as `HEAD` holds them is kept in the git folder
+fast enough for a pre-commit hook. In a git repository with a commit and an
+index of 1 MB or more (about 10,000 files; below that, searching every file is
+quicker), what that search found in the files as `HEAD` holds them is kept in the git folder
 (`.git/mlops-new/scan-*.json`, readable by its owner only): the next check
 searches only the files changed since, staged, or changed in the work tree (a
 file whose timestamps changed counts as changed), and the files that were

@@ -267,6 +267,8 @@ def cached_grep(root: Path, listing: Callable[[], bytes | None]) -> dict[str, li
     :func:`list_files`'s output (the changed files are its ``C`` entries)."""
     from mlops_new.standards import scancache
 
+    if not scancache.worth_it(root):
+        return git_grep(root)
     where = scancache.place(root, [PATTERNS, ASSETS])
     staged = scancache.staged(root) if where is not None else None
     if where is None or staged is None:

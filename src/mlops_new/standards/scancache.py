@@ -34,6 +34,27 @@ from mlops_new.core.errors import MlopsNewError
 
 FORMAT = 1
 FOLDER = "mlops-new"
+WORTH_IT = 1_000_000
+"""Index size (bytes, about 10,000 files) from which the cache pays: below it, searching
+every file is quicker than the git calls that tell what changed."""
+
+
+def worth_it(root: Path) -> bool:
+    """Whether the repository holding ``root`` is large enough for the cache to pay (its
+    index's size, found without running git: the ``.git`` folder, or the one a ``.git``
+    file names)."""
+    for folder in (root, *root.parents):
+        dot_git = folder / ".git"
+        try:
+            if dot_git.is_dir():
+                return (dot_git / "index").stat().st_size >= WORTH_IT
+            if dot_git.is_file():
+                text = dot_git.read_text(encoding="utf-8", errors="replace")[:4096]
+                target = Path(text.removeprefix("gitdir:").strip())
+                return (folder / target / "index").stat().st_size >= WORTH_IT
+        except OSError:
+            return False
+    return False
 
 
 class Place(NamedTuple):
