@@ -279,7 +279,9 @@ def fleet_updated(result: FleetUpdateResult, fmt: Format) -> None:
     out.print(f"{len(result.repos)} repositories: {totals}.")
 
 
-def fleet_reported(result: FleetReport, fmt: ReportFormat, output: Path | None) -> None:
+def fleet_reported(
+    result: FleetReport, fmt: ReportFormat, output: Path | None, command: str = "fleet report"
+) -> None:
     """Print (or write to ``output``) the fleet report in ``fmt`` (rich into a file: Markdown)."""
     from mlops_new.fleet.render import to_html, to_markdown
 
@@ -287,7 +289,7 @@ def fleet_reported(result: FleetReport, fmt: ReportFormat, output: Path | None) 
         _fleet_table(result)
         return
     if fmt is ReportFormat.json:
-        text = envelope("fleet report", result.to_json()) + "\n"
+        text = envelope(command, result.to_json()) + "\n"
     elif fmt is ReportFormat.html:
         text = to_html(result)
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +11,9 @@ from mlops_new.cli import _console, _output
 from mlops_new.cli._errors import ExitCode, handled
 from mlops_new.cli._formats import Format, ReportFormat
 from mlops_new.cli._options import ConfigOption, DataOption, FormatOption
+
+if TYPE_CHECKING:
+    from mlops_new.fleet.report import FleetReport
 
 fleet_app = typer.Typer(
     name="fleet",
@@ -43,6 +46,14 @@ def report(
         typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE."),
     ] = None,
     config: ConfigOption = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            metavar="K/N",
+            help="Check only shard K of N (a CI matrix job's share); join them with fleet merge.",
+        ),
+    ] = None,
 ) -> None:
     """Report every repository's template version, drift from policy and failing checks.
 
@@ -51,17 +62,57 @@ def report(
     fails the policy, 9 a repository could not be checked, 4 no repositories.
     """
     from mlops_new.fleet.discover import discover
-    from mlops_new.fleet.report import report_fleet
+    from mlops_new.fleet.report import fleet_root, report_fleet
+    from mlops_new.fleet.shard import Shard, pick
     from mlops_new.inputs.settings import load_settings
     from mlops_new.standards.runner import validate_policy
 
     with handled():
+        part = Shard.parse(shard) if shard is not None else None
         repos = discover(roots or [Path()], list_file, unlinked=True)
         settings = load_settings(config)
         validate_policy(settings.policy)
-        with _console.progress(len(repos), quiet=fmt is ReportFormat.json) as tick:
-            result = report_fleet(repos, settings, jobs=jobs, progress=tick)
+        root = fleet_root(repos)
+        mine = pick(repos, part, root) if part is not None else repos
+        with _console.progress(len(mine), quiet=fmt is ReportFormat.json) as tick:
+            result = report_fleet(
+                mine, settings, jobs=jobs, progress=tick, root=root, shard=str(part or "")
+            )
         _output.fleet_reported(result, fmt, output)
+    _exit(result)
+
+
+@fleet_app.command("merge")
+def merge(
+    reports: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="REPORT...", help="JSON reports of fleet report (--format json), one a shard."
+        ),
+    ],
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", help="Output format.")
+    ] = ReportFormat.rich,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE."),
+    ] = None,
+) -> None:
+    """Join the shard reports of fleet report --shard K/N into the fleet's one report.
+
+    Refused (exit 4) when a shard is missing or repeated, or a repository is in
+    two reports. Exit codes otherwise as fleet report: 0 all pass, 7 a
+    repository fails the policy, 9 a repository could not be checked.
+    """
+    from mlops_new.fleet.shard import merge as merge_reports
+
+    with handled():
+        result = merge_reports(reports)
+        _output.fleet_reported(result, fmt, output, command="fleet merge")
+    _exit(result)
+
+
+def _exit(result: FleetReport) -> None:
     if result.errors:
         raise typer.Exit(int(ExitCode.FLEET_FAILURES))
     if result.failing:

@@ -183,6 +183,8 @@ def _results() -> dict[str, tuple[Schema, dict[str, Schema]]]:
     found["check"] = (_check_report(defs), defs)
     defs = {}
     found["fleet report"] = (_fleet_report(defs), defs)
+    defs = {}
+    found["fleet merge"] = (_fleet_report(defs), defs)
     return found
 
 

@@ -112,6 +112,8 @@ class FleetReport(JsonResult):
     )
     titles: dict[str, tuple[str, str]] = field(default_factory=dict)
     """``{check id: (title, severity)}`` of every check that fails somewhere."""
+    shard: str = ""
+    """``K/N`` for one shard's report (``fleet report --shard``), else empty: the whole fleet."""
 
     _derived = ("per_version", "common_failures", "failing", "newest", "not_linked", "errors")
 
@@ -273,8 +275,15 @@ def report_fleet(
     settings: Settings | None = None,
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
+    *,
+    root: str | None = None,
+    shard: str = "",
 ) -> FleetReport:
-    """Report every repository (in ``jobs`` processes), worst first."""
+    """Report every repository (in ``jobs`` processes), worst first.
+
+    ``root`` and ``shard``: the fleet's root and the shard these repositories are
+    (``fleet report --shard``; the root is then the whole fleet's).
+    """
     tick = progress or (lambda _done: None)
     results: list[RepoReport] = []
     if jobs > 1 and len(repos) >= 8:
@@ -289,19 +298,31 @@ def report_fleet(
     for repo in repos[len(results) :]:
         results.append(report_one(repo, settings))
         tick(len(results))
-    return _assemble(repos, results)
+    return assemble(repos, results, root=root, shard=shard)
 
 
-def _assemble(repos: list[Path], results: list[RepoReport]) -> FleetReport:
-    titles = {f.id: (f.title, f.severity) for r in results for f in r.failures}
-    try:
-        root = os.path.commonpath([str(p) for p in repos]) if len(repos) > 1 else ""
-    except ValueError:
-        root = ""
+def fleet_root(repos: list[Path]) -> str:
+    """The common folder of the repositories (a single one's parent)."""
     if len(repos) == 1:
-        root = str(repos[0].parent)
+        return str(repos[0].parent)
+    try:
+        return os.path.commonpath([str(p) for p in repos]) if repos else ""
+    except ValueError:
+        return ""
+
+
+def assemble(
+    repos: list[Path], results: list[RepoReport], *, root: str | None = None, shard: str = ""
+) -> FleetReport:
+    """The report of ``results`` (one per repository of ``repos``), worst first."""
+    titles = {f.id: (f.title, f.severity) for r in results for f in r.failures}
     ranked = tuple(sorted(results, key=RepoReport.rank))
-    return FleetReport(repos=ranked, root=root, titles=dict(sorted(titles.items())))
+    return FleetReport(
+        repos=ranked,
+        root=fleet_root(repos) if root is None else root,
+        titles=dict(sorted(titles.items())),
+        shard=shard,
+    )
 
 
 def summary(report: FleetReport) -> dict[str, Any]:
