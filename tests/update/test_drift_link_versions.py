@@ -191,3 +191,65 @@ def test_link_without_ref_takes_the_newest_tag_of_another_template(
     assert result.exit_code == 0, result.output
     assert report(result)["template_version"] == "1.1.0"
     assert "_commit: v1.1.0" in (repo / ".copier-answers.yml").read_text()
+
+
+def _extension_template(root: Path) -> Path:
+    """A template that loads a Jinja extension in every version (as copier-uv does)."""
+    build_tree(
+        root,
+        {
+            "copier.yml": "_jinja_extensions:\n  - jinja2.ext.do\nteam:\n  type: str\n"
+            "  default: platform\n",
+            "{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
+            "policy.txt.jinja": "{% set rules = [] %}{% do rules.append(1) %}rule={{ rules[0] }}\n"
+            "keep=yes\n",
+        },
+    )
+    git(root, "init", "--quiet")
+    commit_all(root, "v1")
+    git(root, "tag", "v1.0.0")
+    (root / "policy.txt.jinja").write_text(
+        "{% set rules = [] %}{% do rules.append(2) %}rule={{ rules[0] }}\nkeep=yes\n"
+    )
+    commit_all(root, "v2")
+    git(root, "tag", "v1.1.0")
+    return root
+
+
+def test_trust_reaches_every_render_of_a_template_with_extensions(cli: Cli, tmp_path: Path) -> None:
+    """`--trust` loads the extensions of the project's recorded version too (`update`'s base
+    render), and `diff`, `restore` and `link` take it; without it each says to pass it."""
+    org = _extension_template(tmp_path.parent / "org-ext")
+    made = cli("p", "--template", str(org), "--ref", "1.0.0", "--defaults", "--no-lock", "--trust")
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "p"
+    (project / "policy.txt").write_text("rule=1\nkeep=yes\nours=1\n")
+    commit_all(project)
+    for command in (["diff", str(project)], ["restore", "policy.txt", "--path", str(project)]):
+        refused = cli(*command)
+        assert refused.exit_code == ExitCode.USER_ERROR, refused.output
+        assert "--trust" in refused.output
+    drift = cli("diff", str(project), "--trust", "--format", "json")
+    assert drift.exit_code == 0, drift.output
+    assert report(drift)["modified"] == ["policy.txt"]
+    refused = cli("update", str(project), "--defaults")
+    assert refused.exit_code == ExitCode.USER_ERROR, refused.output
+    assert "--trust" in refused.output
+    assert (project / "policy.txt").read_text() == "rule=1\nkeep=yes\nours=1\n"
+    result = cli("update", str(project), "--defaults", "--trust", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert report(result)["to_version"] == "1.1.0"
+    assert (project / "policy.txt").read_text() == "rule=2\nkeep=yes\nours=1\n"
+    commit_all(project, "the update")
+    restored = cli("restore", "policy.txt", "--path", str(project), "--trust")
+    assert restored.exit_code == 0, restored.output
+    assert (project / "policy.txt").read_text() == "rule=2\nkeep=yes\n"
+    repo = tmp_path / "adopted"
+    build_tree(repo, {"README.md": "# adopted\n"})
+    git(repo, "init", "--quiet")
+    commit_all(repo, "ours")
+    refused = cli("link", str(repo), "--template", str(org))
+    assert refused.exit_code == ExitCode.USER_ERROR, refused.output
+    linked = cli("link", str(repo), "--template", str(org), "--trust", "--format", "json")
+    assert linked.exit_code == 0, linked.output
+    assert (repo / ".copier-answers.yml").is_file()

@@ -10,6 +10,12 @@ import typer
 from mlops_new.cli._formats import Format
 
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
+TrustOption = Annotated[
+    bool,
+    typer.Option(
+        "--trust", help="Allow the template's Jinja extensions in the render (its tasks never run)."
+    ),
+]
 DataOption = Annotated[
     list[str] | None,
     typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a question (repeatable)."),

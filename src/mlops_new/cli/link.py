@@ -10,7 +10,7 @@ import typer
 from mlops_new.cli import _output
 from mlops_new.cli._errors import handled
 from mlops_new.cli._formats import Format
-from mlops_new.cli._options import ConfigOption, DataOption, FormatOption
+from mlops_new.cli._options import ConfigOption, DataOption, FormatOption, TrustOption
 
 
 def link(
@@ -30,6 +30,7 @@ def link(
     data: DataOption = None,
     fmt: FormatOption = Format.rich,
     config: ConfigOption = None,
+    trust: TrustOption = False,
 ) -> None:
     """Adopt an existing repository: record what it is as answers and a base version.
 
@@ -47,5 +48,6 @@ def link(
             template=template,
             data=parse_pairs(data or []),
             settings=load_settings(config),
+            trust=trust,
         )
         _output.linked(result, fmt)

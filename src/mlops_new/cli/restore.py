@@ -10,7 +10,7 @@ import typer
 from mlops_new.cli import _output
 from mlops_new.cli._errors import handled
 from mlops_new.cli._formats import Format
-from mlops_new.cli._options import FormatOption, ProjectOption
+from mlops_new.cli._options import FormatOption, ProjectOption, TrustOption
 
 
 def restore(
@@ -20,9 +20,10 @@ def restore(
     ],
     path: ProjectOption = Path(),
     fmt: FormatOption = Format.rich,
+    trust: TrustOption = False,
 ) -> None:
     """Bring FILEs back exactly as the project's template version renders them."""
     from mlops_new.ops.drift import restore_files
 
     with handled():
-        _output.restored(restore_files(path, files), fmt)
+        _output.restored(restore_files(path, files, trust=trust), fmt)

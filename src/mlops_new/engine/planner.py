@@ -64,7 +64,8 @@ def make_plan(
     (default: the recorded ones) are the answers the project's files were rendered with.
     """
     current, target = refs
-    base = render.Request(current, project.user_answers if base_answers is None else base_answers)
+    recorded = project.user_answers if base_answers is None else base_answers
+    base = render.Request(current, recorded, trust=trust)  # its extensions too (copier-uv)
     theirs = render.Request(target, answers, defaults=defaults, trust=trust)
     with render.rendered_pair(base, theirs) as (base_dir, theirs_dir):
         asked = _still_asked(project, answers, render.answers_of(theirs_dir))

@@ -17,24 +17,25 @@ from mlops_new.templates.render import pristine
 
 
 @contextmanager
-def project_pristine(project: Project) -> Iterator[Path]:
-    """:func:`pristine` for the project's own version and answers."""
+def project_pristine(project: Project, *, trust: bool = False) -> Iterator[Path]:
+    """:func:`pristine` for the project's own version and answers (``trust``: the
+    template's Jinja extensions may load)."""
     known_version(project)
     with (
         in_project_folder(project),
-        pristine(project.src, project.commit, project.user_answers) as clean,
+        pristine(project.src, project.commit, project.user_answers, trust=trust) as clean,
     ):
         yield clean
 
 
-def diff_project(path: Path) -> DiffResult:
+def diff_project(path: Path, *, trust: bool = False) -> DiffResult:
     """What the team changed relative to a pristine render of the project's version.
 
     Template files the team modified or deleted are drift; files the team added
     (its own code, ``uv.lock``, ``dvc.lock``) are listed but are not drift.
     """
     project = load(path)
-    with project_pristine(project) as clean:
+    with project_pristine(project, trust=trust) as clean:
         ours = set(_project_files(project))
         theirs = {p.relative_to(clean).as_posix() for p in clean.rglob("*") if p.is_file()}
         modified = sorted(
@@ -51,7 +52,7 @@ def diff_project(path: Path) -> DiffResult:
         )
 
 
-def restore_files(path: Path, files: Sequence[str]) -> RestoreResult:
+def restore_files(path: Path, files: Sequence[str], *, trust: bool = False) -> RestoreResult:
     """Bring ``files`` back exactly as the project's template version renders them."""
     project = load(path)
     names = [_relative(project, name) for name in files]
@@ -61,7 +62,7 @@ def restore_files(path: Path, files: Sequence[str]) -> RestoreResult:
                 f"'{name}' has uncommitted changes; restoring it would lose them.",
                 "Commit or stash them first (`git stash`), then retry.",
             )
-    with project_pristine(project) as clean:
+    with project_pristine(project, trust=trust) as clean:
         missing = [name for name in names if not (clean / name).is_file()]
         if missing:
             raise UserError(

@@ -29,6 +29,7 @@ def link_project(
     template: str | None = None,
     data: Mapping[str, Any] | None = None,
     settings: Settings | None = None,
+    trust: bool = False,
 ) -> LinkResult:
     """Record answers and a base template version in ``path`` and commit them.
 
@@ -36,7 +37,8 @@ def link_project(
     the settings' preset answers, then ``data`` (``-d``), then the policy's
     locked answers, which ``data`` may not change. Only the answers file is
     written: the repository's own files stay as they are, and a later
-    ``update`` merges template changes into them as edits.
+    ``update`` merges template changes into them as edits. ``trust``: the
+    template's Jinja extensions may load in the render (its tasks never run).
     """
     path = path.expanduser().resolve()
     root = repo_root(path)
@@ -57,7 +59,7 @@ def link_project(
     # What the repository is (inferred) yields to the settings and the user (-d).
     defaults = {**user_defaults(path.name, identity(path)), **inferred}
     answers = {**defaults, **settings.project_answers(data or {})}
-    with rendered(target, answers) as clean:
+    with rendered(target, answers, trust=trust) as clean:
         shutil.copy2(clean / ANSWERS_FILE, path / ANSWERS_FILE)
     recorded = read_answers(path)
     version = source.bare(str(recorded["_commit"])) or str(recorded["_commit"])

@@ -162,11 +162,14 @@ def _stop(helper: BaseProcess) -> None:
 
 
 @contextmanager
-def pristine(src: str, ref: str, answers: Mapping[str, Any]) -> Iterator[Path]:
-    """A render of ``src`` at the git ref ``ref`` with ``answers`` (``diff``, ``restore``)."""
+def pristine(
+    src: str, ref: str, answers: Mapping[str, Any], *, trust: bool = False
+) -> Iterator[Path]:
+    """A render of ``src`` at the git ref ``ref`` with ``answers`` (``diff``, ``restore``);
+    ``trust``: its Jinja extensions may load (its tasks never run)."""
     from mlops_new.templates import source  # source imports nothing of ours back
 
-    with rendered(source.recorded(src, ref), answers) as folder:
+    with rendered(source.recorded(src, ref), answers, trust=trust) as folder:
         yield folder
 
 
