@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -272,3 +273,104 @@ def test_fleet_update_refuses_a_locked_answer_and_leaves_no_branch(
     assert "acme" in outcome["reason"]
     assert not git(repo, "branch", "--list", "mlops-new/*")
     assert git(repo, "worktree", "list").count("\n") == 0
+
+
+def _on_gitlab(make_project: MakeProject, tmp_path: Path, origin: str, name: str) -> Path:
+    """A repository whose origin names a GitLab project and pushes to a local bare one."""
+    repo = make_project("0.1.0", name)
+    remote = tmp_path / f"{name}.git"
+    git(tmp_path, "init", "--quiet", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", origin)
+    git(repo, "config", "remote.origin.pushurl", str(remote))
+    return repo
+
+
+def test_fleet_update_opens_and_then_updates_gitlab_merge_requests(
+    cli: Cli,
+    make_project: MakeProject,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    gitlab_api: str,
+) -> None:
+    from tests.support.gitlab_api import Api
+
+    host = gitlab_api.removesuffix("/api/v4")
+    repo = _on_gitlab(make_project, tmp_path, f"{host}/team/sub/mr.git", "mr")
+    monkeypatch.setenv("GITLAB_TOKEN", "push-token")
+    monkeypatch.setenv("GITLAB_URL", host)
+    Api.queued = [(429, {"Retry-After": "0"})]  # a rate limit, waited out
+    args = ("fleet", "update", str(repo), "--pull-request", "--to", "0.2.0", "--format", "json")
+    result = cli(*args)
+    assert result.exit_code == 0, result.output
+    outcome = report(result)["repos"][0]
+    assert outcome["pushed"] is True, outcome
+    assert outcome["pull_request"] == "http://gitlab.test/team/sub/mr/-/merge_requests/5"
+    assert outcome["reason"] == ""
+    assert [(method, path) for method, path, _ in Api.calls] == [
+        ("GET", "/api/v4/projects/team%2Fsub%2Fmr/merge_requests"),
+        ("GET", "/api/v4/projects/team%2Fsub%2Fmr/merge_requests"),
+        ("POST", "/api/v4/projects/team%2Fsub%2Fmr/merge_requests"),
+    ]
+    fields = Api.calls[2][2]
+    assert fields["source_branch"] == ["mlops-new/update-v0.2.0"]
+    assert fields["target_branch"] == ["main"]
+    assert fields["title"] == ["Update template v0.1.0 -> v0.2.0"]
+    assert '- `license` = `"MIT"`' in fields["description"][0]
+    again = cli(*args, "--branch", "mlops-new/again")  # the stand-in has the request open
+    assert again.exit_code == 0, again.output
+    assert [method for method, _, _ in Api.calls[3:]] == ["GET", "PUT"]
+    assert Api.calls[4][1].endswith("/merge_requests/5")
+
+
+class _Refusal(NamedTuple):
+    origin: str
+    token: str
+    queued: list[tuple[int, dict[str, str]]]
+    forge: str
+    reason: str
+    calls: int
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        _Refusal("{host}/team/mr.git", "", [], "auto", "GITLAB_TOKEN is not set", 0),
+        _Refusal(
+            "https://evil.test/t/mr.git", "push-token", [], "gitlab", "is not on the GitLab", 0
+        ),
+        _Refusal("{host}/team/mr.git", "push-token", [(401, {})], "auto", "answered 401", 1),
+        _Refusal(
+            "{host}/team/mr.git",
+            "push-token",
+            [(302, {"Location": "http://evil.test/steal"})],
+            "auto",
+            "answered 302",
+            1,
+        ),
+    ],
+    ids=["no-token", "origin-elsewhere", "refused", "redirect-not-followed"],
+)
+def test_a_merge_request_that_cannot_be_opened_is_a_note_and_the_token_stays_home(
+    cli: Cli,
+    make_project: MakeProject,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    gitlab_api: str,
+    case: _Refusal,
+) -> None:
+    from tests.support.gitlab_api import Api
+
+    host = gitlab_api.removesuffix("/api/v4")
+    repo = _on_gitlab(make_project, tmp_path, case.origin.format(host=host), "mr")
+    monkeypatch.setenv("GITLAB_TOKEN", case.token)
+    Api.queued = list(case.queued)
+    result = cli(
+        "fleet", "update", str(repo), "--pull-request", "--to", "0.2.0", "--forge", case.forge,
+        "--gitlab-url", host, "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    outcome = report(result)["repos"][0]
+    assert outcome["pushed"] is True
+    assert outcome["pull_request"] == ""
+    assert case.reason in outcome["reason"]
+    assert len(Api.calls) == case.calls  # nothing sent anywhere else, nothing retried

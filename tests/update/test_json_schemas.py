@@ -67,6 +67,10 @@ def test_every_command_s_json_output_validates(cli: Cli, tmp_path: Path) -> None
     run("update", "update", str(project), "--abort")
     run("check", "check", str(project), code=None)  # fails on a toy project
     run("fleet report", "fleet", "report", str(tmp_path), code=None)
+    shard = tmp_path / "shard-1.json"
+    assert cli("fleet", "report", str(tmp_path), "--shard", "1/1", "--format", "json",
+               "-o", str(shard)).exit_code in (0, 7, 9)  # fmt: skip
+    run("fleet merge", "fleet", "merge", str(shard), code=None)
     run("fleet update", "fleet", "update", str(tmp_path), "--to", "0.2.0", code=3)
     repo = build_tree(tmp_path / "adopt" / "legacy", {"notes.md": "ours\n"})
     git(repo, "init", "--quiet")

@@ -40,3 +40,11 @@ class ReportFormat(str, enum.Enum):
     json = "json"
     markdown = "markdown"
     html = "html"
+
+
+class Forge(str, enum.Enum):
+    """``fleet update --forge``: where ``--pull-request`` opens its requests."""
+
+    auto = "auto"
+    github = "github"
+    gitlab = "gitlab"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -9,7 +10,7 @@ import typer
 
 from mlops_new.cli import _console, _output
 from mlops_new.cli._errors import ExitCode, handled
-from mlops_new.cli._formats import Format, ReportFormat
+from mlops_new.cli._formats import Forge, Format, ReportFormat
 from mlops_new.cli._options import ConfigOption, DataOption, FormatOption
 
 if TYPE_CHECKING:
@@ -139,8 +140,29 @@ def update(
     push: Annotated[bool, typer.Option("--push", help="Push each branch to origin.")] = False,
     pull_request: Annotated[
         bool,
-        typer.Option("--pull-request", help="Push, then open a pull request with gh (GitHub CLI)."),
+        typer.Option(
+            "--pull-request",
+            help="Push, then open a pull request (GitHub, with gh) or a merge request "
+            "(GitLab, with $GITLAB_TOKEN).",
+        ),
     ] = False,
+    forge: Annotated[
+        Forge,
+        typer.Option(
+            "--forge",
+            help="Where --pull-request opens them; auto: GitLab when origin is on the GitLab "
+            "host, else GitHub.",
+        ),
+    ] = Forge.auto,
+    gitlab_url: Annotated[
+        str | None,
+        typer.Option(
+            "--gitlab-url",
+            metavar="URL",
+            help="The GitLab for merge requests (default: $GITLAB_URL, $CI_SERVER_URL, "
+            "https://gitlab.com); the token goes there only.",
+        ),
+    ] = None,
     no_lock: Annotated[
         bool, typer.Option("--no-lock", help="Never refresh uv.lock after pyproject.toml changed.")
     ] = False,
@@ -149,6 +171,7 @@ def update(
 ) -> None:
     """Prepare each repository's update on its own branch; never touch default branches."""
     from mlops_new.fleet.discover import discover
+    from mlops_new.fleet.gitlab import configured
     from mlops_new.fleet.update import FleetUpdateOptions, Outcome, update_fleet
     from mlops_new.inputs.answers import parse_pairs
     from mlops_new.inputs.settings import load_settings
@@ -162,6 +185,8 @@ def update(
             jobs=jobs,
             push=push,
             pull_request=pull_request,
+            forge=forge.value,
+            gitlab=configured(gitlab_url, os.environ),
             lock=not no_lock,
             settings=load_settings(config),
         )

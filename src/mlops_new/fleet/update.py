@@ -25,7 +25,10 @@ from typing import Any
 from mlops_new.core.errors import DirtyProjectError, DowngradeError, MlopsNewError
 from mlops_new.core.git import Trust, environment, git, uncommitted
 from mlops_new.core.results import JsonResult, UpdateResult
+from mlops_new.fleet import gitlab
 from mlops_new.fleet.forge import push
+from mlops_new.fleet.gitlab import GITLAB_COM, GitLab
+from mlops_new.fleet.report import browsable
 from mlops_new.inputs.settings import Settings
 from mlops_new.ops import update_report
 from mlops_new.ops.update import UpdateOptions, preflight, update_project
@@ -78,7 +81,13 @@ class FleetUpdateOptions:
     jobs: int = 1
     push: bool = False
     pull_request: bool = False
-    """After pushing, open a pull request with the GitHub CLI (``gh``) when it is logged in."""
+    """After pushing, open a pull request with the GitHub CLI (``gh``) when it is logged in,
+    or a merge request on GitLab (:mod:`mlops_new.fleet.gitlab`)."""
+    forge: str = "auto"
+    """``github``, ``gitlab``, or ``auto``: GitLab for a repository whose ``origin`` is on
+    the GitLab host (``gitlab``), else GitHub."""
+    gitlab: GitLab = field(default_factory=lambda: GitLab(GITLAB_COM, ""))
+    """The GitLab that merge requests go to, with its token."""
     lock: bool = True
     """Refresh ``uv.lock`` when an update changes ``pyproject.toml`` (bundled template)."""
     settings: Settings = field(default_factory=Settings)
@@ -173,7 +182,7 @@ def _published(
     pushed = (options.push or options.pull_request) and _push(project.repo_root, branch)
     pr_url, pr_note = "", ""
     if pushed and options.pull_request:
-        pr_url, pr_note = open_pull_request(project.repo_root, branch, base, result)
+        pr_url, pr_note = _review_request(project.repo_root, branch, base, result, options)
     notes = ("conflict markers committed on the branch" if result.conflicts else "", pr_note)
     return replace(
         outcome,
@@ -184,6 +193,23 @@ def _published(
         pull_request=pr_url,
         reason="; ".join(text for text in notes if text),
     )
+
+
+def _review_request(
+    repo: Path, branch: str, base: str, result: UpdateResult, options: FleetUpdateOptions
+) -> tuple[str, str]:
+    """A pull request (GitHub) or merge request (GitLab) of ``branch``: ``(url, note)``."""
+    origin = git("config", "--get", "--", "remote.origin.url", cwd=repo, check=False)
+    project = gitlab.project_path(origin, options.gitlab) if origin else None
+    if options.forge == "gitlab" or (options.forge == "auto" and project is not None):
+        if project is None:
+            return "", (
+                f"no merge request: origin ({browsable(origin) or 'no URL'}) is not on the "
+                f"GitLab at {options.gitlab.url} (--gitlab-url)"
+            )
+        title, body = update_report.title(result), update_report.markdown(result)
+        return gitlab.open_merge_request(options.gitlab, project, branch, base, title, body)
+    return open_pull_request(repo, branch, base, result)
 
 
 def open_pull_request(repo: Path, branch: str, base: str, result: UpdateResult) -> tuple[str, str]:
