@@ -42,7 +42,7 @@ class ReportFormat(str, enum.Enum):
     html = "html"
 
 
-class Forge(str, enum.Enum):
+class ForgeName(str, enum.Enum):
     """``fleet update --forge``: where ``--pull-request`` opens its requests."""
 
     auto = "auto"

@@ -10,11 +10,14 @@ import typer
 
 from mlops_new.cli import _console, _output
 from mlops_new.cli._errors import ExitCode, handled
-from mlops_new.cli._formats import Forge, Format, ReportFormat
+from mlops_new.cli._formats import ForgeName, Format, ReportFormat
 from mlops_new.cli._options import ConfigOption, DataOption, FormatOption
 
 if TYPE_CHECKING:
+    from mlops_new.fleet.hosted import Forge
     from mlops_new.fleet.report import FleetReport
+    from mlops_new.fleet.shard import Shard
+    from mlops_new.inputs.settings import Settings
 
 fleet_app = typer.Typer(
     name="fleet",
@@ -55,6 +58,38 @@ def report(
             help="Check only shard K of N (a CI matrix job's share); join them with fleet merge.",
         ),
     ] = None,
+    github_org: Annotated[
+        str | None,
+        typer.Option(
+            "--github-org",
+            metavar="ORG",
+            help="Check the organisation's repositories (shallow clones; $GITHUB_TOKEN).",
+        ),
+    ] = None,
+    gitlab_group: Annotated[
+        str | None,
+        typer.Option(
+            "--gitlab-group",
+            metavar="GROUP",
+            help="Check the group's repositories, subgroups too (shallow clones; $GITLAB_TOKEN).",
+        ),
+    ] = None,
+    github_url: Annotated[
+        str | None,
+        typer.Option(
+            "--github-url",
+            metavar="URL",
+            help="GitHub's API (default: $GITHUB_API_URL, else https://api.github.com).",
+        ),
+    ] = None,
+    gitlab_url: Annotated[
+        str | None,
+        typer.Option(
+            "--gitlab-url",
+            metavar="URL",
+            help="The GitLab (default: $GITLAB_URL, $CI_SERVER_URL, https://gitlab.com).",
+        ),
+    ] = None,
 ) -> None:
     """Report every repository's template version, drift from policy and failing checks.
 
@@ -70,17 +105,59 @@ def report(
 
     with handled():
         part = Shard.parse(shard) if shard is not None else None
-        repos = discover(roots or [Path()], list_file, unlinked=True)
         settings = load_settings(config)
         validate_policy(settings.policy)
-        root = fleet_root(repos)
-        mine = pick(repos, part, root) if part is not None else repos
-        with _console.progress(len(mine), quiet=fmt is ReportFormat.json) as tick:
-            result = report_fleet(
-                mine, settings, jobs=jobs, progress=tick, root=root, shard=str(part or "")
-            )
+        forge = _forge(roots, list_file, github_org, gitlab_group, github_url, gitlab_url)
+        if forge is not None:
+            result = _report_hosted(forge, part, settings, jobs, quiet=fmt is ReportFormat.json)
+        else:
+            repos = discover(roots or [Path()], list_file, unlinked=True)
+            root = fleet_root(repos)
+            mine = pick(repos, part, root) if part is not None else repos
+            with _console.progress(len(mine), quiet=fmt is ReportFormat.json) as tick:
+                result = report_fleet(
+                    mine, settings, jobs=jobs, progress=tick, root=root, shard=str(part or "")
+                )
         _output.fleet_reported(result, fmt, output)
     _exit(result)
+
+
+def _forge(
+    roots: list[Path] | None,
+    list_file: Path | None,
+    github_org: str | None,
+    gitlab_group: str | None,
+    github_url: str | None,
+    gitlab_url: str | None,
+) -> Forge | None:
+    """The forge to list the fleet from, or ``None`` for local folders."""
+    from mlops_new.core.errors import UserError
+    from mlops_new.fleet.gitlab import configured
+    from mlops_new.fleet.hosted import Forge
+
+    given = [name for name, value in (("ROOT", roots), ("--list", list_file),
+             ("--github-org", github_org), ("--gitlab-group", gitlab_group)) if value]  # fmt: skip
+    if len(given) > 1:
+        raise UserError(
+            f"{' and '.join(given)} both say where the fleet is.",
+            "Give folders, --list FILE, --github-org ORG or --gitlab-group GROUP: one of them.",
+        )
+    if github_org:
+        return Forge.github(github_org, github_url, os.environ)
+    if gitlab_group:
+        return Forge.gitlab(gitlab_group, configured(gitlab_url, os.environ))
+    return None
+
+
+def _report_hosted(
+    forge: Forge, part: Shard | None, settings: Settings, jobs: int, *, quiet: bool
+) -> FleetReport:
+    from mlops_new.fleet.hosted import listed, report_hosted
+
+    repos = listed(forge)
+    mine = [repo for repo in repos if part.holds(repo.name)] if part is not None else repos
+    with _console.progress(len(mine), quiet=quiet) as tick:
+        return report_hosted(mine, settings, jobs=jobs, progress=tick, shard=str(part or ""))
 
 
 @fleet_app.command("merge")
@@ -147,13 +224,13 @@ def update(
         ),
     ] = False,
     forge: Annotated[
-        Forge,
+        ForgeName,
         typer.Option(
             "--forge",
             help="Where --pull-request opens them; auto: GitLab when origin is on the GitLab "
             "host, else GitHub.",
         ),
-    ] = Forge.auto,
+    ] = ForgeName.auto,
     gitlab_url: Annotated[
         str | None,
         typer.Option(

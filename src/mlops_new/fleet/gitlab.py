@@ -4,27 +4,22 @@ The token (``GITLAB_TOKEN``) goes only to the GitLab the user names
 (``--gitlab-url``, else ``GITLAB_URL``, else ``CI_SERVER_URL`` inside a GitLab job,
 else gitlab.com), never to a host a repository's remote names: a repository
 whose ``origin`` is elsewhere gets no merge request, and a note says why.
-Redirects are not followed (they would carry the token on). An open merge
-request of the branch is updated rather than opened twice; a 429 answer is
-waited out (``Retry-After``, 30 seconds in all at most).
+Calls go through :mod:`mlops_new.fleet.api` (no redirects followed, rate limits
+waited out). An open merge request of the branch is updated rather than
+opened twice.
 """
 
 from __future__ import annotations
 
-import json
-import time
 import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
+from mlops_new.fleet import api
 from mlops_new.fleet.report import browsable
 
 GITLAB_COM = "https://gitlab.com"
-WAIT_AT_MOST = 30.0
-"""Seconds of ``Retry-After`` waited in all, per merge request."""
 
 
 @dataclass(frozen=True)
@@ -74,12 +69,13 @@ def open_merge_request(
     fields = {"title": title, "description": body}
     try:
         query = urllib.parse.urlencode({"source_branch": branch, "state": "opened"})
-        found = _call(gitlab, "GET", f"{root}?{query}")
+        headers = {"PRIVATE-TOKEN": gitlab.token}
+        found = api.call("GET", f"{root}?{query}", headers).payload
         if isinstance(found, list) and found and isinstance(found[0], dict):
-            answer = _call(gitlab, "PUT", f"{root}/{int(found[0]['iid'])}", fields)
+            answer = api.call("PUT", f"{root}/{int(found[0]['iid'])}", headers, fields).payload
         else:
             opened = {**fields, "source_branch": branch, "target_branch": base}
-            answer = _call(gitlab, "POST", root, opened)
+            answer = api.call("POST", root, headers, opened).payload
     except urllib.error.HTTPError as exc:
         return "", f"no merge request: GitLab answered {exc.code} {exc.reason} for {project}"
     except (urllib.error.URLError, OSError, ValueError, KeyError, TypeError) as exc:
@@ -87,37 +83,3 @@ def open_merge_request(
         return "", f"no merge request: cannot use the GitLab at {gitlab.url} ({reason})"
     url = answer.get("web_url", "") if isinstance(answer, dict) else ""
     return str(url), ""
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
-        return None  # the answer stays the 3xx: an HTTPError, the token never sent on
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
-
-
-def _call(gitlab: GitLab, method: str, url: str, fields: Mapping[str, str] | None = None) -> Any:
-    data = urllib.parse.urlencode(fields).encode() if fields is not None else None
-    waited = 0.0
-    while True:
-        request = urllib.request.Request(  # noqa: S310  (the user's GitLab URL)
-            url, data=data, method=method, headers={"PRIVATE-TOKEN": gitlab.token}
-        )
-        try:
-            with _OPENER.open(request, timeout=30) as answer:
-                return json.loads(answer.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            wait = _retry_after(exc)
-            if exc.code != 429 or wait is None or waited + wait > WAIT_AT_MOST:
-                raise
-            time.sleep(wait)
-            waited += wait
-
-
-def _retry_after(exc: urllib.error.HTTPError) -> float | None:
-    value = exc.headers.get("Retry-After", "1") if exc.headers else "1"
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
