@@ -148,8 +148,8 @@ class FleetReport(JsonResult):
     @property
     def newest(self) -> str:
         """The newest template version any repository's template offers."""
-        found = [r.latest for r in self.repos if r.latest and semver.is_version(r.latest)]
-        return max(found, key=semver.parse) if found else ""
+        found = {r.latest: v for r in self.repos if r.latest and (v := semver.order(r.latest))}
+        return max(found, key=lambda latest: found[latest]) if found else ""
 
     def to_json(self) -> dict[str, Any]:
         data = super().to_json()

@@ -31,16 +31,20 @@ def read_currency(repo: Repo) -> Currency | None:
 
 
 def _currency(src: str, version: str) -> Currency:
+    mine = semver.order(version)
+    if mine is None:
+        return Currency(src, version, None, None, error=f"'{version}' is not a template version.")
     try:
-        semver.parse(version)
         available = catalog.version_names(src)
     except MlopsNewError as exc:
         return Currency(src, version, None, None, error=exc.message)
-    if not available:
+    ordered = [(v, found) for v in available if (found := semver.order(v)) is not None]
+    if not mine.is_prerelease:  # pre-releases count only for a project that follows them
+        ordered = [(v, found) for v, found in ordered if not found.is_prerelease]
+    if not ordered:
         return Currency(src, version, None, None, error=f"{src} has no released versions.")
-    mine = semver.parse(version)
-    behind = sum(1 for v in available if semver.parse(v) > mine)
-    return Currency(src, version, available[0], behind)
+    behind = sum(1 for _, found in ordered if found > mine)
+    return Currency(src, version, ordered[0][0], behind)
 
 
 def wants_currency(repo: Repo) -> bool:

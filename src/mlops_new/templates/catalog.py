@@ -28,17 +28,21 @@ def version_names(src: str | None) -> list[str]:
     """The versions of :func:`available`, without their notes."""
     if src is None or src == store.STORE_SRC:
         return [entry.version for entry in reversed(store.manifest())]
-    tags = remote_tags(src)
-    tagged = [tag for tag in tags if semver.is_version(tag)]
-    return [semver.bare(tag) for tag in sorted(tagged, key=semver.parse, reverse=True)]
+    versions = {tag: found for tag in remote_tags(src) if (found := semver.tag_version(tag))}
+    ordered = sorted(versions, key=lambda tag: versions[tag], reverse=True)
+    return [semver.tag_name(tag) for tag in ordered]
 
 
 def crossed(src: str | None, old: str, new: str) -> list[VersionNote]:
     """Versions after ``old`` up to and including ``new``, oldest first."""
-    if not (semver.is_version(old) and semver.is_version(new)):
+    low, high = semver.order(old), semver.order(new)
+    if low is None or high is None:
         return []
-    low, high = semver.parse(old), semver.parse(new)
-    notes = [note for note in available(src) if low < semver.parse(note.version) <= high]
+    notes = [
+        note
+        for note in available(src)
+        if (found := semver.order(note.version)) is not None and low < found <= high
+    ]
     return list(reversed(notes))
 
 

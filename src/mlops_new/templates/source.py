@@ -47,12 +47,14 @@ UNVERSIONED = "unversioned"
 
 
 def bare(ref: str) -> str:
-    """The version a tag names (``v0.1.0`` -> ``0.1.0``), or ``""`` for a branch or commit."""
-    return semver.bare(ref) if semver.is_version(ref) else ""
+    """The version a tag names (``v0.1.0`` -> ``0.1.0``, ``v2`` -> ``2``), or ``""`` for a
+    branch or commit (see :func:`mlops_new.core.semver.tag_version`)."""
+    return semver.tag_name(ref)
 
 
-def resolve(src: str | None, ref: str | None) -> TemplateRef:
-    """The ref of ``src`` (``None``: the bundled template) at ``ref`` (``None``: its newest)."""
+def resolve(src: str | None, ref: str | None, *, prereleases: bool = False) -> TemplateRef:
+    """The ref of ``src`` (``None``: the bundled template) at ``ref`` (``None``: its newest
+    release, or with ``prereleases`` its newest version of all)."""
     if src is None or src == store.STORE_SRC:
         entry = store.latest() if ref is None else store.find(ref)
         store.ensure_store()
@@ -63,10 +65,9 @@ def resolve(src: str | None, ref: str | None) -> TemplateRef:
     if ref is not None:
         tag = catalog.match_tag(src, ref, tags)
         return TemplateRef(src, tag, bare(tag), catalog.tag_commits(src).get(tag, ""))
-    released = [tag for tag in tags if semver.is_version(tag)]
-    if not released:
+    newest = semver.newest_tag(tags, prereleases=prereleases)
+    if newest is None:
         return TemplateRef(src, None, "")
-    newest = max(released, key=semver.parse)
     return TemplateRef(src, newest, bare(newest), catalog.tag_commits(src).get(newest, ""))
 
 
@@ -96,13 +97,18 @@ def recorded(src: str, commit: str) -> TemplateRef:
 
 
 def update_target(current: TemplateRef, to: str | None) -> TemplateRef:
-    """The ref a project on ``current`` updates to; never older than ``current``."""
-    target = resolve(current.src, to)
-    if (
-        target.version
-        and current.version
-        and semver.parse(target.version) < semver.parse(current.version)
-    ):
+    """The ref a project on ``current`` updates to; never older than ``current``.
+
+    Versions are ordered as PEP 440 orders them. A project on a pre-release
+    follows pre-releases (its newest version of all); without ``to``, a project
+    already past the newest version stays where it is, and an older ``to`` is refused.
+    """
+    mine = semver.order(current.version) if current.version else None
+    target = resolve(current.src, to, prereleases=bool(mine is not None and mine.is_prerelease))
+    theirs = semver.order(target.version) if target.version else None
+    if mine is not None and theirs is not None and theirs < mine:
+        if to is None and current.tag:
+            return resolve(current.src, current.tag)  # past the newest release: stays
         raise DowngradeError(
             f"The project is on template v{current.version}; v{target.version} is older "
             "and mlops-new never downgrades.",
