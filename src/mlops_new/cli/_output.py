@@ -113,8 +113,14 @@ def updated(result: UpdateResult, fmt: UpdateFormat) -> None:
     _update_notes(result)
 
 
+def _template_messages(err: Console, result: UpdateResult) -> None:
+    for message in result.messages:
+        err.print(f"[bold]From the template:[/] {escape(message)}", soft_wrap=True)
+
+
 def _update_notes(result: UpdateResult) -> None:
     err = stderr()
+    _template_messages(err, result)
     for name in result.removed_modified:
         err.print(
             f"[yellow]warning:[/] the template removed {escape(name)}, which your team had "

@@ -71,7 +71,8 @@ class UpdateResult(JsonResult):
     skipped: tuple[str, ...] = ()
     """Files the team deleted whose template changes were not applied (they stay deleted)."""
     excluded: tuple[str, ...] = ()
-    """Files the project owns (``[tool.mlops-new] exclude``) that the update left alone."""
+    """Files the project owns (``[tool.mlops-new] exclude``, the template's ``_skip_if_exists``)
+    that the update left alone."""
     reconciled: tuple[tuple[str, str, str, str], ...] = ()
     """``(path, pin, kept, dropped)``: version pins both sides bumped (a dependency bot
     here, a release there), resolved to the higher version instead of a conflict."""
@@ -82,6 +83,8 @@ class UpdateResult(JsonResult):
     relocked: bool = False
     """``uv.lock`` was refreshed because ``pyproject.toml`` changed."""
     warnings: tuple[str, ...] = ()
+    messages: tuple[str, ...] = ()
+    """The template's ``_message_before_update`` and ``_message_after_update``, rendered."""
     patch: str = ""
     """The result as a unified diff (``--diff``)."""
 

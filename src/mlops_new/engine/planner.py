@@ -5,9 +5,11 @@ The dry run stops here; a real update hands the plan to ``applier``.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,8 @@ from mlops_new.core.git import git, run
 from mlops_new.engine import ignored, merge, trees
 from mlops_new.project import pyproject
 from mlops_new.project.model import Project, relpath_in_repo
-from mlops_new.templates import render
+from mlops_new.project.pyproject import glob_regex
+from mlops_new.templates import render, schema
 from mlops_new.templates.source import TemplateRef, bare
 
 
@@ -45,6 +48,8 @@ class Plan:
     unfollowed: tuple[str, ...] = ()
     """Files the base render has and the new one lacks, when the answers changed: they
     stop following the template (removed, or modify/delete conflicts where edited)."""
+    messages: tuple[str, ...] = ()
+    """The template's ``_message_before_update`` and ``_message_after_update``, rendered."""
 
 
 def make_plan(
@@ -67,13 +72,53 @@ def make_plan(
     recorded = project.user_answers if base_answers is None else base_answers
     base = render.Request(current, recorded, trust=trust)  # its extensions too (copier-uv)
     theirs = render.Request(target, answers, defaults=defaults, trust=trust)
+    kept = _kept_once_there(schema.skip_if_exists(target), answers)
     with render.rendered_pair(base, theirs) as (base_dir, theirs_dir):
         asked = _still_asked(project, answers, render.answers_of(theirs_dir))
         if asked is None:
-            return _plan(project, target, base_dir, theirs_dir)
-    theirs = render.Request(target, asked, defaults=defaults, trust=trust)
-    with render.rendered_pair(base, theirs) as (base_dir, theirs_dir):
-        return _plan(project, target, base_dir, theirs_dir)
+            found = _plan(project, target, base_dir, theirs_dir, kept)
+    if asked is not None:
+        theirs = render.Request(target, asked, defaults=defaults, trust=trust)
+        with render.rendered_pair(base, theirs) as (base_dir, theirs_dir):
+            found = _plan(project, target, base_dir, theirs_dir, kept)
+    return replace(found, messages=_messages(target, project, asked or answers))
+
+
+def _messages(target: TemplateRef, project: Project, answers: Mapping[str, Any]) -> tuple[str, ...]:
+    """The template's update messages, rendered in a sandbox with the answers (as copier
+    renders them for `copier update`); one that cannot be rendered is shown as written."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    context = {**answers, "_copier_operation": "update", "_folder_name": project.path.name}
+    shown = []
+    for text in schema.update_messages(target):
+        message = text
+        with contextlib.suppress(Exception):  # copier's own filters may be missing here
+            message = SandboxedEnvironment().from_string(text).render(**context)
+        if message.strip():
+            shown.append(message.strip("\n"))
+    return tuple(shown)
+
+
+def _kept_once_there(
+    patterns: tuple[str, ...], answers: Mapping[str, Any]
+) -> Callable[[str], bool]:
+    """Whether a path matches the template's ``_skip_if_exists`` (its Jinja rendered with the
+    answers in a sandbox, as copier renders it): such a file, once the project has it, is
+    the project's, as an excluded one is."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    rendered = []
+    for pattern in patterns:
+        text = pattern
+        if "{{" in pattern or "{%" in pattern:
+            try:
+                text = SandboxedEnvironment().from_string(pattern).render(**answers)
+            except Exception:  # noqa: BLE001, S112  (a pattern copier could not render either)
+                continue
+        rendered.append(text)
+    compiled = [re.compile(glob_regex(p)) for p in rendered if p.strip()]
+    return lambda path: any(regex.fullmatch(path) for regex in compiled)
 
 
 def _still_asked(
@@ -87,15 +132,25 @@ def _still_asked(
     return {**{k: v for k, v in recorded.items() if not k.startswith("_")}, **kept}
 
 
-def _plan(project: Project, target: TemplateRef, base_dir: Path, theirs_dir: Path) -> Plan:
+def _plan(
+    project: Project,
+    target: TemplateRef,
+    base_dir: Path,
+    theirs_dir: Path,
+    kept: Callable[[str], bool],
+) -> Plan:
     """The plan from the two renders (inside their context: the folders still exist)."""
     repo = project.repo_root
     prefix = "" if relpath_in_repo(project) == "." else relpath_in_repo(project)
     head = git("rev-parse", "--verify", "HEAD", cwd=repo)
     head_tree = trees.head_tree(repo)
-    excluded = pyproject.load(project.path).excludes
+    excludes = pyproject.load(project.path).excludes
     head_entries = trees.entries(repo, head_tree, prefix)
     tracked = set(head_entries)
+
+    def excluded(name: str) -> bool:
+        return excludes(name) or (name in tracked and kept(name))
+
     rendered = _files(base_dir) | _files(theirs_dir)
     ignored.refuse_submodules(
         {name for name in rendered if not excluded(name)},

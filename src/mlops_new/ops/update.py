@@ -427,6 +427,7 @@ def _report(
         changelog=tuple(catalog.crossed(project.src, project.version, plan.to_version)),
         migrations=tuple(due),
         warnings=_answer_notes(plan, edited),
+        messages=plan.messages,
         patch=patch(project.repo_root, plan.head, plan.merged.tree, plan.prefix)
         + ignored.disk_patch(plan.disk)
         if options.diff

@@ -19,12 +19,13 @@ _SECTIONS = (
     ("removed", "Removed"),
     ("renamed", "Renamed (your edits followed)"),
     ("skipped", "Template changes skipped (deleted here; `mlops-new restore` brings them back)"),
-    ("excluded", "Left alone (`[tool.mlops-new] exclude`)"),
+    ("excluded", "Left alone (`[tool.mlops-new] exclude`, the template's `_skip_if_exists`)"),
     ("ignored", "Git-ignored files merged on disk"),
     ("migrations", "Migrations"),
     ("warnings", "Warnings"),
+    ("messages", "From the template"),
 )
-_PROSE = frozenset({"migrations", "warnings"})
+_PROSE = frozenset({"migrations", "warnings", "messages"})
 """Sections of sentences, not paths: not set in code spans."""
 
 

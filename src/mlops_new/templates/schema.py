@@ -28,7 +28,24 @@ def question_map(target: TemplateRef) -> dict[str, Any]:
 
     Read once per process for a known commit (a plain folder may change: read each time).
     """
-    return dict(_cached(target) if target.commit else _read(target))
+    config = _cached(target) if target.commit else _read(target)
+    return {name: spec for name, spec in config.items() if not name.startswith("_")}
+
+
+def skip_if_exists(target: TemplateRef) -> tuple[str, ...]:
+    """``target``'s ``_skip_if_exists`` patterns (copier's files never overwritten once they
+    exist), as written."""
+    config = _cached(target) if target.commit else _read(target)
+    found = config.get("_skip_if_exists", ())
+    patterns = [found] if isinstance(found, str) else found if isinstance(found, list) else []
+    return tuple(str(pattern) for pattern in patterns if isinstance(pattern, (str, int)))
+
+
+def update_messages(target: TemplateRef) -> tuple[str, str]:
+    """``target``'s ``_message_before_update`` and ``_message_after_update`` (Jinja text)."""
+    config = _cached(target) if target.commit else _read(target)
+    before, after = (config.get(f"_message_{when}_update", "") for when in ("before", "after"))
+    return (before if isinstance(before, str) else "", after if isinstance(after, str) else "")
 
 
 @functools.lru_cache(maxsize=32)
@@ -48,7 +65,7 @@ def _read(target: TemplateRef) -> dict[str, Any]:
         raise TemplateSourceError(
             f"The template {target.src} has no questions: {where} is no mapping."
         )
-    return {str(name): spec for name, spec in config.items() if not str(name).startswith("_")}
+    return {str(name): spec for name, spec in config.items()}
 
 
 def _config_text(src: str, tag: str | None) -> tuple[str, str]:

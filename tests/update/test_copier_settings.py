@@ -1,0 +1,72 @@
+"""copier.yml settings `update` honours for any template: `_skip_if_exists`, the update
+messages (issue 26)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.support.helpers import build_tree, git
+from tests.update.conftest import Cli, commit_all, report
+
+
+def _template(root: Path) -> Path:
+    """v1 and v2 both change ``settings.ini`` (skipped once it exists) and ``policy.txt``."""
+    build_tree(
+        root,
+        {
+            "copier.yml": "_skip_if_exists:\n  - settings.ini\n  - '{{ team }}.cfg'\n"
+            "team:\n  type: str\n  default: platform\n",
+            "{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
+            "settings.ini": "level=1\n",
+            "{{ team }}.cfg": "team=1\n",
+            "policy.txt": "rule=1\nkeep=yes\n",
+        },
+    )
+    git(root, "init", "--quiet")
+    commit_all(root, "v1")
+    git(root, "tag", "v1.0.0")
+    (root / "settings.ini").write_text("level=2\n")
+    (root / "{{ team }}.cfg").write_text("team=2\n")
+    (root / "policy.txt").write_text("rule=2\nkeep=yes\n")
+    (root / "added.ini").write_text("new=1\n")
+    (root / "copier.yml").write_text(
+        (root / "copier.yml").read_text().replace("settings.ini\n", "settings.ini\n  - added.ini\n")
+        + "_message_before_update: Back up {{ _folder_name }} first.\n"
+        + "_message_after_update: 'Run make setup for {{ team }} ({{ _copier_operation }}).'\n"
+    )
+    commit_all(root, "v2")
+    git(root, "tag", "v1.1.0")
+    return root
+
+
+def test_skip_if_exists_files_stay_the_project_s_and_missing_ones_come(
+    cli: Cli, tmp_path: Path
+) -> None:
+    org = _template(tmp_path.parent / "org-skip")
+    made = cli("p", "--template", str(org), "--ref", "1.0.0", "--defaults", "--no-lock")
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "p"
+    (project / "settings.ini").write_text("level=1\nours=1\n")  # the team's edit
+    commit_all(project)
+    result = cli("update", str(project), "--defaults", "--format", "json")
+    assert result.exit_code == 0, result.output  # no conflict
+    payload = report(result)
+    assert (project / "settings.ini").read_text() == "level=1\nours=1\n"  # edited: kept
+    assert (project / "platform.cfg").read_text() == "team=1\n"  # unedited: kept too
+    assert (project / "policy.txt").read_text() == "rule=2\nkeep=yes\n"  # merged as ever
+    assert (project / "added.ini").read_text() == "new=1\n"  # missing: created
+    assert set(payload["excluded"]) >= {"settings.ini", "platform.cfg"}
+    assert payload["conflicts"] == []
+    assert payload["messages"] == ["Back up p first.", "Run make setup for platform (update)."]
+
+
+def test_the_update_messages_reach_every_format(cli: Cli, tmp_path: Path) -> None:
+    org = _template(tmp_path.parent / "org-messages")
+    made = cli("p", "--template", str(org), "--ref", "1.0.0", "--defaults", "--no-lock")
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "p"
+    markdown = cli("update", str(project), "--defaults", "--dry-run", "--format", "markdown")
+    assert "### From the template\n\n- Back up p first.\n" in markdown.stdout
+    rich = cli("update", str(project), "--defaults")
+    assert rich.exit_code == 0, rich.output
+    assert "From the template: Run make setup for platform (update)." in rich.stderr
