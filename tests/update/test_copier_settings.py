@@ -70,3 +70,47 @@ def test_the_update_messages_reach_every_format(cli: Cli, tmp_path: Path) -> Non
     rich = cli("update", str(project), "--defaults")
     assert rich.exit_code == 0, rich.output
     assert "From the template: Run make setup for platform (update)." in rich.stderr
+
+
+def _tagged(root: Path, versions: list[dict[str, str]]) -> Path:
+    """A template with one tagged commit (v1.N.0) per dict of files."""
+    root.mkdir(parents=True)
+    git(root, "init", "--quiet")
+    for index, files in enumerate(versions):
+        build_tree(root, files)
+        commit_all(root, f"v{index}")
+        git(root, "tag", f"v1.{index}.0")
+    return root
+
+
+ANSWERS = {"{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n"}
+
+
+def test_a_message_after_copy_may_include_the_template_s_files(cli: Cli, tmp_path: Path) -> None:
+    """copier removes its checkout before the message is shown: the include still reads."""
+    config = "_message_after_copy: \"{% include 'next.md' %}\"\nteam:\n  type: str\n  default: ml\n"
+    org = _tagged(
+        tmp_path.parent / "org-include",
+        [{"copier.yml": config, "next.md": "Welcome, {{ team }}.\n", **ANSWERS}],
+    )
+    made = cli("p", "--template", str(org), "--defaults", "--no-lock")
+    assert made.exit_code == 0, made.output
+    assert "Welcome, ml." in made.stdout
+
+
+def test_a_file_name_with_a_line_break_is_created_and_updated(cli: Cli, tmp_path: Path) -> None:
+    name = "notes\nv.txt"
+    config = "team:\n  type: str\n  default: ml\n"
+    org = _tagged(
+        tmp_path.parent / "org-newline",
+        [{"copier.yml": config, name: "one\n", **ANSWERS}, {name: "two\n"}],
+    )
+    made = cli("p", "--template", str(org), "--ref", "1.0.0", "--defaults", "--no-lock")
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "p"
+    result = cli("update", str(project), "--defaults", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert name in report(result)["changed"]
+    assert (project / name).read_text() == "two\n"
+    (project / name).write_text("ours\n")
+    assert cli("diff", str(project), "--format", "json").exit_code == 0

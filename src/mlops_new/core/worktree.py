@@ -75,10 +75,15 @@ def files(repo: Path, names: Iterable[str]) -> dict[str, File | tuple[str, str]]
             regular.append(name)
         else:
             found[name] = BLOCKED
-    if regular:
-        data = "".join(f"{name}\n" for name in regular).encode("utf-8", "surrogateescape")
+    plain = [name for name in regular if "\n" not in name]  # --stdin-paths is line-based
+    if plain:
+        data = "".join(f"{name}\n" for name in plain).encode("utf-8", "surrogateescape")
         oids = run("hash-object", "--stdin-paths", cwd=repo, input=data).stdout.decode().split()
-        for name, oid in zip(regular, oids, strict=True):
+        for name, oid in zip(plain, oids, strict=True):
+            found[name] = ((found[name] or BLOCKED)[0], oid)
+    for name in regular:
+        if "\n" in name:
+            oid = run("hash-object", "--", name, cwd=repo).stdout.decode().strip()
             found[name] = ((found[name] or BLOCKED)[0], oid)
     return found
 

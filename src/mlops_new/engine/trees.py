@@ -61,11 +61,18 @@ def folder_entries(repo: Path, folder: Path, skip: Iterable[str] = ()) -> list[E
 
 
 def _hash_paths(repo: Path, paths: list[Path]) -> list[str]:
-    if not paths:
-        return []
-    stdin = "".join(f"{path}\n" for path in paths).encode("utf-8", "surrogateescape")
-    out = run("hash-object", "-w", "--no-filters", "--stdin-paths", cwd=repo, input=stdin)
-    return out.stdout.decode().split()
+    """The blob ids of ``paths`` (written): one git call, and one more per name holding a
+    line break, which ``--stdin-paths`` cannot carry."""
+    plain = [path for path in paths if "\n" not in str(path)]
+    oids: dict[Path, str] = {}
+    if plain:
+        stdin = "".join(f"{path}\n" for path in plain).encode("utf-8", "surrogateescape")
+        out = run("hash-object", "-w", "--no-filters", "--stdin-paths", cwd=repo, input=stdin)
+        oids = dict(zip(plain, out.stdout.decode().split(), strict=True))
+    for path in paths:
+        if path not in oids:
+            oids[path] = _hash_bytes(repo, path.read_bytes())
+    return [oids[path] for path in paths]
 
 
 def _hash_bytes(repo: Path, data: bytes) -> str:

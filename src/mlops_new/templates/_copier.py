@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -144,7 +145,7 @@ def _copy(
         )
         rendered = Rendered(
             questions=dict(worker.template.questions_data),
-            message=_message_after_copy(worker),
+            message=_message_after_copy(worker, src, ref),
         )
     refuse_forbidden_paths(dst, src)
     for key, value in data.items():  # copier reads any text as a boolean ("nope" is true)
@@ -156,12 +157,27 @@ def _copy(
     return rendered
 
 
-def _message_after_copy(worker: Any) -> str:
-    """The template's message after copy, rendered in copier's sandbox with the answers."""
+def _message_after_copy(worker: Any, src: str, ref: str | None) -> str:
+    """The template's message after copy, rendered in copier's sandbox with the answers.
+
+    copier has removed its checkout of the template by now: a message that includes
+    the template's files (``{% include 'next-steps.md' %}``) reads them from a fresh
+    shallow checkout of the same ref.
+    """
     message = worker.template.message_after_copy
     if not isinstance(message, str) or not message.strip():
         return ""
-    rendered = worker.jinja_env.from_string(message).render(**worker.answers.combined)
+    answers = worker.answers.combined
+    try:
+        rendered = worker.jinja_env.from_string(message).render(**answers)
+    except jinja2.TemplateNotFound:
+        from mlops_new.core.git import run
+
+        with tempfile.TemporaryDirectory(prefix="mlops-new-message-") as tmp:
+            branch = ["--branch", ref] if ref else []
+            run("clone", "--quiet", "--depth", "1", *branch, "--", src, tmp, cwd=Path(tmp))
+            env = worker.jinja_env.overlay(loader=jinja2.FileSystemLoader(tmp))
+            rendered = env.from_string(message).render(**answers)
     return str(rendered).strip("\n")
 
 
