@@ -114,3 +114,86 @@ def test_a_file_name_with_a_line_break_is_created_and_updated(cli: Cli, tmp_path
     assert (project / name).read_text() == "two\n"
     (project / name).write_text("ours\n")
     assert cli("diff", str(project), "--format", "json").exit_code == 0
+
+
+STEPS_V1 = (
+    "_tasks:\n"
+    "  - echo {{ _copier_operation }} >> tasks.log\n"
+    "  - command: exit 3\n"
+    "    when: \"{{ _copier_operation == 'update' and fail_update }}\"\n"
+    "fail_update:\n  type: bool\n  default: false\n"
+)
+
+
+def _with_steps(root: Path, migration: str) -> Path:
+    return _tagged(
+        root,
+        [
+            {"copier.yml": STEPS_V1, "policy.txt": "rule=1\n", **ANSWERS},
+            {"copier.yml": STEPS_V1 + migration, "policy.txt": "rule=2\n"},
+        ],
+    )
+
+
+AFTER = (
+    "_migrations:\n  - version: v1.1.0\n"
+    "    command: echo {{ _version_from }}-{{ _version_to }} > migrated.txt\n"
+)
+
+
+def test_trusted_updates_run_the_template_s_migrations_and_tasks(cli: Cli, tmp_path: Path) -> None:
+    org = _with_steps(tmp_path.parent / "org-steps", AFTER)
+    made = cli("p", "--template", str(org), "--ref", "1.0.0", "--defaults", "--no-lock", "--trust")
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "p"
+    assert (project / "tasks.log").read_text() == "copy\n"
+    assert git(project, "status", "--porcelain") == ""  # the task ran before the first commit
+    untrusted = cli("update", str(project), "--defaults", "--format", "json")
+    assert untrusted.exit_code == 0, untrusted.output
+    assert report(untrusted)["migrations"] == []  # without --trust: nothing of the template runs
+    assert not (project / "migrated.txt").exists()
+    git(project, "reset", "--quiet", "--hard")
+    dry = cli("update", str(project), "--defaults", "--trust", "--dry-run", "--format", "json")
+    planned = ["v1.1.0: echo 1.0.0-1.1.0 > migrated.txt", "task: echo update >> tasks.log"]
+    assert report(dry)["migrations"] == planned
+    assert not (project / "migrated.txt").exists()
+    trusted = cli("update", str(project), "--defaults", "--trust", "--format", "json")
+    assert trusted.exit_code == 0, trusted.output
+    assert report(trusted)["migrations"] == planned
+    assert (project / "migrated.txt").read_text() == "1.0.0-1.1.0\n"
+    assert (project / "tasks.log").read_text() == "copy\nupdate\n"
+    assert (project / "policy.txt").read_text() == "rule=2\n"
+
+
+def test_a_failing_step_rolls_the_update_back(cli: Cli, tmp_path: Path) -> None:
+    org = _with_steps(tmp_path.parent / "org-fail", "")
+    made = cli(
+        "p", "--template", str(org), "--ref", "1.0.0", "--defaults", "--no-lock", "--trust",
+        "-d", "fail_update=true",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "p"
+    head = git(project, "rev-parse", "HEAD")
+    failed = cli("update", str(project), "--defaults", "--trust")
+    assert failed.exit_code == 4, failed.output
+    assert "task: exit 3' failed (exit 3)" in failed.output
+    assert "rolled back" in failed.output or git(project, "status", "--porcelain") == ""
+    assert git(project, "rev-parse", "HEAD") == head
+    assert git(project, "status", "--porcelain") == ""
+    assert (project / "policy.txt").read_text() == "rule=1\n"
+
+
+def test_a_migration_copier_runs_before_updating_is_refused_first(cli: Cli, tmp_path: Path) -> None:
+    before = (
+        "_migrations:\n  - version: v1.1.0\n    command: touch before.txt\n"
+        "    when: \"{{ _stage == 'before' }}\"\n"
+    )
+    org = _with_steps(tmp_path.parent / "org-before", before)
+    made = cli("p", "--template", str(org), "--ref", "1.0.0", "--defaults", "--no-lock", "--trust")
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "p"
+    refused = cli("update", str(project), "--defaults", "--trust")
+    assert refused.exit_code == 4, refused.output
+    assert "migration v1.1.0, which copier runs before updating" in refused.output
+    assert git(project, "status", "--porcelain") == ""
+    assert not (project / "before.txt").exists()

@@ -131,7 +131,7 @@ def test_an_organisation_template_is_created_edited_and_updated(cli: Cli, tmp_pa
     assert (project / "policy.txt").read_text() == "rule=2\nkeep=yes\nours=1\n"
 
 
-def test_tasks_run_on_create_only_never_again_on_update(cli: Cli, tmp_path: Path) -> None:
+def test_tasks_run_on_update_only_when_trusted(cli: Cli, tmp_path: Path) -> None:
     org = _org_template(tmp_path.parent / "org-tasks", tasks=True)
     refused = cli("p", "--template", str(org), "--ref", "1.0.0", "--defaults", "--no-lock")
     assert refused.exit_code == ExitCode.USER_ERROR
@@ -140,9 +140,18 @@ def test_tasks_run_on_create_only_never_again_on_update(cli: Cli, tmp_path: Path
     assert made.exit_code == 0, made.output
     project = tmp_path / "p"
     assert sorted(p.name for p in project.glob("task-ran-*")) == ["task-ran-copy"]
-    result = cli("update", str(project), "--defaults", "--trust")
+    untrusted = cli("update", str(project), "--defaults", "--dry-run")
+    assert untrusted.exit_code == 0, untrusted.output
+    result = cli("update", str(project), "--defaults")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in project.glob("task-ran-*")) == ["task-ran-copy"]
+    git(project, "reset", "--quiet", "--hard")
+    result = cli("update", str(project), "--defaults", "--trust")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in project.glob("task-ran-*")) == [
+        "task-ran-copy",
+        "task-ran-update",
+    ]
 
 
 def test_migrations_run_in_order_with_their_versions(

@@ -30,7 +30,7 @@ from mlops_new.core.errors import (
 )
 from mlops_new.core.git import git
 from mlops_new.core.results import UpdateResult
-from mlops_new.engine import applier, ignored, migrations
+from mlops_new.engine import applier, ignored, migrations, steps
 from mlops_new.engine.planner import Plan, make_plan, patch
 from mlops_new.inputs.answers import ANSWERS_FILE, validate_answers
 from mlops_new.inputs.settings import Settings, load_policy_file
@@ -48,7 +48,7 @@ from mlops_new.project.model import (
     touched_since,
 )
 from mlops_new.templates import catalog, scratch, source
-from mlops_new.templates.schema import question_map
+from mlops_new.templates.schema import config, question_map
 from mlops_new.templates.source import TemplateRef
 
 
@@ -134,13 +134,33 @@ def _update(checked: Preflight, options: UpdateOptions) -> UpdateResult:
     refs = (current, target)
     if options.dry_run:
         plan, edited = _plan(project, refs, answers, options, edited)
-        return _report(plan, options, due=_due(project, plan, options), edited=edited)
+        labels = [step.label for step in _template_steps(plan, target, answers, options)]
+        return _report(plan, options, due=[*_due(project, plan, options), *labels], edited=edited)
     with journal.locked(project.repo_root):
         journal.refuse_pending(project.repo_root, project.path)
         plan, edited = _plan(project, refs, answers, options, edited)
         if plan.merged.tree == plan.head_tree and not plan.disk:
             return _report(plan, options, due=[], edited=edited)
-        return _apply(plan, options, trusted=target.bundled or options.trust, edited=edited)
+        own = _template_steps(plan, target, answers, options)  # refused before anything moves
+        return _apply(
+            plan, options, trusted=target.bundled or options.trust, edited=edited, own=own
+        )
+
+
+def _template_steps(
+    plan: Plan, target: TemplateRef, answers: Mapping[str, Any], options: UpdateOptions
+) -> list[steps.Step]:
+    """Another template's crossed migrations and tasks, which run only with ``--trust``."""
+    if target.bundled or not options.trust:
+        return []
+    project = plan.project
+    return steps.due(
+        config(target),
+        project.version,
+        plan.to_version,
+        {**answers, **plan.new_answers},
+        project.path.name,
+    )
 
 
 def _plan(
@@ -273,7 +293,12 @@ def _unmerged(project: Project) -> list[str]:
 
 
 def _apply(
-    plan: Plan, options: UpdateOptions, *, trusted: bool, edited: HandEdit | None
+    plan: Plan,
+    options: UpdateOptions,
+    *,
+    trusted: bool,
+    edited: HandEdit | None,
+    own: Sequence[steps.Step] = (),
 ) -> UpdateResult:
     project, repo = plan.project, plan.project.repo_root
     result = _report(plan, options, due=[], edited=edited)
@@ -290,6 +315,7 @@ def _apply(
         applier.start(repo, record, plan.disk, project.path)
         applier.move(repo, record)
         done = _migrate(project, plan, options)
+        done += steps.run(list(own), project.path, project.version, plan.to_version)
         relocked = _relock(project, result, options, trusted=trusted)
         result = replace(result, migrations=tuple(done), **relocked)
         with signals.held():

@@ -41,6 +41,11 @@ def skip_if_exists(target: TemplateRef) -> tuple[str, ...]:
     return tuple(str(pattern) for pattern in patterns if isinstance(pattern, (str, int)))
 
 
+def config(target: TemplateRef) -> dict[str, Any]:
+    """``target``'s whole copier.yml (questions and ``_`` settings), nothing rendered or run."""
+    return dict(_cached(target) if target.commit else _read(target))
+
+
 def update_messages(target: TemplateRef) -> tuple[str, str]:
     """``target``'s ``_message_before_update`` and ``_message_after_update`` (Jinja text)."""
     config = _cached(target) if target.commit else _read(target)
