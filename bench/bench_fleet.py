@@ -2,7 +2,8 @@
 
 Usage (from a source checkout; needs hyperfine):
 
-    python bench/bench_fleet.py [--sizes 100 1000] [--sample 50] [--out bench/results/fleet.json]
+    python bench/bench_fleet.py [--sizes 100 1000] [--sample 50] [--shards 10]
+                                [--out bench/results/fleet.json]
 
 For each N it makes N synthetic repositories (copies of one generated default
 project, each its own git repository, half of them at the oldest bundled
@@ -11,6 +12,11 @@ with hyperfine. The copier loop runs ``copier check-update`` in each of a
 sample of repositories (all of them when N <= sample) and is extrapolated to
 N: said in the output. Targets: 1,000 repositories in under 10 s on 2 cores,
 and at least 50x faster than the copier loop.
+
+With ``--shards K``, the largest fleet is also reported as K shards
+(``--shard i/K``, one after another, as K matrix jobs would run them side by
+side) and joined with ``fleet merge``: the merged report must equal the
+unsharded one (``generated`` aside); the slowest shard and the merge are timed.
 """
 
 from __future__ import annotations
@@ -62,11 +68,50 @@ def copier_loop(env: dict[str, str], repos: list[Path]) -> float:
     return time.perf_counter() - start
 
 
+def sharded(env: dict[str, str], tmp: Path, root: Path, count: int) -> dict[str, object]:
+    """Report ``root`` whole and in ``count`` shards; merge them; compare (``generated`` aside)."""
+
+    def report(*args: str) -> dict[str, object]:
+        out = tmp / "report.json"
+        subprocess.run(
+            ["mlops-new", "fleet", "report", str(root), "--format", "json", "-j", "2",
+             "-o", str(out), *args],
+            env=env, check=False, capture_output=True,
+        )  # fmt: skip
+        document: dict[str, object] = json.loads(out.read_text())
+        return document
+
+    whole = report()
+    files, times = [], []
+    for index in range(1, count + 1):
+        start = time.perf_counter()
+        part = report("--shard", f"{index}/{count}")
+        times.append(time.perf_counter() - start)
+        files.append(tmp / f"shard-{index}.json")
+        files[-1].write_text(json.dumps(part))
+    start = time.perf_counter()
+    merged = subprocess.run(
+        ["mlops-new", "fleet", "merge", *map(str, files), "--format", "json"],
+        env=env, check=False, capture_output=True, text=True,
+    )  # fmt: skip
+    merge_s = time.perf_counter() - start
+
+    def core(document: dict[str, object]) -> dict[str, object]:
+        result = document["result"]
+        if not isinstance(result, dict):
+            sys.exit(f"not a fleet report: {str(document)[:200]}")
+        return {key: value for key, value in result.items() if key != "generated"}
+
+    equal = core(json.loads(merged.stdout)) == core(whole)
+    return {"count": count, "slowest_s": max(times), "merge_s": merge_s, "equal": equal}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--sample", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--shards", type=int, default=0, help="also report the largest in K shards")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "fleet.json")
     args = parser.parse_args()
     if shutil.which("hyperfine") is None:
@@ -99,9 +144,18 @@ def main() -> None:
                     "speedup": loop / ours,
                 }
             )
+            if args.shards and size == max(args.sizes):
+                results[-1]["shards"] = sharded(env, tmp, root, args.shards)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     for row in results:
+        if "shards" in row:
+            shards = row["shards"]
+            print(
+                f"N={row['repositories']:5d}  {shards['count']} shards: slowest "
+                f"{shards['slowest_s']:.2f} s, merge {shards['merge_s']:.2f} s, "
+                f"merged == unsharded: {shards['equal']}"
+            )
         sampled = f" (sampled {row['sample']}, extrapolated)" if row["copier_loop_sampled"] else ""
         print(
             f"N={row['repositories']:5d}  fleet report {row['fleet_report_s']:7.2f} s   "
