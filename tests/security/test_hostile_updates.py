@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.security.conftest import Run, Scene, make_versions
+from tests.support.helpers import git
 
 
 def _digest(folder: Path) -> str:
@@ -56,14 +57,20 @@ def test_an_update_that_renders_git_paths_is_refused(
     scene.assert_untouched()
 
 
-def test_update_never_runs_migrations_even_with_trust(scene: Scene, run_cli: Run) -> None:
+def test_update_runs_migrations_only_with_trust(scene: Scene, run_cli: Run) -> None:
+    """Without --trust a template's migration never runs; with it, the user said it may
+    (as `copier update` runs it): the payload check can fail both ways."""
     migration = f'_migrations:\n  - version: v0.2.0\n    command: "{scene.payload()}"\n'
     project = _project_at_v1(scene, run_cli, {}, migration)
-    ran = run_cli("update", "--to", "0.2.0", "--trust", cwd=project)
+    ran = run_cli("update", "--to", "0.2.0", cwd=project)
     assert "Traceback" not in ran.err
     assert ran.code == 0, ran.err
     assert (project / "NEWS.md").is_file()
     scene.assert_untouched()
+    git(project, "reset", "--quiet", "--hard")
+    ran = run_cli("update", "--to", "0.2.0", "--trust", cwd=project)
+    assert ran.code == 0, ran.err
+    assert scene.marker.exists()
 
 
 def test_a_template_with_tasks_updates_without_trust_and_runs_none(
