@@ -9,34 +9,42 @@ from tests.support.helpers import build_tree, git
 from tests.update.conftest import Cli, commit_all, report
 
 
+def _tagged(root: Path, versions: list[dict[str, str]]) -> Path:
+    """A template with one tagged commit (v1.N.0) per dict of files."""
+    root.mkdir(parents=True)
+    git(root, "init", "--quiet")
+    for index, files in enumerate(versions):
+        build_tree(root, files)
+        commit_all(root, f"v{index}")
+        git(root, "tag", f"v1.{index}.0")
+    return root
+
+
+ANSWERS = {"{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n"}
+
+
+SKIPPING = (
+    "_skip_if_exists:\n  - settings.ini\n  - '{{ team }}.cfg'\n"
+    "team:\n  type: str\n  default: platform\n"
+)
+
+
 def _template(root: Path) -> Path:
     """v1 and v2 both change ``settings.ini`` (skipped once it exists) and ``policy.txt``."""
-    build_tree(
+    first = {"settings.ini": "level=1\n", "{{ team }}.cfg": "team=1\n", "policy.txt": "rule=1\n"}
+    second = {"settings.ini": "level=2\n", "{{ team }}.cfg": "team=2\n", "policy.txt": "rule=2\n"}
+    messages = (
+        "_message_before_update: Back up {{ _folder_name }} first.\n"
+        "_message_after_update: 'Run make setup for {{ team }} ({{ _copier_operation }}).'\n"
+    )
+    added = SKIPPING.replace("settings.ini\n", "settings.ini\n  - added.ini\n")
+    return _tagged(
         root,
-        {
-            "copier.yml": "_skip_if_exists:\n  - settings.ini\n  - '{{ team }}.cfg'\n"
-            "team:\n  type: str\n  default: platform\n",
-            "{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
-            "settings.ini": "level=1\n",
-            "{{ team }}.cfg": "team=1\n",
-            "policy.txt": "rule=1\nkeep=yes\n",
-        },
+        [
+            {"copier.yml": SKIPPING, **first, **ANSWERS},
+            {"copier.yml": added + messages, **second, "added.ini": "new=1\n"},
+        ],
     )
-    git(root, "init", "--quiet")
-    commit_all(root, "v1")
-    git(root, "tag", "v1.0.0")
-    (root / "settings.ini").write_text("level=2\n")
-    (root / "{{ team }}.cfg").write_text("team=2\n")
-    (root / "policy.txt").write_text("rule=2\nkeep=yes\n")
-    (root / "added.ini").write_text("new=1\n")
-    (root / "copier.yml").write_text(
-        (root / "copier.yml").read_text().replace("settings.ini\n", "settings.ini\n  - added.ini\n")
-        + "_message_before_update: Back up {{ _folder_name }} first.\n"
-        + "_message_after_update: 'Run make setup for {{ team }} ({{ _copier_operation }}).'\n"
-    )
-    commit_all(root, "v2")
-    git(root, "tag", "v1.1.0")
-    return root
 
 
 def test_skip_if_exists_files_stay_the_project_s_and_missing_ones_come(
@@ -53,7 +61,7 @@ def test_skip_if_exists_files_stay_the_project_s_and_missing_ones_come(
     payload = report(result)
     assert (project / "settings.ini").read_text() == "level=1\nours=1\n"  # edited: kept
     assert (project / "platform.cfg").read_text() == "team=1\n"  # unedited: kept too
-    assert (project / "policy.txt").read_text() == "rule=2\nkeep=yes\n"  # merged as ever
+    assert (project / "policy.txt").read_text() == "rule=2\n"  # merged as ever
     assert (project / "added.ini").read_text() == "new=1\n"  # missing: created
     assert set(payload["excluded"]) >= {"settings.ini", "platform.cfg"}
     assert payload["conflicts"] == []
@@ -70,20 +78,6 @@ def test_the_update_messages_reach_every_format(cli: Cli, tmp_path: Path) -> Non
     rich = cli("update", str(project), "--defaults")
     assert rich.exit_code == 0, rich.output
     assert "From the template: Run make setup for platform (update)." in rich.stderr
-
-
-def _tagged(root: Path, versions: list[dict[str, str]]) -> Path:
-    """A template with one tagged commit (v1.N.0) per dict of files."""
-    root.mkdir(parents=True)
-    git(root, "init", "--quiet")
-    for index, files in enumerate(versions):
-        build_tree(root, files)
-        commit_all(root, f"v{index}")
-        git(root, "tag", f"v1.{index}.0")
-    return root
-
-
-ANSWERS = {"{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n"}
 
 
 def test_a_message_after_copy_may_include_the_template_s_files(cli: Cli, tmp_path: Path) -> None:
