@@ -107,3 +107,35 @@ def test_a_project_on_a_pre_release_follows_pre_releases_and_never_drops_back(
     asked = cli("update", str(release), "--to", "1.1.0rc2", "--defaults")
     assert asked.exit_code == 0, asked.output
     assert _on(release) == "1.1.0rc2"
+
+
+@pytest.mark.parametrize(
+    ("src", "location"),
+    [
+        ("gh:acme/ml", "https://github.com/acme/ml.git"),
+        ("gh:acme/ml.git", "https://github.com/acme/ml.git"),
+        ("gl:/group/sub/ml", "https://gitlab.com/group/sub/ml.git"),
+        ("git+https://host.test/ml", "https://host.test/ml"),
+        ("git+file:///srv/ml", "file:///srv/ml"),
+        ("https://host.test/ml.git", "https://host.test/ml.git"),
+        ("git@host.test:ml.git", "git@host.test:ml.git"),
+    ],
+)
+def test_copier_s_spellings_of_a_source_are_what_git_reads(src: str, location: str) -> None:
+    from mlops_new.templates.catalog import git_location
+
+    assert git_location(src) == location
+
+
+def test_a_git_plus_file_source_creates_and_updates(cli: Cli, tmp_path: Path) -> None:
+    org = _template(tmp_path.parent / "org-git-plus", ["1.0.0", "1.1.0"])
+    src = f"git+file://{org}"
+    made = cli("p", "--template", src, "--ref", "1.0.0", "--defaults", "--no-lock")
+    assert made.exit_code == 0, made.output
+    project = tmp_path / "p"
+    assert read_answers(project)["_src_path"] == src
+    listed = report(cli("versions", "--path", str(project), "--format", "json"))
+    assert [v["version"] for v in listed["versions"]] == ["1.1.0", "1.0.0"]
+    moved = cli("update", str(project), "--defaults")
+    assert moved.exit_code == 0, moved.output
+    assert _on(project) == "1.1.0"

@@ -25,6 +25,7 @@ _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0"})
 _URL = re.compile(
     r"^(?:(?:git\+)?(?:https|ssh|git|file)://[^\s@/]+(?:@[^\s/]+)?(?:/\S*)?"  # scheme://host/path
+    r"|(?:git\+)?file:///\S+"  # file:///path
     r"|g[hl]:[\w.-]+/[\w./-]+"  # gh:owner/name, gl:group/name
     r"|[\w.-]+@[\w.-]+:[\w./~-]+)$"  # git@host:owner/name
 )

@@ -172,10 +172,12 @@ def _message_after_copy(worker: Any, src: str, ref: str | None) -> str:
         rendered = worker.jinja_env.from_string(message).render(**answers)
     except jinja2.TemplateNotFound:
         from mlops_new.core.git import run
+        from mlops_new.templates.catalog import git_location
 
         with tempfile.TemporaryDirectory(prefix="mlops-new-message-") as tmp:
             branch = ["--branch", ref] if ref else []
-            run("clone", "--quiet", "--depth", "1", *branch, "--", src, tmp, cwd=Path(tmp))
+            location = git_location(src)
+            run("clone", "--quiet", "--depth", "1", *branch, "--", location, tmp, cwd=Path(tmp))
             env = worker.jinja_env.overlay(loader=jinja2.FileSystemLoader(tmp))
             rendered = env.from_string(message).render(**answers)
     return str(rendered).strip("\n")
@@ -363,7 +365,8 @@ def _answer_error(src: str, exc: ValueError) -> MlopsNewError | None:
     if str(exc).startswith("Local template must be a directory"):
         return TemplateSourceError(
             f"The template source {_one_line(src)} is neither a folder nor a git URL.",
-            "Check _src_path in .copier-answers.yml (git log -p -- .copier-answers.yml).",
+            "Give a folder, git+file:///PATH, https://..., git@host:path or gh:owner/name "
+            "(a project's source is its .copier-answers.yml's _src_path).",
         )
     unknown = re.match(r"Unknown revision: '(.*)'", str(exc))
     if unknown and src == STORE_SRC:  # the store's versions are all known: it is damaged

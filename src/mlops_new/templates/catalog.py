@@ -63,9 +63,30 @@ def tag_commits(src: str) -> dict[str, str]:
 _TAGS: dict[tuple[str, tuple[int, ...]], dict[str, str]] = {}
 
 
+_SHORTHANDS = (
+    (re.compile(r"^gh:/?(.*\.git)$"), r"https://github.com/\1"),
+    (re.compile(r"^gh:/?(.*)$"), r"https://github.com/\1.git"),
+    (re.compile(r"^gl:/?(.*\.git)$"), r"https://gitlab.com/\1"),
+    (re.compile(r"^gl:/?(.*)$"), r"https://gitlab.com/\1.git"),
+    (re.compile(r"^git\+"), ""),
+)
+"""copier's spellings of a git source that git itself does not read: ``gh:``/``gl:``
+shorthands and the ``git+`` prefix (``git+https://host/repo``, ``git+file:///path``)."""
+
+
+def git_location(src: str) -> str:
+    """``src`` as git reads it (copier's ``gh:``, ``gl:`` and ``git+`` spellings expanded)."""
+    for pattern, replacement in _SHORTHANDS:
+        if pattern.match(src):
+            return pattern.sub(replacement, src, count=1)
+    return src
+
+
 def _location(src: str) -> str:
     path = Path(src).expanduser()
-    return str(path.absolute()) if path.exists() else src  # absolute: one folder, one entry
+    if path.exists():
+        return str(path.absolute())  # absolute: one folder, one entry
+    return git_location(src)
 
 
 def _refs_signature(location: str) -> tuple[int, ...]:

@@ -18,6 +18,7 @@ from mlops_new.core import bounded
 from mlops_new.core.bounded import InputError
 from mlops_new.core.errors import TemplateSourceError
 from mlops_new.core.git import git, run
+from mlops_new.templates.catalog import git_location
 from mlops_new.templates.source import TemplateRef
 
 _CONFIG_NAMES = ("copier.yml", "copier.yaml")
@@ -85,7 +86,8 @@ def _config_text(src: str, tag: str | None) -> tuple[str, str]:
         return _show(folder, tag, src)
     with tempfile.TemporaryDirectory(prefix="mlops-new-questions-") as tmp:
         branch = ["--branch", tag] if tag else []
-        proc = run("clone", "--quiet", "--depth", "1", *branch, "--", src, tmp, cwd=Path(tmp))
+        location = git_location(src)
+        proc = run("clone", "--quiet", "--depth", "1", *branch, "--", location, tmp, cwd=Path(tmp))
         if proc.returncode != 0:  # pragma: no cover  (run raises on failure)
             raise TemplateSourceError(f"Cannot read the template {src}.")
         return _show(Path(tmp), "HEAD", src)
