@@ -53,10 +53,22 @@ def fresh_newest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     return _files(where / "new")
 
 
+@pytest.fixture(scope="module")
+def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One HOME for this module's update tests: its template store and render cache are built once
+    (the renders of a version are the same in every test; none of these tests the store)."""
+    return tmp_path_factory.mktemp("sweep-home")
+
+
 @pytest.mark.parametrize("version", OLDER)
 def test_an_unedited_project_updates_to_a_fresh_render_of_the_newest(
-    version: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_newest: dict[str, bytes]
+    version: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fresh_newest: dict[str, bytes],
+    shared_home: Path,
 ) -> None:
+    isolate(monkeypatch, shared_home)  # the fresh render compared with has a HOME of its own
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     made = runner.invoke(app, route(["old", "--ref", version, "--defaults", "--no-lock"]))
@@ -238,12 +250,14 @@ def test_every_merge_equals_git_merge_file_or_is_a_visible_conflict(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     project_at: Callable[[str, Path], None],
+    shared_home: Path,
 ) -> None:
     from mlops_new.engine.planner import make_plan
     from mlops_new.project.model import load
     from mlops_new.templates import render, source
     from tests.support.helpers import git
 
+    isolate(monkeypatch, shared_home)
     monkeypatch.chdir(tmp_path)
     project_dir = tmp_path / "proj"
     project_at(old, project_dir)

@@ -60,8 +60,11 @@ def test_a_github_organisation_is_listed_page_by_page_cloned_and_checked(
     forge: str, origins: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Listing.repos = {"acme": _github(origins)}
-    Listing.queued = [(429, {"Retry-After": "0"}), (403, {"x-ratelimit-remaining": "0",
-                      "x-ratelimit-reset": "0"})]  # fmt: skip
+    Listing.queued = [
+        (429, {"Retry-After": "0"}),
+        (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "0"}),  # a spent limit
+        (403, {"Retry-After": "0"}),  # GitHub's secondary rate limit
+    ]
     monkeypatch.setenv("GITHUB_TOKEN", "gh-token")
     code, document, output = _report("--github-org", "acme", "--github-url", forge)
     assert code == ExitCode.FLEET_FAILURES, output  # acme/gone cannot be cloned
@@ -72,8 +75,8 @@ def test_a_github_organisation_is_listed_page_by_page_cloned_and_checked(
     assert rows["acme/gone"]["status"] == "error"
     assert "cannot be cloned" in rows["acme/gone"]["error"]
     assert document["result"]["root"] == ""
-    # 5 entries at 2 a page: 3 pages, plus the two rate-limited tries waited out
-    assert [path for path, _ in Listing.calls] == ["/orgs/acme/repos"] * 5
+    # 5 entries at 2 a page: 3 pages, plus the three rate-limited tries waited out
+    assert [path for path, _ in Listing.calls] == ["/orgs/acme/repos"] * 6
     assert {token for _, token in Listing.calls} == {"Bearer gh-token"}
 
 

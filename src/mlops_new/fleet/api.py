@@ -4,8 +4,8 @@ Redirects are never followed (they would carry the token to wherever they
 point), and a paginated listing follows its ``Link: <...>; rel="next"`` only on
 the API's own host. A 429 (``Retry-After``) or GitHub's exhausted rate limit
 (403 with ``x-ratelimit-remaining: 0`` and ``x-ratelimit-reset``) is waited out
-up to :data:`WAIT_AT_MOST` seconds per call; beyond that the error goes to the
-caller.
+up to :data:`WAIT_AT_MOST` seconds per call, and so is a 403 with ``Retry-After``
+(GitHub's secondary rate limit); beyond that the error goes to the caller.
 """
 
 from __future__ import annotations
@@ -69,8 +69,12 @@ def call(
 def rate_limited(exc: urllib.error.HTTPError) -> float | None:
     """Seconds until the rate limit that refused the call passes (``None``: not a rate limit)."""
     headers = exc.headers or Message()
-    limited = exc.code == 429 or (
-        exc.code == 403 and headers.get("x-ratelimit-remaining", "").strip() == "0"
+    limited = exc.code == 429 or (  # GitHub: 403 for a spent or a secondary rate limit
+        exc.code == 403
+        and (
+            headers.get("x-ratelimit-remaining", "").strip() == "0"
+            or headers.get("Retry-After") is not None
+        )
     )
     if not limited:
         return None
