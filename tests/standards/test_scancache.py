@@ -157,3 +157,26 @@ def test_a_linked_worktree_keeps_its_own_cache(tmp_path: Path) -> None:
     (tree / "sub" / "a.py").write_text("x = 1\n")
     assert _tokens(_same(tree / "sub")) == []
     assert kept.is_file()
+
+
+def test_a_cache_the_user_did_not_write_is_not_believed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A repository handed over with a ``.git`` folder may carry a cache that hides its
+    secrets: one not signed with this user's key is searched afresh."""
+    from tests.support.isolation import isolate
+
+    root = make_repo(tmp_path / "r", {"a.py": f"t = '{TOKEN}'\n", "b.py": "x = 1\n"})
+    git(root, "commit", "-qm", "a")
+    assert _tokens(_same(root)) == ["a.py"]
+    planted = json.loads(_cache_file(root).read_text())
+    planted["hits"] = {}  # what an attacker would leave: no findings
+    _cache_file(root).write_text(json.dumps(planted))
+    assert _tokens(_same(root)) == ["a.py"]  # the tampered entry is not believed
+    assert _tokens(_same(root)) == ["a.py"]  # and was rewritten, signed
+    (tmp_path / "another-home").mkdir()
+    isolate(monkeypatch, tmp_path / "another-home")  # another user, another key
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-home" / ".cache"))
+    where = scancache.place(root, [scan.PATTERNS, scan.ASSETS])
+    assert where is not None
+    assert scancache.load(where) is None

@@ -64,8 +64,10 @@ quicker), what that search found in the files as `HEAD` holds them is kept in th
 (`.git/mlops-new/scan-*.json`, readable by its owner only): the next check
 searches only the files changed since, staged, or changed in the work tree (a
 file whose timestamps changed counts as changed), and the files that were
-changed when the cache was written. `--no-cache` searches every file and keeps
-nothing.
+changed when the cache was written. Each entry is signed with a key of the
+user's own (`~/.cache/mlops-new/scan.key`): an entry the user did not write (a
+repository handed over with its `.git` folder) is not believed. `--no-cache`
+searches every file and keeps nothing.
 
 ```yaml
   - repo: local

@@ -17,14 +17,22 @@ Every other file is, byte for byte, what it was when it was searched, so its
 hits are the cached ones. The cache is keyed on the patterns, the skipped
 assets and the checked sub-folder, so a release that changes them starts
 afresh. ``check --no-cache`` reads and writes none.
+
+A repository's ``.git`` folder is not the user's: a repository handed over
+with one (an archive, a shared folder) could carry a cache that hides its
+secrets. Each entry is signed with a key of the user's own
+(``$XDG_CACHE_HOME/mlops-new/scan.key``, made on first use, owner-only), and
+one whose signature does not match is searched afresh.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import sys
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -64,6 +72,8 @@ class Place(NamedTuple):
     tree: str
     """``HEAD``'s tree now."""
     fingerprint: str
+    key: bytes
+    """The user's signing key (see the module's notes)."""
 
 
 class Entry(NamedTuple):
@@ -84,14 +94,35 @@ def place(root: Path, key: object) -> Place | None:
         "--verify", "--quiet", "HEAD^{tree}",
     )  # fmt: skip
     lines = proc.split("\n") if proc is not None else []
-    if len(lines) < 3 or len(lines[2]) not in (40, 64):
+    signing = _signing_key()
+    if len(lines) < 3 or len(lines[2]) not in (40, 64) or signing is None:
         return None
     folder, prefix, tree = lines[:3]
     fingerprint = hashlib.sha256(
         json.dumps([FORMAT, key, prefix], sort_keys=True).encode()
     ).hexdigest()
     name = hashlib.sha256(prefix.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return Place(Path(folder) / f"scan-{name}.json", tree, fingerprint)
+    return Place(Path(folder) / f"scan-{name}.json", tree, fingerprint, signing)
+
+
+def _signing_key() -> bytes | None:
+    """The user's own key for signing cache entries (made on first use), or ``None``."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlops-new"
+    path = base / "scan.key"
+    with contextlib.suppress(OSError):
+        base.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(secrets.token_bytes(32))
+        found = path.read_bytes()
+        return found if len(found) >= 32 else None
+    return None
+
+
+def _signature(key: bytes, fingerprint: Any, tree: Any, dirty: Any, hits: Any) -> str:
+    body = json.dumps([fingerprint, tree, dirty, hits], sort_keys=True, separators=(",", ":"))
+    return hmac.new(key, body.encode("utf-8", "surrogateescape"), hashlib.sha256).hexdigest()
 
 
 def load(where: Place) -> Entry | None:
@@ -101,6 +132,9 @@ def load(where: Place) -> Entry | None:
         if data.get("fingerprint") != where.fingerprint:
             return None
         tree, dirty, hits = data["tree"], data["dirty"], data["hits"]
+        expected = _signature(where.key, where.fingerprint, tree, dirty, hits)
+        if not hmac.compare_digest(str(data.get("signature", "")), expected):
+            return None  # not written by this user: searched afresh
         if not isinstance(tree, str) or not all(isinstance(p, str) for p in dirty):
             return None
         parsed = {
@@ -114,12 +148,14 @@ def load(where: Place) -> Entry | None:
 
 def save(where: Place, dirty: frozenset[str], hits: dict[str, list[Any]]) -> None:
     """Write the entry (atomically; a folder that cannot be written keeps no cache)."""
+    listed = {kind: [list(hit[:3]) for hit in found] for kind, found in hits.items()}
     data = {
         "format": FORMAT,
         "fingerprint": where.fingerprint,
         "tree": where.tree,
         "dirty": sorted(dirty),
-        "hits": {kind: [list(hit[:3]) for hit in found] for kind, found in hits.items()},
+        "hits": listed,
+        "signature": _signature(where.key, where.fingerprint, where.tree, sorted(dirty), listed),
     }
     partial = where.file.with_name(f".{where.file.name}.{os.getpid()}")
     try:
