@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops_new.core.git import git, run
-from mlops_new.engine import ignored, merge, trees
+from mlops_new.engine import ignored, merge, steps, trees
 from mlops_new.project import pyproject
 from mlops_new.project.model import Project, relpath_in_repo
 from mlops_new.project.pyproject import glob_regex
@@ -87,14 +87,12 @@ def make_plan(
 def _messages(target: TemplateRef, project: Project, answers: Mapping[str, Any]) -> tuple[str, ...]:
     """The template's update messages, rendered in a sandbox with the answers (as copier
     renders them for `copier update`); one that cannot be rendered is shown as written."""
-    from jinja2.sandbox import SandboxedEnvironment
-
     context = {**answers, "_copier_operation": "update", "_folder_name": project.path.name}
     shown = []
     for text in schema.update_messages(target):
         message = text
         with contextlib.suppress(Exception):  # copier's own filters may be missing here
-            message = SandboxedEnvironment().from_string(text).render(**context)
+            message = steps.render(text, context)
         if message.strip():
             shown.append(message.strip("\n"))
     return tuple(shown)
@@ -106,14 +104,12 @@ def _kept_once_there(
     """Whether a path matches the template's ``_skip_if_exists`` (its Jinja rendered with the
     answers in a sandbox, as copier renders it): such a file, once the project has it, is
     the project's, as an excluded one is."""
-    from jinja2.sandbox import SandboxedEnvironment
-
     rendered = []
     for pattern in patterns:
         text = pattern
         if "{{" in pattern or "{%" in pattern:
             try:
-                text = SandboxedEnvironment().from_string(pattern).render(**answers)
+                text = steps.render(pattern, answers)
             except Exception:  # noqa: BLE001, S112  (a pattern copier could not render either)
                 continue
         rendered.append(text)

@@ -100,13 +100,15 @@ def _tasks(config: Mapping[str, Any], context: dict[str, Any]) -> list[Step]:
 
 
 def _step(command: Any, entry: Mapping[str, Any], context: dict[str, Any], version: str) -> Step:
-    folder = _render(str(entry.get("working_directory", ".")), context)
+    folder = render(str(entry.get("working_directory", ".")), context)
     if isinstance(command, list):
-        return Step([_render(str(part), context) for part in command], folder, version)
-    return Step(_render(str(command), context), folder, version)
+        return Step([render(str(part), context) for part in command], folder, version)
+    return Step(render(str(command), context), folder, version)
 
 
-def _render(text: str, context: Mapping[str, Any]) -> str:
+def render(text: str, context: Mapping[str, Any]) -> str:
+    """``text`` rendered in Jinja's sandbox with ``context`` (a template's commands, update
+    messages and ``_skip_if_exists`` patterns); Jinja's errors are the caller's."""
     from jinja2.sandbox import SandboxedEnvironment
 
     return SandboxedEnvironment().from_string(text).render(**context)
@@ -115,7 +117,7 @@ def _render(text: str, context: Mapping[str, Any]) -> str:
 def _true(when: Any, context: Mapping[str, Any]) -> bool:
     if isinstance(when, bool):
         return when
-    rendered = _render(str(when), context).strip().lower()
+    rendered = render(str(when), context).strip().lower()
     return rendered not in ("", "false", "0", "no", "off", "none", "null", "n", "f")
 
 

@@ -28,7 +28,7 @@ from mlops_new.core.results import JsonResult, UpdateResult
 from mlops_new.fleet import gitlab
 from mlops_new.fleet.forge import push
 from mlops_new.fleet.gitlab import GITLAB_COM, GitLab
-from mlops_new.fleet.report import browsable
+from mlops_new.fleet.report import remote_url
 from mlops_new.inputs.settings import Settings
 from mlops_new.ops import update_report
 from mlops_new.ops.update import UpdateOptions, preflight, update_project
@@ -199,12 +199,12 @@ def _review_request(
     repo: Path, branch: str, base: str, result: UpdateResult, options: FleetUpdateOptions
 ) -> tuple[str, str]:
     """A pull request (GitHub) or merge request (GitLab) of ``branch``: ``(url, note)``."""
-    origin = git("config", "--get", "--", "remote.origin.url", cwd=repo, check=False)
+    origin = remote_url(repo)  # origin's browsable URL, read from .git/config (no git run)
     project = gitlab.project_path(origin, options.gitlab) if origin else None
     if options.forge == "gitlab" or (options.forge == "auto" and project is not None):
         if project is None:
             return "", (
-                f"no merge request: origin ({browsable(origin) or 'no URL'}) is not on the "
+                f"no merge request: origin ({origin or 'no URL'}) is not on the "
                 f"GitLab at {options.gitlab.url} (--gitlab-url)"
             )
         title, body = update_report.title(result), update_report.markdown(result)

@@ -189,9 +189,9 @@ def staged(root: Path) -> set[str] | None:
 
 def modified(listing: bytes) -> set[str]:
     """The work tree's changed tracked files: the ``C`` entries of ``git ls-files -t -m``."""
+    if not listing.startswith(b"C ") and b"\0C " not in listing:
+        return set()  # the common case, found without decoding the whole listing
     text = listing.decode(sys.getfilesystemencoding(), "surrogateescape")
-    if "C " not in text:
-        return set()
     return {entry[2:] for entry in text.split("\0") if entry.startswith("C ")}
 
 

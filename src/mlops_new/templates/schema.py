@@ -29,29 +29,33 @@ def question_map(target: TemplateRef) -> dict[str, Any]:
 
     Read once per process for a known commit (a plain folder may change: read each time).
     """
-    config = _cached(target) if target.commit else _read(target)
-    return {name: spec for name, spec in config.items() if not name.startswith("_")}
+    return {name: spec for name, spec in _config(target).items() if not name.startswith("_")}
 
 
 def skip_if_exists(target: TemplateRef) -> tuple[str, ...]:
     """``target``'s ``_skip_if_exists`` patterns (copier's files never overwritten once they
     exist), as written."""
-    config = _cached(target) if target.commit else _read(target)
-    found = config.get("_skip_if_exists", ())
+    found = _config(target).get("_skip_if_exists", ())
     patterns = [found] if isinstance(found, str) else found if isinstance(found, list) else []
     return tuple(str(pattern) for pattern in patterns if isinstance(pattern, (str, int)))
 
 
 def config(target: TemplateRef) -> dict[str, Any]:
     """``target``'s whole copier.yml (questions and ``_`` settings), nothing rendered or run."""
-    return dict(_cached(target) if target.commit else _read(target))
+    return dict(_config(target))
 
 
 def update_messages(target: TemplateRef) -> tuple[str, str]:
     """``target``'s ``_message_before_update`` and ``_message_after_update`` (Jinja text)."""
-    config = _cached(target) if target.commit else _read(target)
-    before, after = (config.get(f"_message_{when}_update", "") for when in ("before", "after"))
+    found = _config(target)
+    before, after = (found.get(f"_message_{when}_update", "") for when in ("before", "after"))
     return (before if isinstance(before, str) else "", after if isinstance(after, str) else "")
+
+
+def _config(target: TemplateRef) -> dict[str, Any]:
+    """The parsed copier.yml: once per process for a known commit (a plain folder may change:
+    read each time). Callers copy what they return; the cached mapping is shared."""
+    return _cached(target) if target.commit else _read(target)
 
 
 @functools.lru_cache(maxsize=32)
