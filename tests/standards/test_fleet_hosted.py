@@ -151,3 +151,25 @@ def test_an_empty_organisation_and_two_places_are_refused(forge: str, tmp_path: 
     code, _, output = _report(str(tmp_path), "--github-org", "acme")
     assert code == ExitCode.USER_ERROR
     assert "ROOT and --github-org both say where the fleet is" in output
+
+
+def test_a_hostile_listing_clones_nothing_outside_and_runs_no_option(
+    forge: str, origins: dict[str, str], tmp_path: Path
+) -> None:
+    """A forge path that climbs out of the clone folder, or a clone URL that reads as an
+    option to git, is one error row; nothing is written or run."""
+    marker = tmp_path / "ran"
+    Listing.repos = {
+        "acme": [
+            {"full_name": "acme/churn", "clone_url": origins["churn"]},
+            {"full_name": "acme/../../escape", "clone_url": origins["notes"]},
+            {"full_name": "acme/opt", "clone_url": f"--upload-pack=touch {marker}"},
+        ]
+    }
+    code, document, output = _report("--github-org", "acme", "--github-url", forge)
+    assert code == ExitCode.FLEET_FAILURES, output
+    rows = {repo["path"]: repo for repo in document["result"]["repos"]}
+    assert "not a safe folder name" in rows["acme/../../escape"]["error"]
+    assert "reads as an option" in rows["acme/opt"]["error"]
+    assert rows["acme/churn"]["status"] != "error"
+    assert not marker.exists()
